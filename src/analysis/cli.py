@@ -1,0 +1,96 @@
+"""Command line: `analysis data build|synth|cbs`, `analysis render`, `analysis assumptions`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="Analyses en rapportages sociaal domein gemeente Groningen.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Data: raw -> processed, synthetic microdata, CBS downloads.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+console = Console(stderr=True)
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@data_app.command("build")
+def data_build(raw: Annotated[Optional[Path], typer.Option(help="raw data folder")] = None,
+               out: Annotated[Optional[Path], typer.Option(help="processed data folder")] = None) -> None:
+    """Build data/processed/ from data/raw/ (validated; the previous good state is kept on any error)."""
+    from analysis import paths
+    from analysis.data.io import DataInputError
+    from analysis.data.pipeline import build_processed
+
+    raw = raw or paths.raw_dir()
+    out = out or paths.processed_dir()
+    try:
+        res = build_processed(raw, out)
+    except DataInputError as exc:
+        _fail(str(exc))
+    console.print(f"[green]built[/] {len([o for o in res.outputs if o.endswith('.parquet')])} tables in {out}")
+
+
+@data_app.command("synth")
+def data_synth(seed: Annotated[int, typer.Option(help="random seed")] = 20211115,
+               scale: Annotated[str, typer.Option(help="groningen | nl")] = "groningen",
+               out: Annotated[Optional[Path], typer.Option(help="output folder")] = None) -> None:
+    """Generate synthetic (synthetisch) microdata with a seed, calibrated to public aggregates."""
+    from analysis import paths
+
+    out = out or paths.synthetic_dir()
+    t0 = time.perf_counter()
+    if scale == "groningen":
+        from analysis.data.synthetic import write_synthetic
+
+        names = write_synthetic(out, seed)
+        console.print(f"[green]synthetisch[/]: {len(names)} tables in {out} ({time.perf_counter() - t0:.1f} s)")
+    elif scale == "nl":
+        from analysis.data.synthetic import generate_nl_client_months
+
+        info = generate_nl_client_months(out / "nl_client_months.parquet", seed)
+        console.print(f"[green]synthetisch[/]: {info['rows']:,} client-months in {out} "
+                      f"({time.perf_counter() - t0:.1f} s)")
+    else:
+        _fail(f"--scale must be 'groningen' or 'nl', not {scale!r}", 2)
+
+
+@data_app.command("cbs")
+def data_cbs(table_id: str, refresh: bool = False,
+             filter: Annotated[Optional[str], typer.Option(help="OData $filter")] = None) -> None:
+    """Download a CBS StatLine table into data/raw/cbs/<id>/ with provenance (needs internet)."""
+    from analysis import paths
+    from analysis.data.sources import CbsUnavailableError, download_table
+
+    try:
+        path = download_table(table_id, paths.raw_dir(), filter=filter, refresh=refresh)
+    except CbsUnavailableError as exc:
+        _fail(str(exc))
+    console.print(f"[green]saved[/] {path}")
+
+
+@app.command("assumptions")
+def assumptions(analysis: Annotated[Optional[str], typer.Argument(help="filter by analysis")] = None) -> None:
+    """List the assumptions-and-caveats log."""
+    from rich.table import Table
+
+    from analysis.assumptions import load_assumptions
+
+    t = Table("id", "titel", "kwaliteit", "impact", "gebruikt door")
+    for a in load_assumptions().entries:
+        if analysis and analysis not in a.used_by:
+            continue
+        t.add_row(a.id, a.title, a.quality, a.impact, ", ".join(a.used_by))
+    Console().print(t)
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,1 @@
+"""Data layer: io (reading/writing, errors), schemas (pandera), sources (CBS), geography, synthetic, pipeline."""

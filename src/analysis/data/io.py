@@ -1,0 +1,228 @@
+"""All file I/O of the package: reading raw files with Dutch CSV conventions, writing processed files atomically.
+
+Errors name the file, the row(s) (1-based line numbers in the file, header = line 1), the column and what was
+expected, so an analyst can fix the delivery without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import difflib
+import hashlib
+import io
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pandas as pd
+
+
+class DataInputError(ValueError):
+    """Bad input. ``str(err)`` is the message shown to the analyst."""
+
+    def __init__(self, file: str | Path, problem: str, *, rows: Iterable[int] | None = None,
+                 column: str | None = None, expected: str | None = None):
+        self.file = str(file)
+        self.rows = list(rows) if rows is not None else []
+        self.column = column
+        self.expected = expected
+        self.problem = problem
+        parts = [f"{self.file}: {problem}"]
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows[:10])
+            more = f" (+{len(self.rows) - 10} more)" if len(self.rows) > 10 else ""
+            parts.append(f"row(s) {shown}{more}")
+        if column:
+            parts.append(f"column '{column}'")
+        if expected:
+            parts.append(f"expected {expected}")
+        super().__init__("; ".join(parts))
+
+
+class EncodingFallbackWarning(UserWarning):
+    pass
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """How a delivery is written. Dutch exports (Excel NL, GWS4all, Suite) use ';', decimal comma, thousands dot."""
+
+    sep: str = ";"
+    decimal: str = ","
+    thousands: str = "."
+    encoding: str = "utf-8"
+
+    @classmethod
+    def from_mapping(cls, m: dict | None) -> "CsvFormat":
+        return cls(**m) if m else cls()
+
+
+DUTCH = CsvFormat()
+INTERNATIONAL = CsvFormat(sep=",", decimal=".", thousands="", encoding="utf-8")
+
+# Header line = line 1, so data row i (0-based) is line i + 2.
+HEADER_OFFSET = 2
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _decode(path: Path, data: bytes, encoding: str) -> str:
+    if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+        try:
+            return data.decode("utf-8-sig")  # strips a BOM if present (Excel writes one)
+        except UnicodeDecodeError:
+            warnings.warn(
+                f"{path}: not valid UTF-8; read as Windows-1252 (Latin-1 family). Check accented names.",
+                EncodingFallbackWarning, stacklevel=3,
+            )
+            return data.decode("cp1252", errors="strict")
+    return data.decode(encoding)
+
+
+def read_csv_text(path: str | Path, fmt: CsvFormat, expected_columns: list[str]) -> pd.DataFrame:
+    """Read a CSV as strings, checking encoding, delimiter and header against ``expected_columns``."""
+    path = Path(path)
+    if not path.exists():
+        raise DataInputError(path, "file not found")
+    data = path.read_bytes()
+    if not data.strip():
+        raise DataInputError(path, "file is empty", expected=f"a header with columns {expected_columns}")
+    text = _decode(path, data, fmt.encoding)
+    header = text.splitlines()[0]
+    if fmt.sep not in header and len(expected_columns) > 1:
+        found = max([";", ",", "\t", "|"], key=header.count)
+        raise DataInputError(path, "wrong delimiter", rows=[1],
+                             expected=f"fields separated by {fmt.sep!r}, found {found!r}")
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=fmt.sep, dtype=str, keep_default_na=False,
+                         na_values=[""], quoting=csv.QUOTE_MINIMAL)
+    except pd.errors.ParserError as exc:
+        raise DataInputError(path, f"cannot parse CSV ({exc})", expected=f"{len(expected_columns)} fields a row")
+    check_columns(path, list(df.columns), expected_columns)
+    return df[expected_columns]
+
+
+def check_columns(path: str | Path, actual: list[str], expected: list[str]) -> None:
+    missing = [c for c in expected if c not in actual]
+    extra = [c for c in actual if c not in expected]
+    if missing and extra:
+        pairs = []
+        for m in missing:
+            close = difflib.get_close_matches(m, extra, n=1, cutoff=0.5)
+            if close:
+                pairs.append(f"'{close[0]}' (renamed from '{m}'?)")
+        hint = f"; unexpected {', '.join(pairs) or extra}" if extra else ""
+        raise DataInputError(path, f"missing column(s) {missing}{hint}", rows=[1], column=missing[0],
+                             expected=f"columns {expected}")
+    if missing:
+        raise DataInputError(path, f"missing column(s) {missing}", rows=[1], column=missing[0],
+                             expected=f"columns {expected}")
+    if extra:
+        raise DataInputError(path, f"unexpected extra column(s) {extra}", rows=[1], column=extra[0],
+                             expected=f"only columns {expected}")
+    dupes = {c for c in actual if actual.count(c) > 1}
+    if dupes:
+        raise DataInputError(path, f"duplicate column name(s) {sorted(dupes)}", rows=[1])
+
+
+def parse_numeric(path: str | Path, df: pd.DataFrame, columns: Iterable[str], fmt: CsvFormat) -> pd.DataFrame:
+    """Convert text columns to numbers following the file's decimal/thousands convention, naming bad cells."""
+    out = df.copy()
+    for col in columns:
+        s = out[col].astype("string").str.strip()
+        if fmt.thousands:
+            s = s.str.replace(fmt.thousands, "", regex=False)
+        if fmt.decimal != ".":
+            s = s.str.replace(fmt.decimal, ".", regex=False)
+        num = pd.to_numeric(s, errors="coerce")
+        bad = s.notna() & num.isna()
+        if bad.any():
+            lines = [int(i) + HEADER_OFFSET for i in out.index[bad]]
+            sample = ", ".join(repr(v) for v in s[bad].head(3))
+            raise DataInputError(path, f"text in a number column ({sample})", rows=lines, column=col,
+                                 expected="a number" + (" with decimal comma" if fmt.decimal == "," else ""))
+        out[col] = num.astype("Float64")
+    return out
+
+
+def read_parquet_checked(path: str | Path, expected_columns: list[str] | None = None) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        raise DataInputError(path, "file not found")
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid / OSError on truncated or foreign files
+        raise DataInputError(path, f"not a readable Parquet file ({type(exc).__name__}: {exc})",
+                             expected="a complete Parquet file (truncated download?)") from exc
+    if expected_columns is not None:
+        check_columns(path, list(df.columns), expected_columns)
+    return df
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+@contextlib.contextmanager
+def atomic_path(final: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``final``; rename it over ``final`` only if the block succeeds."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, final)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_json_atomic(obj, final: str | Path) -> None:
+    with atomic_path(final) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
+def write_parquet_atomic(df: pd.DataFrame, final: str | Path) -> None:
+    with atomic_path(final) as tmp:
+        df.to_parquet(tmp, index=False)
+
+
+def write_dataset(df: pd.DataFrame, final: str | Path, *, description: str, unit: str, source: str,
+                  inputs: dict[str, str] | None = None, synthetic: bool = False) -> None:
+    """Write a processed table with its metadata beside it (``<name>.parquet`` + ``<name>.meta.json``)."""
+    final = Path(final)
+    write_parquet_atomic(df, final)
+    meta = {
+        "file": final.name, "description": description, "unit": unit, "source": source,
+        "synthetic": synthetic, "rows": int(len(df)), "columns": {c: str(t) for c, t in df.dtypes.items()},
+        "inputs_sha256": inputs or {}, "sha256": sha256_file(final),
+    }
+    write_json_atomic(meta, final.with_suffix(".meta.json"))
+
+
+def read_dataset_meta(path: str | Path) -> dict:
+    p = Path(path).with_suffix(".meta.json")
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+def load_processed(name: str, directory: str | Path | None = None) -> pd.DataFrame:
+    """Load a processed or synthetic table by name (``wmo_panel``, ``synthetic/hh_clients`` …)."""
+    from analysis.paths import processed_dir
+
+    base = Path(directory) if directory else processed_dir()
+    path = base / f"{name}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `analysis data build` and `analysis data synth` first")
+    return read_parquet_checked(path)

@@ -1,0 +1,50 @@
+"""Dutch number, money and date formatting (babel, locale nl_NL): 1.234,5 and 24 november 2026."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+LOCALE = "nl_NL"
+
+
+def number(x: float | int | None, decimals: int = 0) -> str:
+    from babel.numbers import format_decimal
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(x, format=fmt, locale=LOCALE)
+
+
+def percent(x: float | None, decimals: int = 1) -> str:
+    """``x`` is a fraction: 0.127 -> '12,7%'."""
+    from babel.numbers import format_percent
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return format_percent(x, format=fmt, locale=LOCALE)
+
+
+def euro(x: float | None, decimals: int = 0) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    sign = "-" if x < 0 else ""
+    return f"{sign}€ {number(abs(x), decimals)}"
+
+
+def date(d: dt.date | dt.datetime | str) -> str:
+    from babel.dates import format_date
+
+    if isinstance(d, str):
+        d = dt.date.fromisoformat(d[:10])
+    return format_date(d, format="d MMMM y", locale=LOCALE)
+
+
+def month(d: dt.date | str) -> str:
+    from babel.dates import format_date
+
+    if isinstance(d, str):
+        d = dt.date.fromisoformat(d[:10])
+    return format_date(d, format="MMMM y", locale=LOCALE)

@@ -1,0 +1,195 @@
+"""Privacy: small-cell suppression (primary + secondary), keyed pseudonymisation and an identifier leak scan.
+
+A pilot of 8-10 families is small enough to identify people, so every public (``openbaar``) output goes through
+``suppress_small_cells`` and the rendered files through ``scan_for_identifiers``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+SECRET_ENV = "ANALYSIS_PSEUDONYM_KEY"
+SUPPRESSED = "<10"
+
+
+def elfproef(number: str | int) -> bool:
+    """True if ``number`` passes the BSN eleven test (9 digits; 8-digit BSNs get a leading zero)."""
+    s = str(number).strip()
+    if not s.isdigit() or len(s) not in (8, 9):
+        return False
+    s = s.zfill(9)
+    if s == "000000000":
+        return False
+    weights = [9, 8, 7, 6, 5, 4, 3, 2, -1]
+    return sum(int(d) * w for d, w in zip(s, weights)) % 11 == 0
+
+
+def looks_like_bsn_column(values: pd.Series, min_share: float = 0.8) -> bool:
+    """A column of 8-9 digit numbers of which most pass the eleven test is treated as BSNs.
+
+    Random 9-digit numbers pass with probability ~1/11, so ``min_share`` separates real BSN columns from
+    ordinary IDs with a wide margin.
+    """
+    s = values.dropna().astype(str).str.strip()
+    s = s[s.str.fullmatch(r"\d{8,9}")]
+    if len(s) < 3 or len(s) < 0.5 * len(values.dropna()):
+        return False
+    return s.map(elfproef).mean() >= min_share
+
+
+def pseudonymise(ids: Iterable, *, key: bytes | None = None, prefix: str = "P") -> list[str]:
+    """Keyed HMAC-SHA256 pseudonyms: stable for one key, not reversible without it.
+
+    The key comes from the environment variable ANALYSIS_PSEUDONYM_KEY and is never stored in the repository.
+    """
+    if key is None:
+        env = os.environ.get(SECRET_ENV)
+        if not env:
+            raise RuntimeError(
+                f"set {SECRET_ENV} to the pseudonymisation key (kept outside the repository) before pseudonymising"
+            )
+        key = env.encode()
+    return [prefix + hmac.new(key, str(i).encode(), hashlib.sha256).hexdigest()[:12] for i in ids]
+
+
+@dataclass(frozen=True)
+class SuppressionResult:
+    """A table with small cells replaced; ``primary`` / ``secondary`` list suppressed (row, column) cells."""
+
+    table: pd.DataFrame
+    primary: tuple[tuple, ...]
+    secondary: tuple[tuple, ...]
+    threshold: int
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+
+def suppress_small_cells(table: pd.DataFrame, threshold: int = 10, *, total_row: str | None = None,
+                         total_col: str | None = None, columns: list[str] | None = None) -> SuppressionResult:
+    """Suppress counts 1..threshold-1 (zero is not disclosive) and, where a margin total is shown, suppress a second
+    cell in the same row/column so the suppressed value cannot be recovered by subtraction.
+
+    Secondary cells are chosen as the smallest remaining non-zero cell in the line, the usual CBS choice that loses
+    least information. Repeats until every row and column with a margin has 0 or >= 2 suppressed cells.
+    """
+    if threshold < 1:
+        raise ValueError("threshold must be >= 1")
+    cols = columns or [c for c in table.columns if c != total_col and pd.api.types.is_numeric_dtype(table[c])]
+    body_rows = [r for r in table.index if r != total_row]
+    values = table.loc[body_rows, cols].astype(float)
+    if (values < 0).any().any():
+        raise ValueError("counts must be >= 0 to be suppressed")
+    mask = (values > 0) & (values < threshold)
+    primary = [(r, c) for r in body_rows for c in cols if mask.loc[r, c]]
+    secondary: list[tuple] = []
+
+    changed = True
+    while changed:
+        changed = False
+        if total_col is not None:  # each row has a margin: needs 0 or >= 2 suppressed cells
+            for r in body_rows:
+                row = mask.loc[r]
+                if row.sum() == 1:
+                    cand = values.loc[r][~row]
+                    cand = cand[cand > 0] if (cand > 0).any() else cand
+                    if len(cand):
+                        c = cand.idxmin()
+                        mask.loc[r, c] = True
+                        secondary.append((r, c))
+                        changed = True
+        if total_row is not None:
+            for c in cols:
+                col = mask[c]
+                if col.sum() == 1:
+                    cand = values[c][~col]
+                    cand = cand[cand > 0] if (cand > 0).any() else cand
+                    if len(cand):
+                        r = cand.idxmin()
+                        mask.loc[r, c] = True
+                        secondary.append((r, c))
+                        changed = True
+    out = table.copy().astype(object)
+    for r in body_rows:
+        for c in cols:
+            if mask.loc[r, c]:
+                out.loc[r, c] = SUPPRESSED
+    # A margin total built only from suppressed cells of one line would itself reveal them; totals stay, since
+    # every line now has 0 or >= 2 hidden cells.
+    return SuppressionResult(out, tuple(primary), tuple(secondary), threshold)
+
+
+# ------------------------------------------------------------------------------------------ leak scan
+
+_BSN_CANDIDATE = re.compile(r"(?<![\d.,])(\d{9})(?![\d.,])")
+_DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](19\d{2}|20\d{2})\b|\b(19\d{2}|20\d{2})-(\d{2})-(\d{2})\b")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    value: str
+    context: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([f.__dict__ for f in self.findings], columns=["kind", "value", "context"])
+
+
+def scan_for_identifiers(text: str, *, names: Iterable[str] = (), dates_of_birth: Iterable[str] = (),
+                         forbid_exact_dates: bool = False) -> ScanResult:
+    """Find BSN-like numbers (passing the eleven test), the given names and dates of birth in ``text``.
+
+    With ``forbid_exact_dates`` any full day-month-year date before 2010 is reported too (a public report needs
+    none: births are the usual such dates).
+    """
+    findings: list[Finding] = []
+
+    def ctx(m_start: int, m_end: int) -> str:
+        return text[max(0, m_start - 30): m_end + 30].replace("\n", " ")
+
+    for m in _BSN_CANDIDATE.finditer(text):
+        if elfproef(m.group(1)):
+            findings.append(Finding("bsn", m.group(1), ctx(m.start(), m.end())))
+    for name in names:
+        name = str(name).strip()
+        if len(name) < 3:
+            continue
+        for m in re.finditer(r"\b" + re.escape(name) + r"\b", text, flags=re.IGNORECASE):
+            findings.append(Finding("naam", name, ctx(m.start(), m.end())))
+    dob_variants = set()
+    for d in dates_of_birth:
+        ts = pd.Timestamp(d)
+        dob_variants |= {ts.strftime("%Y-%m-%d"), ts.strftime("%d-%m-%Y"), ts.strftime("%-d-%-m-%Y"),
+                         ts.strftime("%d/%m/%Y")}
+    for v in dob_variants:
+        for m in re.finditer(re.escape(v), text):
+            findings.append(Finding("geboortedatum", v, ctx(m.start(), m.end())))
+    if forbid_exact_dates:
+        for m in _DATE.finditer(text):
+            year = int(m.group(3) or m.group(4))
+            if year < 2010:
+                findings.append(Finding("datum", m.group(0), ctx(m.start(), m.end())))
+    return ScanResult(tuple(findings))
+
+
+def min_cell(table: pd.DataFrame) -> float:
+    vals = table.select_dtypes("number").to_numpy(dtype=float)
+    vals = vals[(vals > 0) & ~np.isnan(vals)]
+    return float(vals.min()) if vals.size else float("inf")
