@@ -72,7 +72,7 @@ def fetch_table(table_id: str, *, filter: str | None = None, fetch: Fetch = http
     data_rows, u3 = _get_all(q, fetch)
     info = info_rows[0] if info_rows else {}
     data = pd.DataFrame(data_rows)
-    for c in data.select_dtypes("object"):
+    for c in [c for c in data.columns if pd.api.types.is_string_dtype(data[c])]:
         data[c] = data[c].str.strip()  # CBS pads region codes ("GM0014    ")
     return CbsTable(table_id, info.get("Title", ""), info.get("Period", ""), data, pd.DataFrame(prop_rows),
                     dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), tuple(u1 + u2 + u3))
