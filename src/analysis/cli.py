@@ -94,3 +94,65 @@ def assumptions(analysis: Annotated[Optional[str], typer.Argument(help="filter b
 
 def main() -> None:  # pragma: no cover
     sys.exit(app())
+
+
+def _parse_params(items: list[str]) -> dict:
+    import json as _json
+
+    out = {}
+    for it in items:
+        if "=" not in it:
+            _fail(f"parameter {it!r} is not key=value", 2)
+        k, v = it.split("=", 1)
+        try:
+            out[k] = _json.loads(v)
+        except ValueError:
+            out[k] = v
+    return out
+
+
+@app.command("render")
+def render(name: Annotated[Optional[str], typer.Argument(help="report name from reports.toml")] = None,
+           param: Annotated[list[str], typer.Option("-p", "--param", help="key=value (JSON values allowed)")] = [],
+           audience: Annotated[str, typer.Option(help="openbaar | intern")] = "openbaar",
+           to: Annotated[str, typer.Option("--to", help="html,pdf")] = "html,pdf",
+           all_: Annotated[bool, typer.Option("--all", help="render everything in reports.toml")] = False,
+           force: Annotated[bool, typer.Option(help="render even if nothing changed")] = False,
+           workers: Annotated[int, typer.Option(help="parallel kernels for --all")] = 2,
+           config: Annotated[Optional[Path], typer.Option(help="reports.toml")] = None) -> None:
+    """Render one report (or --all) to reports/<report>/<report>-<audience>.html|.pdf|.ipynb."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from analysis.report.render import load_specs, render_all, render_report
+
+    specs = load_specs(config)
+    if all_:
+        n = sum(len(s.audiences) for s in specs.values())
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=console) as prog:
+            task = prog.add_task("rapporten renderen", total=n)
+
+            def tick(r):
+                prog.console.print(f"  {r.report}-{r.audience}: {r.status} ({r.seconds:.0f} s) {r.error}",
+                                   highlight=False)
+                prog.advance(task)
+
+            results = render_all(specs, force=force, workers=workers, progress=tick)
+            prog.update(task, completed=n)
+        failed = [r for r in results if r.status == "failed"]
+        skipped = [r for r in results if r.status == "skipped"]
+        console.print(f"{len(results) - len(failed) - len(skipped)} rendered, {len(skipped)} unchanged (skipped), "
+                      f"{len(failed)} failed. Open reports/index.html")
+        if not specs:
+            console.print("no reports listed in reports.toml yet; data are built")
+        raise typer.Exit(1 if failed else 0)
+    if not name:
+        _fail("give a report name or --all", 2)
+    if name not in specs:
+        _fail(f"unknown report {name!r}; known: {', '.join(specs) or 'none'}", 2)
+    res = render_report(specs[name], audience=audience, params=_parse_params(param),
+                        formats=tuple(f.strip() for f in to.split(",") if f.strip()))
+    if res.status != "ok":
+        _fail(f"{name} ({audience}) failed: {res.error}")
+    for f in res.outputs:
+        console.print(f"[green]wrote[/] reports/{f}")

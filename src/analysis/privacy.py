@@ -129,7 +129,9 @@ def suppress_small_cells(table: pd.DataFrame, threshold: int = 10, *, total_row:
 
 # ------------------------------------------------------------------------------------------ leak scan
 
-_BSN_CANDIDATE = re.compile(r"(?<![\d.,])(\d{9})(?![\d.,])")
+# Nine digits not part of a longer number: a '.' or ',' only joins numbers when a digit follows (1.234.567),
+# so a BSN at the end of a sentence ("kenmerk 111222333.") is still found.
+_BSN_CANDIDATE = re.compile(r"(?<!\d)(?<!\d[.,])(\d{9})(?!\d)(?![.,]\d)")
 _DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](19\d{2}|20\d{2})\b|\b(19\d{2}|20\d{2})-(\d{2})-(\d{2})\b")
 
 

@@ -1,0 +1,1 @@
+"""Report rendering: notebook helpers (context, tables, figures), conversion, rendering and the manifest."""

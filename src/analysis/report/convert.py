@@ -1,0 +1,156 @@
+"""Executed notebook -> pandoc Markdown (code hidden, outputs shown) -> self-contained HTML and typst PDF.
+
+The same front matter drives both formats, and the Quarto path gets the same metadata file, so reports look alike
+whichever engine is installed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+from analysis.report.notebook import FIG_MIME, META_MIME
+
+
+@dataclass(frozen=True)
+class Converted:
+    markdown: str
+    meta: dict
+
+
+def notebook_to_markdown(nb_path: str | Path, media_dir: str | Path) -> Converted:
+    nb = nbformat.read(str(nb_path), as_version=4)
+    media_dir = Path(media_dir)
+    media_dir.mkdir(parents=True, exist_ok=True)
+    parts: list[str] = []
+    meta: dict = {}
+    n_fig = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+            continue
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") not in ("display_data", "execute_result"):
+                continue  # streams (logs, warnings) are not part of a report
+            data = out.get("data", {})
+            if META_MIME in data:
+                meta = data[META_MIME]
+            elif "image/png" in data:
+                n_fig += 1
+                info = data.get(FIG_MIME, {})
+                f = media_dir / f"figuur-{n_fig}.png"
+                f.write_bytes(base64.b64decode(data["image/png"]))
+                alt = info.get("alt", "Figuur").replace('"', "'")
+                rel = f.relative_to(media_dir.parent).as_posix()  # relative: typst resolves against its root
+                parts.append(f'![{info.get("caption", "")}]({rel}){{alt="{alt}"}}')
+            elif "text/markdown" in data:
+                parts.append(data["text/markdown"])
+            elif "text/html" in data:
+                parts.append("```{=html}\n" + data["text/html"] + "\n```")
+    return Converted("\n\n".join(parts) + "\n", meta)
+
+
+def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audience: str) -> dict:
+    from analysis.formatting import date
+
+    subtitle = "Bijlage bij raadsbrief gemeente Groningen"
+    # text language first: the page header is laid out before pandoc's template sets the document language
+    typst = ['#set text(lang: "nl", region: "NL")', '#set page(numbering: "1 / 1"']
+    if audience == "intern":
+        typst[1] += ', header: align(right, text(fill: rgb("#a00000"), weight: "bold")[VERTROUWELIJK, niet openbaar])'
+    elif meta.get("synthetic"):
+        typst[1] += ', header: align(right, text(fill: rgb("#8a4b00"))[synthetische gegevens])'
+    typst[1] += ")"
+    return {
+        "title": title, "subtitle": subtitle, "lang": "nl-NL", "date": f"{date(when)}, versie {version}",
+        "toc-title": "Inhoudsopgave", "papersize": "a4", "margin": {"x": "2.2cm", "y": "2.4cm"},
+        "pagetitle": title, "typst-header": "\n".join(typst),
+    }
+
+
+def banner(meta: dict, audience: str) -> str:
+    out = []
+    if audience == "intern":
+        out.append("::: {.banner .vertrouwelijk}\n**Vertrouwelijk.** Dit rapport bevat gegevens per gezin of cliënt "
+                   "en is alleen bedoeld voor intern gebruik. Niet verspreiden.\n:::")
+    if meta.get("synthetic"):
+        out.append("::: {.banner}\n**Synthetische gegevens.** Dit rapport is gemaakt met *synthetische* "
+                   "(kunstmatig gegenereerde) microdata die zijn afgestemd op openbare cijfers. De uitkomsten laten "
+                   "zien hoe de analyse werkt; het zijn geen feiten over echte inwoners.\n:::")
+    return "\n\n".join(out)
+
+
+def _resource(name: str) -> Path:
+    return Path(str(resources.files("analysis.report") / name))
+
+
+def write_markdown(conv: Converted, fm: dict, audience: str, path: Path) -> Path:
+    import yaml  # PyYAML comes with papermill
+
+    body = banner(conv.meta, audience) + "\n\n" + conv.markdown
+    fm = {k: v for k, v in fm.items() if k != "typst-header"}
+    path.write_text("---\n" + yaml.safe_dump(fm, allow_unicode=True, sort_keys=False) + "---\n\n" + body,
+                    encoding="utf-8")
+    return path
+
+
+def pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def to_html(md_path: Path, out: Path) -> None:
+    subprocess.run([pandoc_path(), str(md_path), "-s", "--embed-resources", "--toc", "--toc-depth=2",
+                    "--css", str(_resource("templates/style.css")), "--lua-filter",
+                    str(_resource("filters/formats.lua")), "-o", str(out)],
+                   check=True, capture_output=True, text=True, cwd=md_path.parent)
+
+
+def to_pdf(md_path: Path, out: Path, typst_header: str = "") -> None:
+    import typst
+
+    typ = md_path.with_suffix(".typ")
+    header = md_path.with_name("header.typ")
+    header.write_text(typst_header + "\n", encoding="utf-8")
+    subprocess.run([pandoc_path(), str(md_path), "-s", "--toc", "--toc-depth=2", "-t", "typst", "-H", str(header),
+                    "--lua-filter", str(_resource("filters/formats.lua")), "-o", str(typ)],
+                   check=True, capture_output=True, text=True, cwd=md_path.parent)
+    typst.compile(str(typ), output=str(out), root=str(md_path.parent))
+
+
+def quarto_available() -> str | None:
+    return shutil.which("quarto")
+
+
+def quarto_render(quarto: str, executed: Path, fm: dict, fmt: str, out: Path) -> None:
+    """Render the executed notebook with Quarto without executing it again, using the same front matter."""
+    import yaml
+
+    meta_file = executed.with_name("_metadata.yml")
+    header = executed.with_name("header.typ")
+    header.write_text(fm.get("typst-header", "") + "\n", encoding="utf-8")
+    meta = {k: v for k, v in fm.items() if k != "typst-header"}
+    meta = dict(meta, filters=[str(_resource("filters/formats.lua"))], css=str(_resource("templates/style.css")),
+                **{"embed-resources": True, "toc": True, "echo": False, "include-in-header": str(header)})
+    meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    target = {"html": "html", "pdf": "typst"}[fmt]
+    subprocess.run([quarto, "render", str(executed), "--to", target, "--no-execute", "--metadata-file",
+                    str(meta_file), "--output", out.name, "--output-dir", str(out.parent)],
+                   check=True, capture_output=True, text=True)
+    if not out.exists():
+        raise RuntimeError(f"quarto did not write {out}")
+
+
+def meta_json(meta: dict) -> str:
+    return json.dumps(meta, ensure_ascii=False, indent=1)

@@ -1,0 +1,169 @@
+"""Rendering pipeline on a small example notebook: injection, both engines, atomicity, manifest, skip, a11y, PDF."""
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import a11y
+from analysis.report import render
+from make_example_notebook import example_notebook
+
+CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture
+def nb(tmp_path):
+    p = tmp_path / "voorbeeld.ipynb"
+    example_notebook(p)
+    return p
+
+
+@pytest.fixture
+def spec(nb, synth):
+    return render.ReportSpec("voorbeeld", nb, "Voorbeeldrapport", {"processed_dir": str(synth.parent)})
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, synth):
+    """One pandoc+typst render shared by the read-only checks."""
+    d = tmp_path_factory.mktemp("rendered")
+    p = d / "voorbeeld.ipynb"
+    example_notebook(p)
+    s = render.ReportSpec("voorbeeld", p, "Voorbeeldrapport", {"processed_dir": str(synth.parent)})
+    res = render.render_report(s, audience="openbaar", params={"n": 2}, reports_root=d / "reports")
+    assert res.status == "ok", res.error
+    return d / "reports" / "voorbeeld", res
+
+
+def test_parameters_are_injected(rendered):
+    folder, res = rendered
+    nb = nbformat.read(folder / "voorbeeld-openbaar.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "n = 2" in injected[0].source and 'audience = "openbaar"' in injected[0].source
+    html = (folder / "voorbeeld-openbaar.html").read_text(encoding="utf-8")
+    assert "<strong>2</strong> rijen" in html
+    assert res.engine == "pandoc+typst" and res.synthetic
+
+
+def test_html_is_self_contained_dutch_and_labelled(rendered):
+    html = (rendered[0] / "voorbeeld-openbaar.html").read_text(encoding="utf-8")
+    assert 'lang="nl-NL"' in html
+    for pattern in ('src="http', "src='http", '<link rel="stylesheet" href="http', "@import url(http", "<script src"):
+        assert pattern not in html
+    assert 'aria-label="Staafdiagram van de begroting per jaar"' in html
+    assert "Synthetische gegevens" in html and "C01" in html and "Bronnen" in html
+    assert "<table" in html and "<th" in html
+
+
+@pytest.mark.skipif(not a11y.available() and not CI, reason="chromium/axe-core not installed (make tools)")
+def test_axe_core_zero_violations(rendered):
+    assert a11y.axe_violations(rendered[0] / "voorbeeld-openbaar.html") == []
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext") and not CI, reason="poppler-utils not installed (make tools)")
+def test_pdf_has_text_fonts_language_and_tags(rendered):
+    pdf = rendered[0] / "voorbeeld-openbaar.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for heading in ("Samenvatting", "Tabel en figuur", "Aannames", "Bronnen", "Inhoudsopgave"):
+        assert heading in text
+    assert "25 november" in text or "versie" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows and all(r.split()[-5] == "yes" for r in rows), fonts  # 'emb' column
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "Tagged:          yes" in info
+    assert b"/Lang(nl-NL)" in pdf.read_bytes()
+
+
+def test_failed_render_keeps_previous_report_and_names_the_cell(spec, tmp_path):
+    root = tmp_path / "reports"
+    ok = render.render_report(spec, reports_root=root)
+    assert ok.status == "ok"
+    before = {p.name: p.read_bytes() for p in (root / "voorbeeld").iterdir()}
+    example_notebook(spec.notebook, raise_in_cell=True)
+    bad = render.render_report(spec, reports_root=root)
+    assert bad.status == "failed"
+    assert "cell" in bad.error and "ValueError: kapot halverwege" in bad.error
+    assert {p.name: p.read_bytes() for p in (root / "voorbeeld").iterdir()} == before
+    assert not [p for p in root.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_leak_scan_refuses_openbaar_but_not_intern(spec, tmp_path):
+    example_notebook(spec.notebook, plant="111222333")  # passes the eleven test
+    root = tmp_path / "reports"
+    pub = render.render_report(spec, audience="openbaar", reports_root=root, formats=("html",))
+    assert pub.status == "failed" and "leak scan" in pub.error and "111222333" in pub.error
+    assert not (root / "voorbeeld" / "voorbeeld-openbaar.html").exists()
+    internal = render.render_report(spec, audience="intern", reports_root=root, formats=("html",))
+    assert internal.status == "ok"
+    assert "Vertrouwelijk" in (root / "voorbeeld" / "voorbeeld-intern.html").read_text(encoding="utf-8")
+
+
+def test_quarto_path_with_stand_in(spec, tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    log = tmp_path / "quarto-args.json"
+    stub = bindir / "quarto"
+    stub.write_text(f"""#!/usr/bin/env python3
+import json, sys, pathlib
+a = sys.argv[1:]
+json.dump(a, open({str(log)!r}, "a")); open({str(log)!r}, "a").write("\\n")
+assert a[0] == "render" and a[1].endswith(".ipynb"), a
+assert "--no-execute" in a and "--metadata-file" in a and "--to" in a, a
+to = a[a.index("--to") + 1]; assert to in ("html", "typst"), to
+meta = pathlib.Path(a[a.index("--metadata-file") + 1]).read_text()
+assert "lang: nl-NL" in meta and "embed-resources: true" in meta, meta
+out = pathlib.Path(a[a.index("--output-dir") + 1]) / a[a.index("--output") + 1]
+out.write_text("<html lang='nl'>quarto</html>" if to == "html" else "%PDF-1.7 quarto")
+""")
+    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    res = render.render_report(spec, reports_root=tmp_path / "reports")
+    assert res.status == "ok", res.error
+    assert res.engine == "quarto"
+    calls = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    assert [c[c.index("--to") + 1] for c in calls] == ["html", "typst"]
+
+
+def test_render_all_isolates_failures_writes_manifest_and_skips_unchanged(nb, synth, tmp_path):
+    bad_nb = tmp_path / "kapot.ipynb"
+    example_notebook(bad_nb, raise_in_cell=True)
+    params = {"processed_dir": str(synth.parent)}
+    specs = {"voorbeeld": render.ReportSpec("voorbeeld", nb, "Voorbeeld", params, ("openbaar",), ("html",)),
+             "kapot": render.ReportSpec("kapot", bad_nb, "Kapot", params, ("openbaar",), ("html",))}
+    root = tmp_path / "reports"
+    results = {r.report: r for r in render.render_all(specs, reports_root=root)}
+    assert results["voorbeeld"].status == "ok" and results["kapot"].status == "failed"
+    manifest = json.loads((root / "manifest.json").read_text())
+    entry = next(o for o in manifest["outputs"] if o["report"] == "voorbeeld")
+    assert entry["inputs"]["synthetic/pilot_costs"] and len(entry["outputs"]) == 2
+    assert all(len(h) == 64 for h in entry["outputs"].values())
+    assert entry["parameters"]["audience"] == "openbaar" and entry["started"] and entry["finished"]
+    assert "pandas" in manifest["packages"] and manifest["git_commit"]
+    assert 'lang="nl"' in (root / "index.html").read_text()
+    again = {r.report: r for r in render.render_all(specs, reports_root=root)}
+    assert again["voorbeeld"].status == "skipped" and again["kapot"].status == "failed"
+    specs["voorbeeld"] = render.ReportSpec("voorbeeld", nb, "Voorbeeld", {**params, "n": 1}, ("openbaar",), ("html",))
+    third = {r.report: r for r in render.render_all(specs, reports_root=root, only=["voorbeeld"])}
+    assert third["voorbeeld"].status == "ok"  # parameters changed -> rendered again
+
+
+def test_cli_render_all_exit_code(tmp_path, nb, synth, monkeypatch):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    bad_nb = tmp_path / "kapot.ipynb"
+    example_notebook(bad_nb, raise_in_cell=True)
+    cfg = tmp_path / "reports.toml"
+    cfg.write_text(f'[reports.kapot]\nnotebook = "{bad_nb}"\nformats = ["html"]\n'
+                   f'[reports.kapot.parameters]\nprocessed_dir = "{synth.parent}"\n')
+    monkeypatch.setenv("ANALYSIS_REPORTS", str(tmp_path / "reports"))
+    res = CliRunner().invoke(app, ["render", "--all", "--config", str(cfg)])
+    assert res.exit_code == 1 and "failed" in res.output
