@@ -1,0 +1,41 @@
+"""Other drivers of HH demand as documented scenario inputs, each with its published source.
+
+The letter (seed 003) names: more 75-plussers, people living at home longer, more singles, fewer mantelzorgers.
+Only published figures from the reference data are used; what they imply for the scenarios is an assumption in
+the log (D01, D02), not a fitted effect.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+DRIVERS = [
+    ("Meer 75-plussers", "population_and_prognosis", "75+ prognosis"),
+    ("Meer alleenstaanden", "mantelzorg_single_households", "single"),
+    ("Meer alleenstaanden", "population_and_prognosis", "inhabitants prognosis"),
+    ("Minder mantelzorgers", "mantelzorg_single_households", "potential carers"),
+    ("Minder mantelzorgers", "mantelzorg_single_households", "receiving mantelzorg"),
+    ("Langer thuis wonen", "mantelzorg_single_households", "independently living 75+"),
+    ("Abonnementstarief", "abonnementstarief_effect", "growth Wmo HH clients"),
+]
+
+
+def driver_inputs(reference: pd.DataFrame) -> pd.DataFrame:
+    """One row per published figure behind a driver: driver, geo, period, measure, value, unit, source, url."""
+    rows = []
+    for driver, table, needle in DRIVERS:
+        sel = reference[(reference["tabel"] == table) & reference["measure"].str.contains(needle, case=False, regex=False)]
+        for r in sel.itertuples():
+            rows.append({"drijver": driver, "gebied": r.geo, "periode": r.period, "maat": r.measure,
+                         "waarde": r.value, "eenheid": r.unit, "bron": r.source, "url": r.url_or_path,
+                         "betrouwbaarheid": r.confidence})
+    if not rows:
+        raise ValueError("no driver figures found in the reference table")
+    return pd.DataFrame(rows)
+
+
+def carers_decline_per_year(carers_2018: float, carers_2040: float) -> float:
+    """Average yearly decline of potential carers (50-74) per person 85+ (PBL: 15 in 2018 -> 6 in 2040)."""
+    if carers_2018 <= 0 or carers_2040 <= 0:
+        raise ValueError("ratios must be > 0")
+    return 1 - (carers_2040 / carers_2018) ** (1 / (2040 - 2018))
