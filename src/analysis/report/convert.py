@@ -66,11 +66,15 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
     subtitle = "Bijlage bij raadsbrief gemeente Groningen"
     # text language first: the page header is laid out before pandoc's template sets the document language
     typst = ['#set text(lang: "nl", region: "NL")', '#set page(numbering: "1 / 1"']
+    # long tables must be able to continue on the next page (pandoc wraps captioned tables in a figure)
+    tail = ['#show figure: set block(breakable: true)', '#set table(stroke: (x: none, y: 0.4pt + luma(60%)))',
+            '#show table: set par(justify: false)']
     if audience == "intern":
         typst[1] += ', header: align(right, text(fill: rgb("#a00000"), weight: "bold")[VERTROUWELIJK, niet openbaar])'
     elif meta.get("synthetic"):
         typst[1] += ', header: align(right, text(fill: rgb("#8a4b00"))[synthetische gegevens])'
     typst[1] += ")"
+    typst += tail
     return {
         "title": title, "subtitle": subtitle, "lang": "nl-NL", "date": f"{date(when)}, versie {version}",
         "toc-title": "Inhoudsopgave", "papersize": "a4", "margin": {"x": "2.2cm", "y": "2.4cm"},
@@ -111,7 +115,7 @@ def pandoc_path() -> str:
 
 
 def to_html(md_path: Path, out: Path) -> None:
-    subprocess.run([pandoc_path(), str(md_path), "-s", "--embed-resources", "--toc", "--toc-depth=2",
+    subprocess.run([pandoc_path(), str(md_path), "-f", "markdown-citations", "-s", "--embed-resources", "--toc", "--toc-depth=2",
                     "--css", str(_resource("templates/style.css")), "--lua-filter",
                     str(_resource("filters/formats.lua")), "-o", str(out)],
                    check=True, capture_output=True, text=True, cwd=md_path.parent)
@@ -123,7 +127,7 @@ def to_pdf(md_path: Path, out: Path, typst_header: str = "") -> None:
     typ = md_path.with_suffix(".typ")
     header = md_path.with_name("header.typ")
     header.write_text(typst_header + "\n", encoding="utf-8")
-    subprocess.run([pandoc_path(), str(md_path), "-s", "--toc", "--toc-depth=2", "-t", "typst", "-H", str(header),
+    subprocess.run([pandoc_path(), str(md_path), "-f", "markdown-citations", "-s", "--toc", "--toc-depth=2", "-t", "typst", "-H", str(header),
                     "--lua-filter", str(_resource("filters/formats.lua")), "-o", str(typ)],
                    check=True, capture_output=True, text=True, cwd=md_path.parent)
     typst.compile(str(typ), output=str(out), root=str(md_path.parent))

@@ -1,0 +1,82 @@
+"""The HH demand analysis for the council report in one call, so the notebook only plots and writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.assumptions import AssumptionLog
+from analysis.demand import decompose, drivers, projection, rates, tariff
+
+
+@dataclass(frozen=True)
+class DemandAnalysis:
+    panel_gemeente: pd.DataFrame  # real CBS: HH clients of the chosen gemeente, harmonised boundaries
+    panel_nl_growth: pd.DataFrame  # real reference figures: national HH clients
+    rates_by_age: pd.DataFrame  # synthetic
+    monthly: pd.DataFrame  # synthetic monthly series (65+)
+    decomposition: decompose.DecompositionResult
+    its: tariff.ITSResult
+    its_truth: float
+    did: tariff.DiDResult
+    projection: projection.ProjectionResult
+    backtest: projection.BacktestResult
+    drivers: pd.DataFrame
+    first_year: int
+    last_year: int
+
+
+def run(*, panel_harmonised: pd.DataFrame, panel_own: pd.DataFrame, herindelingen: pd.DataFrame,
+        reference: pd.DataFrame, clients: pd.DataFrame, hh_monthly: pd.DataFrame, population: pd.DataFrame,
+        prognosis: pd.DataFrame, log: AssumptionLog, gemeente: str = "GM0014", first_year: int = 2015,
+        last_year: int = 2024, scenarios: tuple[str, ...] = ("tarief_blijft", "inkomensafhankelijk",
+                                                             "minder_mantelzorg"),
+        horizon: tuple[int, int] = (2025, 2040), n_boot: int = 2000, seed: int = 1) -> DemandAnalysis:
+    if first_year >= last_year:
+        raise ValueError("first_year must be before last_year")
+    pg = panel_harmonised[panel_harmonised.gemeente_code == gemeente].sort_values("jaar")
+    if pg.empty:
+        raise ValueError(f"gemeente {gemeente} not in the CBS panel")
+    nl = reference[(reference.tabel == "nl_wmo_clients") &
+                   (reference.measure == "Wmo clients Hulp bij het huishouden") &
+                   reference.period.str.fullmatch(r"\d{4}\*?")].copy()
+    nl["jaar"] = nl.period.str[:4].astype(int)
+    nl["hh_clienten"] = nl.value.astype(float)
+    nl = nl.sort_values("jaar")[["jaar", "hh_clienten", "source"]]
+    nl["groei"] = nl["hh_clienten"].pct_change()
+    years = range(first_year, last_year + 1)
+    by_age = rates.hh_rates(clients, population, years)
+    decomp_from = max(first_year, 2018)
+    dec = decompose.decompose_growth(by_age, decomp_from, last_year)
+    monthly = tariff.monthly_series(hh_monthly)
+    its = tariff.tariff_effect_its(monthly)
+    truth = sum(log.value("S03")[k] * log.value("S04")[k] for k in ("laag", "midden", "hoog"))
+    did = tariff.tariff_effect_did(panel_own, herindelingen)
+    d02 = log.value("D02")
+    lse = float(its.coefficients.set_index("term").loc["niveau", "std_error"])
+    all_sc = {"tarief_blijft": projection.tariff_stays(),
+              "inkomensafhankelijk": projection.income_dependent_from(d02["income_dependent_from"], last_year,
+                                                                       float(log.value("S02"))),
+              "minder_mantelzorg": projection.less_informal_care(d02["mantelzorg_extra_growth"], last_year)}
+    unknown = set(scenarios) - set(all_sc)
+    if unknown:
+        raise ValueError(f"unknown scenario(s) {sorted(unknown)}; choose from {sorted(all_sc)}")
+    base = by_age[by_age.jaar == last_year]
+    proj = projection.project_demand(base, prognosis, range(horizon[0], horizon[1] + 1),
+                                     [all_sc[s] for s in scenarios], tariff_rr=(its.level_rr, lse),
+                                     n_boot=n_boot, seed=seed)
+    bt = projection.backtest(by_age, fit_until=2019)
+    return DemandAnalysis(pg, nl, by_age, monthly, dec, its, float(truth), did, proj, bt,
+                          drivers.driver_inputs(reference), first_year, last_year)
+
+
+def share_75plus(by_age: pd.DataFrame, year: int) -> float:
+    d = by_age[(by_age.jaar == year) & by_age.leeftijdsgroep.isin(["75-84", "85+"])]
+    return float(d.clienten.sum() / d.inwoners.sum())
+
+
+def growth(frame: pd.DataFrame, col: str, y0: int, y1: int) -> float:
+    s = frame.set_index("jaar")[col]
+    return float(s.loc[y1] / s.loc[y0] - 1) if y0 in s.index and y1 in s.index else np.nan

@@ -1,0 +1,26 @@
+"""House style for figures: Okabe-Ito colour-blind-safe palette, Dutch number format on axes, readable sizes."""
+
+from __future__ import annotations
+
+# Okabe & Ito (2008): distinguishable for the common forms of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def apply() -> None:
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=1.0)
+    mpl.rcParams.update({"figure.figsize": (7.5, 4.0), "axes.titleweight": "bold", "axes.titlesize": 12,
+                         "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 110,
+                         "axes.formatter.use_locale": False})
+
+
+def dutch_axis(ax, axis: str = "y", decimals: int = 0, percent: bool = False) -> None:
+    """Format tick labels the Dutch way (1.234,5 / 12%)."""
+    from matplotlib.ticker import FuncFormatter
+
+    from analysis.formatting import number
+
+    fmt = FuncFormatter(lambda v, _: (number(v * 100, decimals) + "%") if percent else number(v, decimals))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)

@@ -1,0 +1,35 @@
+"""One papermill smoke test per report notebook on small settings (the full render is exercised by `make reports`)."""
+
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from analysis.report.convert import notebook_to_markdown
+from analysis.report.notebook import META_MIME
+
+NB = Path(__file__).resolve().parents[1] / "notebooks"
+
+SMOKE = {
+    "hh_raad.ipynb": {"n_boot": 50},
+}
+
+
+def test_notebooks_are_committed_without_outputs():
+    for p in NB.glob("*.ipynb"):
+        nb = nbformat.read(p, as_version=4)
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), p.name
+        assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), p.name
+
+
+@pytest.mark.parametrize("name", sorted(SMOKE))
+def test_notebook_smoke(name, synth, tmp_path):
+    out = tmp_path / name
+    params = {**SMOKE[name], "processed_dir": str(synth.parent)}
+    pm.execute_notebook(str(NB / name), str(out), parameters=params, kernel_name="python3", progress_bar=False)
+    conv = notebook_to_markdown(out, tmp_path / "media")
+    assert conv.meta["synthetic"] is True and conv.meta["inputs"]
+    assert "synthetisch" in conv.markdown.lower()
+    assert "Aannames en kanttekeningen" in conv.markdown
+    assert list((tmp_path / "media").glob("*.png")), "figures expected"
