@@ -260,7 +260,12 @@ def generate_pilot(seed: int, log: AssumptionLog | None = None) -> PilotSyntheti
     groep = np.array(["pilot"] * n_p + ["vergelijking"] * (n_c + n_coach))
     route = np.array(["gezinsverzorger"] * n_p + ["regulier"] * n_c + ["gezinscoach"] * n_coach)
     span = (PILOT_END - PILOT_START).days - 200
-    aanmelding = PILOT_START + pd.to_timedelta(rng.permutation(rng.integers(0, span, n)), "D")
+    # A 2-fte team fills its 8 places in the first months; the rest start when places free up (seed 001).
+    days = rng.integers(0, span, n)
+    n_first = min(8, n_p)
+    days[:n_first] = rng.integers(0, 90, n_first)
+    days[n_first:n_p] = rng.integers(200, 420, n_p - n_first)
+    aanmelding = PILOT_START + pd.to_timedelta(days, "D")
     wait = rng.integers(7, 60, n)
     start = aanmelding + pd.to_timedelta(wait, "D")
     duration = rng.integers(180, 420, n)

@@ -1,0 +1,136 @@
+"""ZRM outcomes on a small n, done honestly: change scores, Reliable Change Index, exact tests, bootstrap, power.
+
+With 8-10 families a p-value says little; the report therefore leads with per-family reliable change and an
+explicit statement of the smallest effect the pilot could detect.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+def zrm_totals(zrm: pd.DataFrame, *, as_of: str | None = None) -> pd.DataFrame:
+    """Total ZRM score (sum over domains) per family and measurement moment; only measurements taken by ``as_of``.
+    A moment with a missing domain is dropped (a partial sum is not comparable)."""
+    z = zrm if as_of is None else zrm[zrm["datum"] <= pd.Timestamp(as_of)]
+    n_dom = zrm["domein"].nunique()
+    g = z.groupby(["gezin_id", "meetmoment"])["score"].agg(["sum", "count"]).reset_index()
+    g = g[g["count"] == n_dom]
+    return g.pivot(index="gezin_id", columns="meetmoment", values="sum")
+
+
+def change_scores(zrm: pd.DataFrame, families: list[str], *, moment: int, as_of: str | None = None) -> pd.DataFrame:
+    """Per domain and total: change from intake (0) to ``moment`` months for the given families."""
+    z = zrm[zrm.gezin_id.isin(families)]
+    if as_of is not None:
+        z = z[z["datum"] <= pd.Timestamp(as_of)]
+    w = z[z.meetmoment.isin([0, moment])].pivot_table(index=["gezin_id", "domein"], columns="meetmoment",
+                                                       values="score").dropna()
+    if w.empty:
+        return pd.DataFrame(columns=["domein", "n", "gem_voor", "gem_na", "gem_verandering"])
+    w["verandering"] = w[moment] - w[0]
+    per_dom = w.groupby("domein").agg(n=("verandering", "size"), gem_voor=(0, "mean"), gem_na=(moment, "mean"),
+                                      gem_verandering=("verandering", "mean")).reset_index()
+    return per_dom
+
+
+def reliable_change_index(pre, post, *, sd_pre: float, reliability: float) -> np.ndarray:
+    """Jacobson & Truax (1991): RCI = (post - pre) / S_diff, S_diff = sqrt(2) * sd_pre * sqrt(1 - r_xx)."""
+    if not 0 < reliability < 1:
+        raise ValueError("reliability must be between 0 and 1")
+    if sd_pre <= 0:
+        raise ValueError("sd_pre must be > 0")
+    s_diff = np.sqrt(2) * sd_pre * np.sqrt(1 - reliability)
+    return (np.asarray(post, float) - np.asarray(pre, float)) / s_diff
+
+
+def classify_rci(rci: np.ndarray, higher_is_better: bool = True, z: float = 1.96) -> np.ndarray:
+    r = np.asarray(rci) if higher_is_better else -np.asarray(rci)
+    return np.select([r >= z, r <= -z], ["verbeterd", "verslechterd"], "onveranderd")
+
+
+def sign_flip_test(diff, *, n_exact_max: int = 16, n_mc: int = 20000, seed: int = 0) -> float:
+    """Two-sided permutation test of mean change = 0 by flipping signs (exact for n <= n_exact_max)."""
+    d = np.asarray(diff, float)
+    n = len(d)
+    if n == 0:
+        return np.nan
+    obs = abs(d.mean())
+    if n <= n_exact_max:
+        signs = np.array(list(itertools.product([-1, 1], repeat=n)))
+    else:
+        signs = np.random.default_rng(seed).choice([-1, 1], size=(n_mc, n))
+    means = np.abs((signs * d).mean(axis=1))
+    return float(np.mean(means >= obs - 1e-12))
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    """Change in ZRM total between intake and ``moment`` months for one group."""
+
+    moment: int
+    n: int
+    mean_change: float
+    ci: tuple[float, float]
+    p_permutation: float
+    p_wilcoxon: float
+    per_family: pd.DataFrame  # gezin_id, voor, na, verandering, rci, klasse
+    counts: dict
+    mde_80: float  # minimal detectable mean change with 80% power at alpha 0.05 (two-sided)
+    sd_change: float
+
+    def to_frame(self) -> pd.DataFrame:
+        se = self.sd_change / np.sqrt(self.n) if self.n > 1 else np.nan
+        return pd.DataFrame([{"term": f"zrm_verandering_{self.moment}m", "estimate": self.mean_change,
+                              "std_error": se, "ci_lower": self.ci[0], "ci_upper": self.ci[1],
+                              "p_value": self.p_permutation}])
+
+
+def minimal_detectable_change(n: int, sd: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Smallest true mean change a paired t-test detects with the given power (noncentral t)."""
+    if n < 2 or not np.isfinite(sd) or sd <= 0:
+        return np.nan
+    from statsmodels.stats.power import TTestPower
+
+    d = TTestPower().solve_power(effect_size=None, nobs=n, alpha=alpha, power=power, alternative="two-sided")
+    return float(d * sd)
+
+
+def zrm_outcome(zrm: pd.DataFrame, families: list[str], *, moment: int, reliability: float,
+                sd_pre: float | None = None, as_of: str | None = None, n_boot: int = 4000,
+                seed: int = 0, assumed_sd_change: float | None = None, min_n: int = 5) -> OutcomeResult:
+    tot = zrm_totals(zrm, as_of=as_of)
+    tot = tot[tot.index.isin(families)]
+    if sd_pre is None:
+        sd_pre = float(zrm_totals(zrm)[0].std(ddof=1))
+    have = tot[[0, moment]].dropna() if moment in tot.columns and 0 in tot.columns else pd.DataFrame()
+    n = len(have)
+    if n == 0:
+        return OutcomeResult(moment, 0, np.nan, (np.nan, np.nan), np.nan, np.nan,
+                             pd.DataFrame(columns=["gezin_id", "voor", "na", "verandering", "rci", "klasse"]),
+                             {"verbeterd": 0, "onveranderd": 0, "verslechterd": 0},
+                             minimal_detectable_change(len(families), assumed_sd_change or np.nan), np.nan)
+    diff = (have[moment] - have[0]).to_numpy(float)
+    rci = reliable_change_index(have[0], have[moment], sd_pre=sd_pre, reliability=reliability)
+    klass = classify_rci(rci)
+    per_family = pd.DataFrame({"gezin_id": have.index, "voor": have[0].to_numpy(), "na": have[moment].to_numpy(),
+                               "verandering": diff, "rci": rci, "klasse": klass})
+    if n >= min_n and np.ptp(diff) > 0:
+        bs = stats.bootstrap((diff,), np.mean, n_resamples=n_boot, method="BCa", random_state=seed,
+                             confidence_level=0.95)
+        ci = (float(bs.confidence_interval.low), float(bs.confidence_interval.high))
+    else:
+        ci = (np.nan, np.nan)  # a bootstrap on fewer than min_n families says nothing
+    # scipy picks the exact distribution when there are no ties or zeros, otherwise a normal approximation
+    p_w = float(stats.wilcoxon(diff, zero_method="wilcox", method="auto").pvalue) \
+        if n >= 2 and np.any(diff != 0) else np.nan
+    sd_change = float(np.std(diff, ddof=1)) if n > 1 else np.nan
+    mde = minimal_detectable_change(n, assumed_sd_change or sd_change)
+    counts = {k: int((klass == k).sum()) for k in ("verbeterd", "onveranderd", "verslechterd")}
+    return OutcomeResult(moment, n, float(diff.mean()), ci, sign_flip_test(diff, seed=seed), p_w, per_family,
+                         counts, mde, sd_change)

@@ -1,0 +1,63 @@
+import pandas as pd
+import pytest
+
+from analysis import privacy
+
+
+def test_elfproef():
+    assert privacy.elfproef("111222333") and privacy.elfproef("123456782") and privacy.elfproef(12345672)
+    assert not privacy.elfproef("123456789") and not privacy.elfproef("12345") and not privacy.elfproef("abc")
+
+
+def test_scan_finds_bsn_names_and_dates_of_birth():
+    text = "Gezin Jansen (BSN 111222333.) geboren 03-04-1985; telling 1.234.567.890 en bedrag 123456789."
+    res = privacy.scan_for_identifiers(text, names=["Jansen"], dates_of_birth=["1985-04-03"])
+    kinds = sorted(f.kind for f in res.findings)
+    assert kinds == ["bsn", "geboortedatum", "naam"]
+    assert not privacy.scan_for_identifiers("In 2022 waren er 5.218 cliënten.").findings
+
+
+def test_scan_flags_exact_old_dates_only_when_asked():
+    assert privacy.scan_for_identifiers("op 12-05-1990", forbid_exact_dates=True).findings
+    assert not privacy.scan_for_identifiers("op 12-05-1990").findings
+    assert not privacy.scan_for_identifiers("peildatum 2022-11-01", forbid_exact_dates=True).findings
+
+
+def test_primary_and_secondary_suppression():
+    t = pd.DataFrame({"MBO": [3, 12, 15], "HBO": [11, 14, 25], "totaal": [14, 26, 40]},
+                     index=["uithuisplaatsing", "geen", "totaal"])
+    res = privacy.suppress_small_cells(t, 10, total_row="totaal", total_col="totaal")
+    out = res.table
+    assert out.loc["uithuisplaatsing", "MBO"] == privacy.SUPPRESSED
+    assert ("uithuisplaatsing", "MBO") in res.primary
+    # row margin 14 would reveal MBO = 14 - 11: HBO in that row is suppressed too
+    assert out.loc["uithuisplaatsing", "HBO"] == privacy.SUPPRESSED
+    # column margin 15 would reveal MBO = 15 - 12: another MBO cell goes
+    assert out.loc["geen", "MBO"] == privacy.SUPPRESSED
+    for r in ["uithuisplaatsing", "geen"]:
+        assert (out.loc[r, ["MBO", "HBO"]] == privacy.SUPPRESSED).sum() != 1
+    for c in ["MBO", "HBO"]:
+        assert (out.loc[["uithuisplaatsing", "geen"], c] == privacy.SUPPRESSED).sum() != 1
+
+
+def test_zero_is_not_suppressed_and_threshold_configurable():
+    t = pd.DataFrame({"n": [0, 3, 30]})
+    assert privacy.suppress_small_cells(t, 10).table["n"].tolist() == [0, "<10", 30]
+    assert privacy.suppress_small_cells(t, 3).table["n"].tolist() == [0, 3, 30]
+    with pytest.raises(ValueError):
+        privacy.suppress_small_cells(pd.DataFrame({"n": [-1]}), 10)
+
+
+def test_pseudonymise_needs_key_and_is_stable(monkeypatch):
+    monkeypatch.delenv(privacy.SECRET_ENV, raising=False)
+    with pytest.raises(RuntimeError, match="ANALYSIS_PSEUDONYM_KEY"):
+        privacy.pseudonymise(["a"])
+    monkeypatch.setenv(privacy.SECRET_ENV, "geheim")
+    a = privacy.pseudonymise(["x", "y"])
+    assert a == privacy.pseudonymise(["x", "y"]) and a[0] != a[1]
+    assert a != privacy.pseudonymise(["x", "y"], key=b"anders")
+
+
+def test_bsn_column_detection():
+    assert privacy.looks_like_bsn_column(pd.Series(["111222333", "123456782", "999999990", "100000009"]))
+    assert not privacy.looks_like_bsn_column(pd.Series(["123456789", "223456789", "323456789", "423456789"]))

@@ -1,0 +1,27 @@
+import pandas as pd
+import pytest
+
+from analysis.data.io import DataInputError
+from analysis.pilot import regional
+
+
+def monitor():
+    return pd.DataFrame({"pilot": ["Groningen", "Westerkwartier"], "gemeente_code": ["GM0014", "GM1969"],
+                         "uitvoerder": ["WIJ Groningen", "Cosis"], "tarief": ["loonkosten", "Jeugdwet"],
+                         "periode_start": ["2021-11-01", "2020-09-01"], "periode_einde": ["2023-10-31", "2022-09-01"],
+                         "gezinnen_gestart": [10, 8], "gezinnen_afgerond": [7, 4], "gem_duur_maanden": [9.5, 12.0],
+                         "zrm_verbeterd": [6, 2], "zrm_gemeten": [8, 4], "uithuisplaatsingen": [1, 0],
+                         "kosten_eur": [336000.0, 400000.0]})
+
+
+def test_common_metrics():
+    t = regional.regional_comparison(monitor()).set_index("pilot")
+    assert t.loc["Groningen", "aandeel_zrm_verbeterd"] == 0.75
+    assert t.loc["Westerkwartier", "kosten_per_gezin"] == 50000
+
+
+def test_schema_violation_is_named():
+    m = monitor()
+    m.loc[1, "zrm_verbeterd"] = 9  # more improved than measured
+    with pytest.raises(DataInputError, match="zrm_verbeterd <= zrm_gemeten"):
+        regional.regional_comparison(m)
