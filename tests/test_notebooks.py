@@ -13,6 +13,7 @@ NB = Path(__file__).resolve().parents[1] / "notebooks"
 
 SMOKE = {
     "hh_raad.ipynb": {"n_boot": 50},
+    "tussenevaluatie.ipynb": {"n_boot": 200},
 }
 
 
@@ -33,3 +34,26 @@ def test_notebook_smoke(name, synth, tmp_path):
     assert "synthetisch" in conv.markdown.lower()
     assert "Aannames en kanttekeningen" in conv.markdown
     assert list((tmp_path / "media").glob("*.png")), "figures expected"
+
+
+@pytest.mark.parametrize("audience", ["openbaar", "intern"])
+def test_tussenevaluatie_privacy_by_audience(audience, synth, tmp_path):
+    """Synthetic placements are small counts (2 and 3 families): openbaar shows '<10' and no per-family rows or
+    derived difference; intern shows the per-family table."""
+    out = tmp_path / "t.ipynb"
+    pm.execute_notebook(str(NB / "tussenevaluatie.ipynb"), str(out), kernel_name="python3", progress_bar=False,
+                        parameters={"n_boot": 200, "audience": audience, "processed_dir": str(synth.parent)})
+    text = notebook_to_markdown(out, tmp_path / "media").markdown
+    # the pipe-table copy (PDF) of the heavy-care table: header row, then one row per group
+    rows = [ln for ln in text.splitlines() if ln.startswith("| Pilot |") or ln.startswith("| Vergelijkingsgroep |")]
+    zware_zorg = "\n".join(r for r in rows if r.count("|") == 5)
+    per_family = "Verandering per gezin (vertrouwelijk)" in text
+    if audience == "openbaar":
+        assert "&lt;10" in zware_zorg or "<10" in zware_zorg
+        assert not per_family
+        assert "niet getoond" in text
+        from analysis.report.render import leak_scan
+
+        assert leak_scan([text]) == []
+    else:
+        assert per_family

@@ -119,3 +119,10 @@ def public_table(df: pd.DataFrame, threshold: int, audience: str, *, total_row: 
     if audience != "openbaar":
         return df
     return suppress_small_cells(df, threshold, total_row=total_row, total_col=total_col, columns=columns).table
+
+
+def reveals_small_counts(table: pd.DataFrame, columns: list[str], threshold: int) -> bool:
+    """True if a derived statistic (rate, difference) over these counts would let a reader recover a count that
+    is suppressed (between 1 and threshold - 1) once the group sizes are known."""
+    vals = table[columns].to_numpy(dtype=float)
+    return bool(((vals > 0) & (vals < threshold)).any())

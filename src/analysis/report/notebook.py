@@ -43,7 +43,10 @@ def table(df: pd.DataFrame, caption: str, *, source_note: str | None = None) -> 
     """A formatted table (values should already be formatted Dutch strings where needed)."""
     from great_tables import GT
 
-    gt = GT(df).tab_header(title=caption)
+    # 'visible' overflow: a scrolling container is not keyboard-focusable (axe: scrollable-region-focusable)
+    gt = GT(df).tab_header(title=caption).tab_options(
+        container_overflow_x="visible", container_overflow_y="visible", table_width="100%",
+        table_font_names="Segoe UI, Arial, Helvetica, sans-serif")
     if source_note:
         gt = gt.tab_source_note(source_note)
     html = gt.as_raw_html()
