@@ -1,0 +1,141 @@
+"""Contract rules as data: ventiel (budget moves when client numbers leave a band around the forecast), malus
+(clawback plus penalty when indicated care is under-delivered) and profit skim (part of the margin above a cap is
+returned). ``apply_rules`` is vectorised over (draws x areas); ``apply_rules_loop`` is the same arithmetic in plain
+Python, kept as the reference for tests and the benchmark."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Ventiel:
+    band: float  # fraction of the forecast (mode 'pct') or number of clients (mode 'clients')
+    mode: str = "pct"
+    compensation: float = 1.0  # share of the deviation beyond the band that is settled
+
+    def __post_init__(self):
+        if self.mode not in ("pct", "clients"):
+            raise ValueError("ventiel mode must be 'pct' or 'clients'")
+        if self.band < 0 or not 0 <= self.compensation <= 1:
+            raise ValueError("band must be >= 0 and compensation between 0 and 1")
+
+
+@dataclass(frozen=True)
+class Malus:
+    threshold: float  # minimum delivered / indicated hours
+    rate: float  # penalty on top of repaying the undelivered hours
+
+    def __post_init__(self):
+        if not 0 <= self.threshold <= 1 or self.rate < 0:
+            raise ValueError("malus threshold must be in [0, 1] and rate >= 0")
+
+
+@dataclass(frozen=True)
+class ProfitSkim:
+    margin: float  # margin (profit / net revenue) above which the skim applies
+    share: float  # share of the excess profit returned
+
+    def __post_init__(self):
+        if not 0 <= self.share <= 1:
+            raise ValueError("skim share must be between 0 and 1")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    label: str
+    ventiel: Ventiel | None = None
+    malus: Malus | None = None
+    skim: ProfitSkim | None = None
+    description: str = field(default="")
+
+
+def default_rulesets(log) -> list[RuleSet]:
+    f = log.value("F02")
+    return [
+        RuleSet("geen", "Alleen vast budget", description="Geen ventiel, malus of afroming."),
+        RuleSet("ventiel", "Vast budget + ventiel", Ventiel(f["ventiel_band"], "pct", f["ventiel_compensation"])),
+        RuleSet("volledig", "Ventiel + malus + afroming", Ventiel(f["ventiel_band"], "pct", f["ventiel_compensation"]),
+                Malus(f["malus_threshold"], f["malus_rate"]), ProfitSkim(f["skim_margin"], f["skim_share"])),
+    ]
+
+
+def _bounds(v: Ventiel, forecast):
+    if v.mode == "pct":
+        return forecast * (1 - v.band), forecast * (1 + v.band)
+    return forecast - v.band, forecast + v.band
+
+
+def apply_rules(rules: RuleSet, *, forecast, budget, clients, hours_per_client, delivery, tariff: float,
+                cost_per_hour: float) -> dict[str, np.ndarray]:
+    """All inputs broadcast to (draws, areas). Returns arrays of the same shape."""
+    forecast = np.asarray(forecast, float)
+    budget = np.asarray(budget, float)
+    clients = np.asarray(clients, float)
+    if np.any(forecast <= 0):
+        raise ValueError("forecast clients must be > 0 in every area")
+    per_client = budget / forecast
+    adj = np.zeros(np.broadcast_shapes(clients.shape, forecast.shape))
+    trig = np.zeros_like(adj, dtype=bool)
+    if rules.ventiel is not None:
+        lo, hi = _bounds(rules.ventiel, forecast)
+        above = np.maximum(clients - hi, 0.0)
+        below = np.maximum(lo - clients, 0.0)
+        adj = rules.ventiel.compensation * per_client * (above - below)
+        trig = (clients > hi) | (clients < lo)
+    revenue = budget + adj
+    indicated = clients * hours_per_client
+    delivered = indicated * delivery
+    malus = np.zeros_like(revenue)
+    if rules.malus is not None:
+        ratio = np.divide(delivered, indicated, out=np.ones_like(revenue), where=indicated > 0)
+        malus = np.where(ratio < rules.malus.threshold, (1 + rules.malus.rate) * (indicated - delivered) * tariff, 0.0)
+    net = revenue - malus
+    profit = net - delivered * cost_per_hour
+    skim = np.zeros_like(revenue)
+    if rules.skim is not None:
+        excess = profit - rules.skim.margin * net
+        skim = np.where((net > 0) & (excess > 0), rules.skim.share * excess, 0.0)
+    return {"gemeente": net - skim, "marge": profit - skim, "ventiel": adj, "ventiel_actief": trig, "malus": malus,
+            "afroming": skim, "geleverd": delivered, "geindiceerd": indicated}
+
+
+def apply_rules_loop(rules: RuleSet, *, forecast, budget, clients, hours_per_client, delivery, tariff: float,
+                     cost_per_hour: float) -> dict[str, np.ndarray]:
+    """Reference implementation: one draw and one area at a time."""
+    n_draws, n_areas = np.shape(clients)
+    out = {k: np.zeros((n_draws, n_areas)) for k in ("gemeente", "marge", "ventiel", "malus", "afroming")}
+    out["ventiel_actief"] = np.zeros((n_draws, n_areas), dtype=bool)
+    for d in range(n_draws):
+        for a in range(n_areas):
+            f, b, n = float(forecast[a]), float(budget[a]), float(clients[d][a])
+            h, r = float(hours_per_client[d][a]), float(delivery[d][a])
+            adj, trig = 0.0, False
+            if rules.ventiel is not None:
+                v = rules.ventiel
+                lo, hi = (f * (1 - v.band), f * (1 + v.band)) if v.mode == "pct" else (f - v.band, f + v.band)
+                if n > hi:
+                    adj, trig = v.compensation * b / f * (n - hi), True
+                elif n < lo:
+                    adj, trig = -v.compensation * b / f * (lo - n), True
+            revenue = b + adj
+            ind = n * h
+            dl = ind * r
+            malus = 0.0
+            if rules.malus is not None and ind > 0 and dl / ind < rules.malus.threshold:
+                malus = (1 + rules.malus.rate) * (ind - dl) * tariff
+            net = revenue - malus
+            profit = net - dl * cost_per_hour
+            skim = 0.0
+            if rules.skim is not None and net > 0 and profit - rules.skim.margin * net > 0:
+                skim = rules.skim.share * (profit - rules.skim.margin * net)
+            out["gemeente"][d, a] = net - skim
+            out["marge"][d, a] = profit - skim
+            out["ventiel"][d, a] = adj
+            out["ventiel_actief"][d, a] = trig
+            out["malus"][d, a] = malus
+            out["afroming"][d, a] = skim
+    return out
