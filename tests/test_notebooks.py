@@ -14,6 +14,7 @@ NB = Path(__file__).resolve().parents[1] / "notebooks"
 SMOKE = {
     "hh_raad.ipynb": {"n_boot": 50},
     "tussenevaluatie.ipynb": {"n_boot": 200},
+    "hh_bekostiging.ipynb": {"n_draws": 2000},
 }
 
 
