@@ -46,7 +46,7 @@ lab: $(STAMP)
 	$(BIN)/pip install -q -e ".[dev,lab]"
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: data synth-nl
+bench: data
 	$(BIN)/python benchmarks/run.py
 
 clean:

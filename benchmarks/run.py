@@ -1,0 +1,196 @@
+"""`make bench`: speed and memory targets, each measured side by side in one run and printed as ratios.
+
+Every approach runs in its own subprocess so its peak memory (ru_maxrss) is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SYN = ROOT / "data" / "processed" / "synthetic"
+NL = SYN / "nl_client_months.parquet"
+PY = sys.executable
+
+
+def run_child(code: str, env: dict | None = None) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints one JSON line; we add wall time and peak RSS (MB)."""
+    wrapper = textwrap.dedent(code) + textwrap.dedent("""
+        import resource, json as _j
+        print("@@" + _j.dumps({**RESULT, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    """)
+    t0 = time.perf_counter()
+    out = subprocess.run([PY, "-c", wrapper], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith("@@")][-1]
+    return {**json.loads(line[2:]), "wall_s": wall}
+
+
+def header(title: str) -> None:
+    print(f"\n== {title}")
+
+
+def bench_generation() -> None:
+    header("nl-scale synthetic client-months (~0.55 M clients x 60 months)")
+    r = run_child(f"""
+        import time
+        from analysis.data.synthetic import generate_nl_client_months
+        t = time.perf_counter()
+        info = generate_nl_client_months({str(NL)!r}, 20211115)
+        RESULT = {{"rows": info["rows"], "seconds": time.perf_counter() - t}}
+    """)
+    print(f"rows {r['rows']:,}; generation {r['seconds']:.1f} s; peak memory {r['peak_mb']:.0f} MB "
+          f"(target <= 4096 MB: {'OK' if r['peak_mb'] <= 4096 else 'MISSED'})")
+
+
+def bench_rates() -> None:
+    header("Rates + decomposition on nl-scale data: library vs naive pandas vs DuckDB SQL")
+    common = f"""
+        import time, pandas as pd
+        NL = {str(NL)!r}; POP = {str(SYN / 'nl_population.parquet')!r}
+    """
+    lib = run_child(common + """
+        import duckdb  # imported before timing, as in the SQL variant
+        from analysis.demand.scale import clients_by_year_parquet, decompose_by_gemeente
+        t = time.perf_counter()
+        c = clients_by_year_parquet(NL)
+        d = decompose_by_gemeente(c, pd.read_parquet(POP), 2019, 2023)
+        RESULT = {"seconds": time.perf_counter() - t, "rows": len(c), "gemeenten": len(d), "total": float(c.clienten.sum())}
+    """)
+    naive = run_child(common + """
+        import numpy as np
+        from analysis.demand.scale import decompose_by_gemeente
+        t = time.perf_counter()
+        df = pd.read_parquet(NL)
+        df = df[df.maand.dt.month == 7] if hasattr(df.maand, "dt") else df[pd.to_datetime(df.maand).dt.month == 7]
+        year = pd.to_datetime(df.maand).dt.year
+        age = year - df.geboortejaar
+        band = np.select([age < 65, age < 75, age < 85], ["18-64", "65-74", "75-84"], "85+")
+        c = (df.assign(jaar=year, leeftijdsgroep=band).groupby(["jaar", "gemeente_code", "leeftijdsgroep"])
+             .client_id.nunique().rename("clienten").reset_index())
+        d = decompose_by_gemeente(c, pd.read_parquet(POP), 2019, 2023)
+        RESULT = {"seconds": time.perf_counter() - t, "rows": len(c), "gemeenten": len(d), "total": float(c.clienten.sum())}
+    """)
+    sql = run_child(common + """
+        import duckdb
+        from analysis.demand.scale import decompose_by_gemeente
+        t = time.perf_counter()
+        c = duckdb.sql(f'''SELECT year(maand) jaar, gemeente_code,
+              CASE WHEN year(maand)-geboortejaar < 65 THEN '18-64' WHEN year(maand)-geboortejaar < 75 THEN '65-74'
+                   WHEN year(maand)-geboortejaar < 85 THEN '75-84' ELSE '85+' END leeftijdsgroep,
+              count(DISTINCT client_id) clienten FROM read_parquet('{NL}') WHERE month(maand) = 7 GROUP BY ALL''').df()
+        d = decompose_by_gemeente(c, pd.read_parquet(POP), 2019, 2023)
+        RESULT = {"seconds": time.perf_counter() - t, "rows": len(c), "gemeenten": len(d), "total": float(c.clienten.sum())}
+    """)
+    assert lib["total"] == naive["total"] == sql["total"], "the three approaches must agree"
+    for name, r in (("library (analysis.demand.scale)", lib), ("naive pandas groupby", naive), ("DuckDB SQL", sql)):
+        print(f"{name:34s} {r['seconds']:7.2f} s   peak {r['peak_mb']:7.0f} MB")
+    ratio = lib["seconds"] / sql["seconds"]
+    print(f"library / DuckDB time = {ratio:.2f}x (target <= 1.5x: {'OK' if ratio <= 1.5 else 'MISSED'}); "
+          f"naive pandas / library = {naive['seconds'] / lib['seconds']:.1f}x; library peak {lib['peak_mb']:.0f} MB "
+          f"(target <= 4096 MB: {'OK' if lib['peak_mb'] <= 4096 else 'MISSED'})")
+
+
+def bench_montecarlo() -> None:
+    header("Monte Carlo risk: 100,000 draws x 4 areas, vectorised vs plain Python loop (same draws, best of 7 / 3)")
+    r = run_child("""
+        import time, numpy as np
+        from analysis.financing.rules import RuleSet, Ventiel, Malus, ProfitSkim, apply_rules, apply_rules_loop
+        rng = np.random.default_rng(1)
+        n, a = 100_000, 4
+        kw = dict(forecast=np.array([1350., 1100., 1100., 1450.]), budget=np.array([7.8e6, 6.3e6, 6.3e6, 8.2e6]),
+                  clients=rng.negative_binomial(200, 200 / (200 + np.array([1350, 1100, 1100, 1450])), (n, a)).astype(float),
+                  hours_per_client=rng.normal(153, 2, (n, a)), delivery=np.clip(rng.normal(.97, .03, (n, a)), 0, 1),
+                  tariff=37.37, cost_per_hour=36.28)
+        rs = RuleSet("v", "v", Ventiel(.05), Malus(.95, .1), ProfitSkim(.05, .5))
+        def best(f, k):  # best of k, as timeit does: the least disturbed run
+            times = []
+            for _ in range(k):
+                t = time.perf_counter(); out = f(); times.append(time.perf_counter() - t)
+            return min(times), out
+        tv, v = best(lambda: apply_rules(rs, **kw), 7)
+        tl, lp = best(lambda: apply_rules_loop(rs, **kw), 3)
+        assert np.allclose(v["gemeente"], lp["gemeente"])
+        RESULT = {"vectorised": tv, "loop": tl}
+    """)
+    ratio = r["loop"] / r["vectorised"]
+    print(f"vectorised {r['vectorised'] * 1000:.0f} ms; loop {r['loop']:.2f} s; speed-up {ratio:.0f}x "
+          f"(target >= 50x: {'OK' if ratio >= 50 else 'MISSED'}; 'well under a second': "
+          f"{'OK' if r['vectorised'] < 0.5 else 'MISSED'})")
+
+
+def bench_render() -> None:
+    header("Rendering: render (papermill + HTML + PDF) vs bare papermill, same notebook")
+    r = run_child("""
+        import time, tempfile, papermill as pm
+        from pathlib import Path
+        from analysis.report.render import load_specs, render_report
+        spec = load_specs()["hh-raad"]
+        d = Path(tempfile.mkdtemp())
+        t = time.perf_counter()
+        pm.execute_notebook(str(spec.notebook), str(d / "bare.ipynb"), parameters={**spec.parameters, "audience": "openbaar"},
+                            kernel_name="python3", progress_bar=False)
+        bare = time.perf_counter() - t
+        t = time.perf_counter()
+        res = render_report(spec, reports_root=d / "reports")
+        full = time.perf_counter() - t
+        assert res.status == "ok", res.error
+        RESULT = {"bare": bare, "render": full}
+    """)
+    ratio = r["render"] / r["bare"]
+    print(f"bare papermill {r['bare']:.1f} s; render HTML+PDF {r['render']:.1f} s; ratio {ratio:.2f}x "
+          f"(target <= 1.3x: {'OK' if ratio <= 1.3 else 'MISSED'})")
+
+    header("render --all of 8 reports: 2 workers vs 1 (serial)")
+    specs = tomllib.loads((ROOT / "reports.toml").read_text(encoding="utf-8"))["reports"]
+    lines = []
+    for copy in ("a", "b"):
+        for name, s in specs.items():
+            for aud in s.get("audiences", ["openbaar"]):
+                lines.append(f'[reports."{name}-{aud}-{copy}"]\nnotebook = "{ROOT / s["notebook"]}"\n'
+                             f'audiences = ["{aud}"]\nformats = ["html", "pdf"]\n'
+                             f'[reports."{name}-{aud}-{copy}".parameters]\n' +
+                             "".join(f"{k} = {json.dumps(v)}\n" for k, v in s.get("parameters", {}).items()))
+    cfg = Path(tempfile.mkdtemp()) / "reports.toml"
+    cfg.write_text("\n".join(lines), encoding="utf-8")
+    res = run_child(f"""
+        import time, tempfile
+        from pathlib import Path
+        from analysis.report.render import load_specs, render_all
+        specs = load_specs({str(cfg)!r})
+        out = {{}}
+        for workers in (1, 2):
+            root = Path(tempfile.mkdtemp())
+            t = time.perf_counter()
+            rs = render_all(specs, reports_root=root, force=True, workers=workers)
+            out[workers] = time.perf_counter() - t
+            assert all(r.status == "ok" for r in rs) and len(rs) == {len(lines)}
+        RESULT = {{"serial": out[1], "parallel": out[2], "n": len(specs)}}
+    """)
+    sp = res["serial"] / res["parallel"]
+    print(f"{res['n']} reports: serial {res['serial']:.1f} s; 2 workers {res['parallel']:.1f} s; speed-up {sp:.2f}x "
+          f"(target >= 1.7x on 2 cores: {'OK' if sp >= 1.7 else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    print(f"benchmarks on {os.cpu_count()} cores")
+    which = sys.argv[1:] or ["generation", "rates", "montecarlo", "render"]
+    if "generation" in which or not NL.exists():
+        bench_generation()
+    if "rates" in which:
+        bench_rates()
+    if "montecarlo" in which:
+        bench_montecarlo()
+    if "render" in which:
+        bench_render()
