@@ -28,8 +28,9 @@ def run_child(code: str, env: dict | None = None) -> dict:
         print("@@" + _j.dumps({**RESULT, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
     """)
     t0 = time.perf_counter()
-    out = subprocess.run([PY, "-c", wrapper], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, **(env or {})})
+    out = subprocess.run(
+        [PY, "-c", wrapper], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}
+    )
     wall = time.perf_counter() - t0
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
@@ -50,25 +51,32 @@ def bench_generation() -> None:
         info = generate_nl_client_months({str(NL)!r}, 20211115)
         RESULT = {{"rows": info["rows"], "seconds": time.perf_counter() - t}}
     """)
-    print(f"rows {r['rows']:,}; generation {r['seconds']:.1f} s; peak memory {r['peak_mb']:.0f} MB "
-          f"(target <= 4096 MB: {'OK' if r['peak_mb'] <= 4096 else 'MISSED'})")
+    print(
+        f"rows {r['rows']:,}; generation {r['seconds']:.1f} s; peak memory {r['peak_mb']:.0f} MB "
+        f"(target <= 4096 MB: {'OK' if r['peak_mb'] <= 4096 else 'MISSED'})"
+    )
 
 
 def bench_rates() -> None:
     header("Rates + decomposition on nl-scale data: library vs naive pandas vs DuckDB SQL")
     common = f"""
         import time, pandas as pd
-        NL = {str(NL)!r}; POP = {str(SYN / 'nl_population.parquet')!r}
+        NL = {str(NL)!r}; POP = {str(SYN / "nl_population.parquet")!r}
     """
-    lib = run_child(common + """
+    lib = run_child(
+        common
+        + """
         import duckdb  # imported before timing, as in the SQL variant
         from analysis.demand.scale import clients_by_year_parquet, decompose_by_gemeente
         t = time.perf_counter()
         c = clients_by_year_parquet(NL)
         d = decompose_by_gemeente(c, pd.read_parquet(POP), 2019, 2023)
         RESULT = {"seconds": time.perf_counter() - t, "rows": len(c), "gemeenten": len(d), "total": float(c.clienten.sum())}
-    """)
-    naive = run_child(common + """
+    """
+    )
+    naive = run_child(
+        common
+        + """
         import numpy as np
         from analysis.demand.scale import decompose_by_gemeente
         t = time.perf_counter()
@@ -81,8 +89,11 @@ def bench_rates() -> None:
              .client_id.nunique().rename("clienten").reset_index())
         d = decompose_by_gemeente(c, pd.read_parquet(POP), 2019, 2023)
         RESULT = {"seconds": time.perf_counter() - t, "rows": len(c), "gemeenten": len(d), "total": float(c.clienten.sum())}
-    """)
-    sql = run_child(common + """
+    """
+    )
+    sql = run_child(
+        common
+        + """
         import duckdb
         from analysis.demand.scale import decompose_by_gemeente
         t = time.perf_counter()
@@ -92,14 +103,17 @@ def bench_rates() -> None:
               count(DISTINCT client_id) clienten FROM read_parquet('{NL}') WHERE month(maand) = 7 GROUP BY ALL''').df()
         d = decompose_by_gemeente(c, pd.read_parquet(POP), 2019, 2023)
         RESULT = {"seconds": time.perf_counter() - t, "rows": len(c), "gemeenten": len(d), "total": float(c.clienten.sum())}
-    """)
+    """
+    )
     assert lib["total"] == naive["total"] == sql["total"], "the three approaches must agree"
     for name, r in (("library (analysis.demand.scale)", lib), ("naive pandas groupby", naive), ("DuckDB SQL", sql)):
         print(f"{name:34s} {r['seconds']:7.2f} s   peak {r['peak_mb']:7.0f} MB")
     ratio = lib["seconds"] / sql["seconds"]
-    print(f"library / DuckDB time = {ratio:.2f}x (target <= 1.5x: {'OK' if ratio <= 1.5 else 'MISSED'}); "
-          f"naive pandas / library = {naive['seconds'] / lib['seconds']:.1f}x; library peak {lib['peak_mb']:.0f} MB "
-          f"(target <= 4096 MB: {'OK' if lib['peak_mb'] <= 4096 else 'MISSED'})")
+    print(
+        f"library / DuckDB time = {ratio:.2f}x (target <= 1.5x: {'OK' if ratio <= 1.5 else 'MISSED'}); "
+        f"naive pandas / library = {naive['seconds'] / lib['seconds']:.1f}x; library peak {lib['peak_mb']:.0f} MB "
+        f"(target <= 4096 MB: {'OK' if lib['peak_mb'] <= 4096 else 'MISSED'})"
+    )
 
 
 def bench_montecarlo() -> None:
@@ -125,9 +139,11 @@ def bench_montecarlo() -> None:
         RESULT = {"vectorised": tv, "loop": tl}
     """)
     ratio = r["loop"] / r["vectorised"]
-    print(f"vectorised {r['vectorised'] * 1000:.0f} ms; loop {r['loop']:.2f} s; speed-up {ratio:.0f}x "
-          f"(target >= 50x: {'OK' if ratio >= 50 else 'MISSED'}; 'well under a second': "
-          f"{'OK' if r['vectorised'] < 0.5 else 'MISSED'})")
+    print(
+        f"vectorised {r['vectorised'] * 1000:.0f} ms; loop {r['loop']:.2f} s; speed-up {ratio:.0f}x "
+        f"(target >= 50x: {'OK' if ratio >= 50 else 'MISSED'}; 'well under a second': "
+        f"{'OK' if r['vectorised'] < 0.5 else 'MISSED'})"
+    )
 
 
 def bench_render() -> None:
@@ -149,8 +165,10 @@ def bench_render() -> None:
         RESULT = {"bare": bare, "render": full}
     """)
     ratio = r["render"] / r["bare"]
-    print(f"bare papermill {r['bare']:.1f} s; render HTML+PDF {r['render']:.1f} s; ratio {ratio:.2f}x "
-          f"(target <= 1.3x: {'OK' if ratio <= 1.3 else 'MISSED'})")
+    print(
+        f"bare papermill {r['bare']:.1f} s; render HTML+PDF {r['render']:.1f} s; ratio {ratio:.2f}x "
+        f"(target <= 1.3x: {'OK' if ratio <= 1.3 else 'MISSED'})"
+    )
 
     header("render --all of 8 reports: 2 workers vs 1 (serial)")
     specs = tomllib.loads((ROOT / "reports.toml").read_text(encoding="utf-8"))["reports"]
@@ -158,10 +176,12 @@ def bench_render() -> None:
     for copy in ("a", "b"):
         for name, s in specs.items():
             for aud in s.get("audiences", ["openbaar"]):
-                lines.append(f'[reports."{name}-{aud}-{copy}"]\nnotebook = "{ROOT / s["notebook"]}"\n'
-                             f'audiences = ["{aud}"]\nformats = ["html", "pdf"]\n'
-                             f'[reports."{name}-{aud}-{copy}".parameters]\n' +
-                             "".join(f"{k} = {json.dumps(v)}\n" for k, v in s.get("parameters", {}).items()))
+                lines.append(
+                    f'[reports."{name}-{aud}-{copy}"]\nnotebook = "{ROOT / s["notebook"]}"\n'
+                    f'audiences = ["{aud}"]\nformats = ["html", "pdf"]\n'
+                    f'[reports."{name}-{aud}-{copy}".parameters]\n'
+                    + "".join(f"{k} = {json.dumps(v)}\n" for k, v in s.get("parameters", {}).items())
+                )
     cfg = Path(tempfile.mkdtemp()) / "reports.toml"
     cfg.write_text("\n".join(lines), encoding="utf-8")
     res = run_child(f"""
@@ -179,8 +199,10 @@ def bench_render() -> None:
         RESULT = {{"serial": out[1], "parallel": out[2], "n": len(specs)}}
     """)
     sp = res["serial"] / res["parallel"]
-    print(f"{res['n']} reports: serial {res['serial']:.1f} s; 2 workers {res['parallel']:.1f} s; speed-up {sp:.2f}x "
-          f"(target >= 1.7x on 2 cores: {'OK' if sp >= 1.7 else 'MISSED'})")
+    print(
+        f"{res['n']} reports: serial {res['serial']:.1f} s; 2 workers {res['parallel']:.1f} s; speed-up {sp:.2f}x "
+        f"(target >= 1.7x on 2 cores: {'OK' if sp >= 1.7 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

@@ -36,12 +36,28 @@ def axe_violations(html_path: Path) -> list[dict]:
     with tempfile.TemporaryDirectory() as d:
         f = Path(d) / "page.html"
         f.write_text(page, encoding="utf-8")
-        out = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                              "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                              "--disable-sync", f"--user-data-dir={d}/profile", "--virtual-time-budget=20000",
-                              "--dump-dom", f.as_uri()], capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "HOME": d})
-    m = re.search(r'<pre id="axe-result">(.*?)</pre>', out.stdout, re.S)
+        out = subprocess.run(
+            [
+                chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={d}/profile",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                f.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "HOME": d},
+        )
+    m = re.search(r'<pre id="axe-result">(.*?)</pre>', out.stdout, re.DOTALL)
     if not m:
         raise RuntimeError(f"axe did not finish; chromium stderr: {out.stderr[-2000:]}")
     import html as _html

@@ -20,7 +20,7 @@ def rehash_sources(raw: Path) -> None:
         p = raw / section
         return m.group(0) if not p.exists() else re.sub(r'sha256 = "[^"]*"', f'sha256 = "{sha256_file(p)}"', m.group(0))
 
-    text = re.sub(r'\[files\."([^"]+)"\](.*?)(?=\n\[files|\Z)', repl, text, flags=re.S)
+    text = re.sub(r'\[files\."([^"]+)"\](.*?)(?=\n\[files|\Z)', repl, text, flags=re.DOTALL)
     (raw / "sources.toml").write_text(text, encoding="utf-8")
 
 

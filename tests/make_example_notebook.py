@@ -16,13 +16,15 @@ def example_notebook(path, *, raise_in_cell: bool = False, plant: str = "") -> N
             "from analysis.formatting import number\n"
             "ctx = ReportContext('voorbeeld', audience, title='Voorbeeldrapport', processed_dir=processed_dir)\n"
             "df = ctx.load('synthetic/pilot_costs')\n"
-            "md(f'Er zijn **{number(n)}** rijen gevraagd; totaal begroot € {number(df.begroot.sum())}.')"),
+            "md(f'Er zijn **{number(n)}** rijen gevraagd; totaal begroot € {number(df.begroot.sum())}.')"
+        ),
         nbf.v4.new_markdown_cell("## Tabel en figuur"),
         nbf.v4.new_code_cell("table(df.head(n).astype(str), 'Begroting per jaar', source_note='Bron: test')"),
         nbf.v4.new_code_cell(
             "fig, ax = plt.subplots(figsize=(5, 3))\nax.bar(df.jaar.astype(str), df.begroot)\n"
             "ax.set_xlabel('Jaar'); ax.set_ylabel('Euro')\n"
-            "figure(fig, alt='Staafdiagram van de begroting per jaar', caption='Begroting per jaar')"),
+            "figure(fig, alt='Staafdiagram van de begroting per jaar', caption='Begroting per jaar')"
+        ),
     ]
     if raise_in_cell:
         nb.cells.append(nbf.v4.new_code_cell("raise ValueError('kapot halverwege')"))

@@ -13,7 +13,9 @@ def test_log_loads_and_is_rated():
 
 def test_bad_rating_is_refused(tmp_path):
     p = tmp_path / "a.toml"
-    p.write_text('[[assumption]]\nid="X"\ntitle="t"\ndescription="d"\nsource="s"\nquality="paars"\nimpact="rood"\n'
-                 'used_by=["x"]\n')
+    p.write_text(
+        '[[assumption]]\nid="X"\ntitle="t"\ndescription="d"\nsource="s"\nquality="paars"\nimpact="rood"\n'
+        'used_by=["x"]\n'
+    )
     with pytest.raises(AssumptionsError, match="quality='paars'"):
         load_assumptions(p)

@@ -25,8 +25,14 @@ def test_bad_components():
 def test_area_budget_small_case_by_hand():
     """Area A: 1000 aged 75-84 x 100 per 1000 = 100 clients; B: 500 x 100/1000 + 200 x 300/1000 = 110.
     Hours 130 per client per year, tariff 40: A = 100 x 130 x 40 = 520,000; B = 572,000."""
-    pop = pd.DataFrame({"jaar": 2023, "gebied": ["A", "B", "B"], "leeftijdsgroep": ["75-84", "75-84", "85+"],
-                        "inwoners": [1000, 500, 200]})
+    pop = pd.DataFrame(
+        {
+            "jaar": 2023,
+            "gebied": ["A", "B", "B"],
+            "leeftijdsgroep": ["75-84", "75-84", "85+"],
+            "inwoners": [1000, 500, 200],
+        }
+    )
     rates = pd.DataFrame({"leeftijdsgroep": ["75-84", "85+"], "per_1000": [100.0, 300.0]})
     b = budget.area_budget(pop, rates, pd.Series({"A": 130.0, "B": 130.0}), 40.0, year=2023).set_index("gebied")
     assert_allclose(b.loc[["A", "B"], "verwachte_clienten"], [100, 110])

@@ -16,8 +16,13 @@ def test_budget_matches_council_letter():
 
 def test_cost_arithmetic_and_break_even():
     spent = pd.DataFrame({"jaar": [2021, 2022, 2023], "gerealiseerd": [40000.0, 170000.0, 126000.0]})
-    r = costs.pilot_costs(spent, budget_per_year={"2021": 42000, "2022": 168000, "2023": 126000}, families_served=10,
-                          months_of_support=120, placement_cost_per_year=84000)
+    r = costs.pilot_costs(
+        spent,
+        budget_per_year={"2021": 42000, "2022": 168000, "2023": 126000},
+        families_served=10,
+        months_of_support=120,
+        placement_cost_per_year=84000,
+    )
     assert r.total_spent == 336000 and r.cost_per_family == 33600 and r.cost_per_month == 2800
     assert_allclose(r.break_even_placements, 4.0)
     assert r.per_year.set_index("jaar").loc[2021, "verschil"] == -2000

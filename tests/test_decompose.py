@@ -11,21 +11,28 @@ from analysis.demand import decompose
 
 def test_das_gupta_example_2_3_three_factors():
     """Crude birth rate Austria vs Chile: effects 10.434, 10.561, -0.667 (total 20.328)."""
-    a = {"b": np.array([51.78746]), "w1549": np.array([.45919]), "w": np.array([.52638])}
-    c = {"b": np.array([84.90502]), "w1549": np.array([.75756]), "w": np.array([.51065])}
+    a = {"b": np.array([51.78746]), "w1549": np.array([0.45919]), "w": np.array([0.52638])}
+    c = {"b": np.array([84.90502]), "w1549": np.array([0.75756]), "w": np.array([0.51065])}
     res = decompose.das_gupta(a, c)
-    assert_allclose([res.effects["b"], res.effects["w1549"], res.effects["w"]],
-                    [10.4340333, 10.5608476, -0.6670084], atol=1e-6)
+    assert_allclose(
+        [res.effects["b"], res.effects["w1549"], res.effects["w"]], [10.4340333, 10.5608476, -0.6670084], atol=1e-6
+    )
     assert_allclose(sum(res.effects.values()), res.total_change, atol=1e-12)
     assert_allclose(res.total_change, 20.3278726, atol=1e-6)
 
 
 def test_das_gupta_example_4_3_vector_factors():
     """Crude birth rate Taiwan 1960 -> 1970 as sum over age groups of three factors: -7.2856, -2.7206, -1.5652."""
-    f60 = {"bm": [393, 407, 369, 274, 184, 90, 16], "mw": [.122, .622, .903, .930, .916, .873, .800],
-           "wp": [.043, .041, .036, .032, .026, .020, .018]}
-    f70 = {"bm": [488, 452, 338, 156, 63, 22, 3], "mw": [.082, .527, .866, .941, .942, .923, .876],
-           "wp": [.058, .038, .032, .030, .026, .023, .019]}
+    f60 = {
+        "bm": [393, 407, 369, 274, 184, 90, 16],
+        "mw": [0.122, 0.622, 0.903, 0.930, 0.916, 0.873, 0.800],
+        "wp": [0.043, 0.041, 0.036, 0.032, 0.026, 0.020, 0.018],
+    }
+    f70 = {
+        "bm": [488, 452, 338, 156, 63, 22, 3],
+        "mw": [0.082, 0.527, 0.866, 0.941, 0.942, 0.923, 0.876],
+        "wp": [0.058, 0.038, 0.032, 0.030, 0.026, 0.023, 0.019],
+    }
     res = decompose.das_gupta(f60, f70)
     assert_allclose([res.effects[k] for k in ("bm", "mw", "wp")], [-7.285632, -2.720633, -1.565181], atol=1e-5)
     assert_allclose(res.value0, 38.77463, atol=1e-4)
@@ -45,8 +52,14 @@ def test_kitagawa_example_5_1_household_headship():
 
 def test_decompose_growth_adds_up_and_attributes_correctly():
     """Population doubles with the same structure and rates -> all change is population size."""
-    t = pd.DataFrame({"jaar": [1, 1, 2, 2], "leeftijdsgroep": ["65-74", "85+"] * 2, "inwoners": [100, 50, 200, 100],
-                      "clienten": [10, 20, 20, 40]})
+    t = pd.DataFrame(
+        {
+            "jaar": [1, 1, 2, 2],
+            "leeftijdsgroep": ["65-74", "85+"] * 2,
+            "inwoners": [100, 50, 200, 100],
+            "clienten": [10, 20, 20, 40],
+        }
+    )
     res = decompose.decompose_growth(t, 1, 2)
     assert_allclose(res.effects["bevolkingsomvang"], 30)
     assert_allclose([res.effects["leeftijdsopbouw"], res.effects["gebruik"]], [0, 0], atol=1e-9)

@@ -28,9 +28,15 @@ def test_mapping_dates_match_when_codes_disappear_from_panel(heri, panel):
 
 
 def test_groningen_2019_is_sum_of_three(heri):
-    df = pd.DataFrame({"gemeente_code": ["GM0014", "GM0017", "GM0009", "GM0014"], "jaar": [2017, 2017, 2017, 2019],
-                       "n": [5015.0, 230.0, 80.0, 3940.0], "inw": [202636.0, 19570.0, 7288.0, 231299.0],
-                       "inc": [26.9, 40.3, 29.6, 29.7]})
+    df = pd.DataFrame(
+        {
+            "gemeente_code": ["GM0014", "GM0017", "GM0009", "GM0014"],
+            "jaar": [2017, 2017, 2017, 2019],
+            "n": [5015.0, 230.0, 80.0, 3940.0],
+            "inw": [202636.0, 19570.0, 7288.0, 231299.0],
+            "inc": [26.9, 40.3, 29.6, 29.7],
+        }
+    )
     out = geography.harmonise(df, heri, 2019, counts=["n", "inw"], weighted_means={"inc": "inw"})
     g17 = out[(out.gemeente_code == "GM0014") & (out.jaar == 2017)].iloc[0]
     assert g17["n"] == 5325 and g17["n_bronnen"] == 3
@@ -38,16 +44,18 @@ def test_groningen_2019_is_sum_of_three(heri):
 
 
 def test_missing_component_gives_missing_sum_not_undercount(heri):
-    df = pd.DataFrame({"gemeente_code": ["GM0014", "GM0017", "GM0009"], "jaar": [2018] * 3,
-                       "n": [5015.0, float("nan"), 85.0]})
+    df = pd.DataFrame(
+        {"gemeente_code": ["GM0014", "GM0017", "GM0009"], "jaar": [2018] * 3, "n": [5015.0, float("nan"), 85.0]}
+    )
     out = geography.harmonise(df, heri, 2019, counts=["n"])
     assert out["n"].isna().all() and not out["volledig"].any()
 
 
 def test_rates_are_never_averaged(heri):
     """The harmonised rate is total clients / total population, not the mean of the parts' rates."""
-    df = pd.DataFrame({"gemeente_code": ["GM0014", "GM0017"], "jaar": [2017, 2017], "n": [100.0, 10.0],
-                       "pop": [1000.0, 1000.0]})
+    df = pd.DataFrame(
+        {"gemeente_code": ["GM0014", "GM0017"], "jaar": [2017, 2017], "n": [100.0, 10.0], "pop": [1000.0, 1000.0]}
+    )
     out = geography.harmonise(df, heri, 2019, counts=["n", "pop"])
     assert out.loc[0, "n"] / out.loc[0, "pop"] == pytest.approx(0.055)
 
@@ -57,8 +65,11 @@ def test_against_third_party_merged_file(processed):
     ours = pd.read_parquet(processed / "wmo_panel_grenzen_2020.parquet")
     theirs = pd.read_csv(ROOT_RAW / "cbs_wmo_panel" / "wmo_data_merged_agg.csv")
     theirs = theirs.rename(columns={"mun_code": "gemeente_code", "year": "jaar"})
-    m = ours.merge(theirs[["gemeente_code", "jaar", "household_help", "n_inhabitants", "age_65_plus"]],
-                   on=["gemeente_code", "jaar"], how="inner")
+    m = ours.merge(
+        theirs[["gemeente_code", "jaar", "household_help", "n_inhabitants", "age_65_plus"]],
+        on=["gemeente_code", "jaar"],
+        how="inner",
+    )
     assert len(m) > 1300
     # Population sums agree everywhere both sides have the municipality.
     assert_allclose(m["inwoners"], m["n_inhabitants"])

@@ -5,10 +5,20 @@ from analysis.pilot import heavycare
 
 
 def test_placements_within_window_and_known_by_cutoff():
-    f = pd.DataFrame({"gezin_id": list("abcd"), "route": ["gezinsverzorger", "gezinsverzorger", "regulier", "regulier"],
-                      "start": pd.to_datetime(["2022-01-01"] * 4)})
-    ev = pd.DataFrame({"gezin_id": ["a", "c", "d"], "soort": ["uithuisplaatsing"] * 3,
-                       "datum": pd.to_datetime(["2022-03-01", "2022-05-01", "2023-06-01"])})
+    f = pd.DataFrame(
+        {
+            "gezin_id": list("abcd"),
+            "route": ["gezinsverzorger", "gezinsverzorger", "regulier", "regulier"],
+            "start": pd.to_datetime(["2022-01-01"] * 4),
+        }
+    )
+    ev = pd.DataFrame(
+        {
+            "gezin_id": ["a", "c", "d"],
+            "soort": ["uithuisplaatsing"] * 3,
+            "datum": pd.to_datetime(["2022-03-01", "2022-05-01", "2023-06-01"]),
+        }
+    )
     ind = pd.DataFrame({"gezin_id": list("abcd"), "fase": "voor", "indicaties": [3, 1, 2, 2]})
     r = heavycare.heavy_care(f, ev, ind, as_of="2022-12-31")
     pg = r.per_group.set_index("groep")

@@ -13,8 +13,15 @@ def simulate(rng, n, hr):
     lin = np.log(0.06) + g * np.log(hr) + np.log(1.3) * (age - 75) / 10 + np.log(1.25) * single
     t = rng.exponential(1 / np.exp(lin))
     c = rng.uniform(6, 24, n)
-    return pd.DataFrame({"groep": np.where(g, "herstelgericht", "direct"), "maanden": np.minimum(t, c),
-                         "hh_gestart": t <= c, "leeftijd": age, "huishouden": np.where(single, "alleenstaand", "samen")})
+    return pd.DataFrame(
+        {
+            "groep": np.where(g, "herstelgericht", "direct"),
+            "maanden": np.minimum(t, c),
+            "hh_gestart": t <= c,
+            "leeftijd": age,
+            "huishouden": np.where(single, "alleenstaand", "samen"),
+        }
+    )
 
 
 def test_cox_recovers_known_hazard_ratio():
@@ -30,10 +37,18 @@ def test_cox_recovers_known_hazard_ratio():
 
 
 def test_km_without_censoring_equals_empirical_survival():
-    d = pd.DataFrame({"groep": "direct", "maanden": [1.0, 2, 3, 4], "hh_gestart": True, "leeftijd": [80, 70, 90, 75],
-                      "huishouden": ["samen", "alleenstaand", "samen", "alleenstaand"]})
-    d = pd.concat([d, d.assign(groep="herstelgericht", maanden=[1.5, 2.5, 5, 6], leeftijd=[70, 75, 85, 90])],
-                  ignore_index=True)
+    d = pd.DataFrame(
+        {
+            "groep": "direct",
+            "maanden": [1.0, 2, 3, 4],
+            "hh_gestart": True,
+            "leeftijd": [80, 70, 90, 75],
+            "huishouden": ["samen", "alleenstaand", "samen", "alleenstaand"],
+        }
+    )
+    d = pd.concat(
+        [d, d.assign(groep="herstelgericht", maanden=[1.5, 2.5, 5, 6], leeftijd=[70, 75, 85, 90])], ignore_index=True
+    )
     r = herstel.herstel_analysis(d)
     km = r.km[r.km.groep == "direct"]
     assert_allclose(km.overleving, [0.75, 0.5, 0.25, 0.0])

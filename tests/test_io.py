@@ -1,7 +1,6 @@
 """Bad input through `analysis data build`: a clear error (file, row, column, expected) and no half-written state."""
 
 import hashlib
-import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -61,26 +60,47 @@ BAD_CASES = {
     "wrong_delimiter": (PANEL, lambda ls: [line.replace(",", ";") for line in ls], ["wrong delimiter", "';'"]),
     "missing_column": (PANEL, lambda ls: drop_column(ls, "household_help"), ["missing column", "household_help"]),
     "extra_column": (PANEL, lambda ls: [ls[0] + ",extra"] + [x + ",1" for x in ls[1:]], ["extra column", "extra"]),
-    "renamed_column": (PANEL, lambda ls: rename_header(ls, "household_help", "household_hlp"),
-                       ["household_hlp", "renamed from 'household_help'"]),
-    "text_in_number": (PANEL, lambda ls: set_cell(ls, 5, "household_help", "veel"),
-                       ["text in a number column", "row(s) 5", "household_help", "a number"]),
-    "negative_count": (PANEL, lambda ls: set_cell(ls, 7, "household_help", "-5"),
-                       ["row(s) 7", "household_help", "greater_than_or_equal_to(0)"]),
-    "not_multiple_of_5": (PANEL, lambda ls: set_cell(ls, 9, "n_wmo_clients", "1883"),
-                          ["row(s) 9", "n_wmo_clients", "multiple of 5"]),
+    "renamed_column": (
+        PANEL,
+        lambda ls: rename_header(ls, "household_help", "household_hlp"),
+        ["household_hlp", "renamed from 'household_help'"],
+    ),
+    "text_in_number": (
+        PANEL,
+        lambda ls: set_cell(ls, 5, "household_help", "veel"),
+        ["text in a number column", "row(s) 5", "household_help", "a number"],
+    ),
+    "negative_count": (
+        PANEL,
+        lambda ls: set_cell(ls, 7, "household_help", "-5"),
+        ["row(s) 7", "household_help", "greater_than_or_equal_to(0)"],
+    ),
+    "not_multiple_of_5": (
+        PANEL,
+        lambda ls: set_cell(ls, 9, "n_wmo_clients", "1883"),
+        ["row(s) 9", "n_wmo_clients", "multiple of 5"],
+    ),
     "duplicate_row": (PANEL, lambda ls: ls + [ls[3]], ["duplicate rows", "year", "mun_code"]),
     "future_year": (PANEL, lambda ls: set_cell(ls, 4, "year", "2099"), ["row(s) 4", "year", "not after"]),
     "bad_gemeente_code": (PANEL, lambda ls: set_cell(ls, 6, "mun_code", "GM14"), ["row(s) 6", "mun_code"]),
     "bsn_column": (PANEL, bsn_column, ["BSN", "land_area_ha"]),
     "empty_file": (PANEL, lambda ls: [""], ["file is empty", "expected a header"]),
-    "heri_bad_date": (HERI, lambda ls: [ls[0], ls[1].replace("2018-01-01", "01-01-2018")] + ls[2:],
-                      ["unreadable date", "row(s) 2", "effective_date", "YYYY-MM-DD"]),
-    "heri_future_date": (HERI, lambda ls: [ls[0], ls[1].replace("2018-01-01", "2099-01-01")] + ls[2:],
-                         ["row(s) 2", "effective_date", "not in the future"]),
+    "heri_bad_date": (
+        HERI,
+        lambda ls: [ls[0], ls[1].replace("2018-01-01", "01-01-2018")] + ls[2:],
+        ["unreadable date", "row(s) 2", "effective_date", "YYYY-MM-DD"],
+    ),
+    "heri_future_date": (
+        HERI,
+        lambda ls: [ls[0], ls[1].replace("2018-01-01", "2099-01-01")] + ls[2:],
+        ["row(s) 2", "effective_date", "not in the future"],
+    ),
     "heri_duplicate_old_code": (HERI, lambda ls: ls + [ls[1]], ["old_code"]),
-    "reference_missing_column": ("reference/nl_wmo_clients.csv", lambda ls: drop_column(ls, "unit"),
-                                 ["nl_wmo_clients.csv", "missing column", "unit"]),
+    "reference_missing_column": (
+        "reference/nl_wmo_clients.csv",
+        lambda ls: drop_column(ls, "unit"),
+        ["nl_wmo_clients.csv", "missing column", "unit"],
+    ),
 }
 
 
@@ -157,10 +177,9 @@ def test_truncated_parquet_gives_clear_error(tmp_path):
 def test_atomic_write_leaves_old_file_on_error(tmp_path):
     target = tmp_path / "x.json"
     io.write_json_atomic({"v": 1}, target)
-    with pytest.raises(RuntimeError):
-        with io.atomic_path(target) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), io.atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("boom")
     assert target.read_text().strip().startswith("{")
     assert list(tmp_path.iterdir()) == [target]
 

@@ -6,14 +6,24 @@ from analysis.financing import montecarlo
 from analysis.financing.rules import RuleSet, Ventiel
 
 # budget per client = 130 hours x EUR 40 = EUR 5,200
-KW = dict(forecast=np.array([700.0, 500.0]), budget=np.array([700 * 5200.0, 500 * 5200.0]), tariff=40.0,
-          cost_per_hour=36.0)
+KW = dict(
+    forecast=np.array([700.0, 500.0]), budget=np.array([700 * 5200.0, 500 * 5200.0]), tariff=40.0, cost_per_hour=36.0
+)
 
 
 def draws(seed=1, n=100_000, dispersion=0.005):
-    return montecarlo.draw_scenarios(KW["forecast"], [130.0, 130.0], [40.0, 40.0], [700, 500], n_draws=n,
-                                     dispersion=dispersion, delivery_mean=0.97, delivery_sd=0.03, seed=seed,
-                                     areas=["A", "B"])
+    return montecarlo.draw_scenarios(
+        KW["forecast"],
+        [130.0, 130.0],
+        [40.0, 40.0],
+        [700, 500],
+        n_draws=n,
+        dispersion=dispersion,
+        delivery_mean=0.97,
+        delivery_sd=0.03,
+        seed=seed,
+        areas=["A", "B"],
+    )
 
 
 def test_reproducible_with_seed():
@@ -42,7 +52,8 @@ def test_mean_and_trigger_probability_match_analytic_negative_binomial():
 
 
 def test_fixed_budget_has_no_spend_risk_but_provider_risk():
-    comp, res = montecarlo.compare_rulesets([RuleSet("geen", "geen"), RuleSet("v", "v", Ventiel(0.05))],
-                                            draws(n=5000), **KW)
+    comp, res = montecarlo.compare_rulesets(
+        [RuleSet("geen", "geen"), RuleSet("v", "v", Ventiel(0.05))], draws(n=5000), **KW
+    )
     assert comp.loc[0, "sd_uitgaven"] == 0 and comp.loc[1, "sd_uitgaven"] > 0
     assert 0 < comp.loc[0, "kans_verlies_aanbieder"] < 1

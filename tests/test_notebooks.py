@@ -7,7 +7,6 @@ import papermill as pm
 import pytest
 
 from analysis.report.convert import notebook_to_markdown
-from analysis.report.notebook import META_MIME
 
 NB = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -42,8 +41,13 @@ def test_tussenevaluatie_privacy_by_audience(audience, synth, tmp_path):
     """Synthetic placements are small counts (2 and 3 families): openbaar shows '<10' and no per-family rows or
     derived difference; intern shows the per-family table."""
     out = tmp_path / "t.ipynb"
-    pm.execute_notebook(str(NB / "tussenevaluatie.ipynb"), str(out), kernel_name="python3", progress_bar=False,
-                        parameters={"n_boot": 200, "audience": audience, "processed_dir": str(synth.parent)})
+    pm.execute_notebook(
+        str(NB / "tussenevaluatie.ipynb"),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={"n_boot": 200, "audience": audience, "processed_dir": str(synth.parent)},
+    )
     text = notebook_to_markdown(out, tmp_path / "media").markdown
     # the pipe-table copy (PDF) of the heavy-care table: header row, then one row per group
     rows = [ln for ln in text.splitlines() if ln.startswith("| Pilot |") or ln.startswith("| Vergelijkingsgroep |")]

@@ -31,8 +31,15 @@ def simulate_zrm(rng, n, effect_total, domains=12, sd=0.6):
         for mm in (0, 6):
             s = base + (effect_total / domains + fam) * (mm / 6) + rng.normal(0, sd / 2, domains)
             for d, v in enumerate(s):
-                rows.append({"gezin_id": f"G{i:08x}", "meetmoment": mm, "datum": pd.Timestamp("2022-01-01") +
-                             pd.DateOffset(months=mm), "domein": f"d{d}", "score": float(v)})
+                rows.append(
+                    {
+                        "gezin_id": f"G{i:08x}",
+                        "meetmoment": mm,
+                        "datum": pd.Timestamp("2022-01-01") + pd.DateOffset(months=mm),
+                        "domein": f"d{d}",
+                        "score": float(v),
+                    }
+                )
     return pd.DataFrame(rows)
 
 

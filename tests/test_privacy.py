@@ -24,8 +24,9 @@ def test_scan_flags_exact_old_dates_only_when_asked():
 
 
 def test_primary_and_secondary_suppression():
-    t = pd.DataFrame({"MBO": [3, 12, 15], "HBO": [11, 14, 25], "totaal": [14, 26, 40]},
-                     index=["uithuisplaatsing", "geen", "totaal"])
+    t = pd.DataFrame(
+        {"MBO": [3, 12, 15], "HBO": [11, 14, 25], "totaal": [14, 26, 40]}, index=["uithuisplaatsing", "geen", "totaal"]
+    )
     res = privacy.suppress_small_cells(t, 10, total_row="totaal", total_col="totaal")
     out = res.table
     assert out.loc["uithuisplaatsing", "MBO"] == privacy.SUPPRESSED

@@ -35,8 +35,13 @@ def test_garwood_coverage_by_simulation():
 
 
 def test_clients_by_year_uses_age_on_reference_day():
-    c = pd.DataFrame({"start": pd.to_datetime(["2018-01-01", "2018-01-01", "2021-01-01"]),
-                      "einde": pd.to_datetime([None, "2019-03-01", None]), "geboortejaar": [1944, 1930, 1950]})
+    c = pd.DataFrame(
+        {
+            "start": pd.to_datetime(["2018-01-01", "2018-01-01", "2021-01-01"]),
+            "einde": pd.to_datetime([None, "2019-03-01", None]),
+            "geboortejaar": [1944, 1930, 1950],
+        }
+    )
     out = rates.clients_by_year(c, [2019, 2020])
     got = {(r.jaar, r.leeftijdsgroep): r.clienten for r in out.itertuples()}
     assert got == {(2019, "75-84"): 1, (2020, "75-84"): 1}  # born 1944: 75 in 2019; 1930 ended; 1950 later

@@ -4,17 +4,23 @@ from analysis.pilot import reach
 
 
 def fam(rows):
-    df = pd.DataFrame(rows, columns=["gezin_id", "route", "medewerker", "aanmelding", "start", "einde",
-                                     "uren_per_week", "vrijwilliger"])
+    df = pd.DataFrame(
+        rows,
+        columns=["gezin_id", "route", "medewerker", "aanmelding", "start", "einde", "uren_per_week", "vrijwilliger"],
+    )
     for c in ("aanmelding", "start", "einde"):
         df[c] = pd.to_datetime(df[c])
     return df
 
 
 def test_monthly_flow_and_capacity():
-    f = fam([("a", "gezinsverzorger", "MBO", "2022-01-01", "2022-01-15", "2022-03-10", 8, False),
-             ("b", "gezinsverzorger", "HBO", "2022-01-20", "2022-02-01", "2022-12-01", 10, True),
-             ("c", "gezinscoach", "geen", "2022-02-01", "2022-02-10", "2022-06-01", 2, False)])
+    f = fam(
+        [
+            ("a", "gezinsverzorger", "MBO", "2022-01-01", "2022-01-15", "2022-03-10", 8, False),
+            ("b", "gezinsverzorger", "HBO", "2022-01-20", "2022-02-01", "2022-12-01", 10, True),
+            ("c", "gezinscoach", "geen", "2022-02-01", "2022-02-10", "2022-06-01", 2, False),
+        ]
+    )
     r = reach.reach_and_capacity(f, as_of="2022-04-30", fte=2, capacity=(8, 10), start="2022-01-01")
     pm = r.per_month.set_index("maand")
     assert pm.loc["2022-01-01", "gestart"] == 1 and pm.loc["2022-02-01", "actief"] == 2

@@ -6,12 +6,23 @@ from analysis.pilot import regional
 
 
 def monitor():
-    return pd.DataFrame({"pilot": ["Groningen", "Westerkwartier"], "gemeente_code": ["GM0014", "GM1969"],
-                         "uitvoerder": ["WIJ Groningen", "Cosis"], "tarief": ["loonkosten", "Jeugdwet"],
-                         "periode_start": ["2021-11-01", "2020-09-01"], "periode_einde": ["2023-10-31", "2022-09-01"],
-                         "gezinnen_gestart": [10, 8], "gezinnen_afgerond": [7, 4], "gem_duur_maanden": [9.5, 12.0],
-                         "zrm_verbeterd": [6, 2], "zrm_gemeten": [8, 4], "uithuisplaatsingen": [1, 0],
-                         "kosten_eur": [336000.0, 400000.0]})
+    return pd.DataFrame(
+        {
+            "pilot": ["Groningen", "Westerkwartier"],
+            "gemeente_code": ["GM0014", "GM1969"],
+            "uitvoerder": ["WIJ Groningen", "Cosis"],
+            "tarief": ["loonkosten", "Jeugdwet"],
+            "periode_start": ["2021-11-01", "2020-09-01"],
+            "periode_einde": ["2023-10-31", "2022-09-01"],
+            "gezinnen_gestart": [10, 8],
+            "gezinnen_afgerond": [7, 4],
+            "gem_duur_maanden": [9.5, 12.0],
+            "zrm_verbeterd": [6, 2],
+            "zrm_gemeten": [8, 4],
+            "uithuisplaatsingen": [1, 0],
+            "kosten_eur": [336000.0, 400000.0],
+        }
+    )
 
 
 def test_common_metrics():

@@ -5,7 +5,6 @@ import os
 import shutil
 import stat
 import subprocess
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -135,8 +134,10 @@ def test_render_all_isolates_failures_writes_manifest_and_skips_unchanged(nb, sy
     bad_nb = tmp_path / "kapot.ipynb"
     example_notebook(bad_nb, raise_in_cell=True)
     params = {"processed_dir": str(synth.parent)}
-    specs = {"voorbeeld": render.ReportSpec("voorbeeld", nb, "Voorbeeld", params, ("openbaar",), ("html",)),
-             "kapot": render.ReportSpec("kapot", bad_nb, "Kapot", params, ("openbaar",), ("html",))}
+    specs = {
+        "voorbeeld": render.ReportSpec("voorbeeld", nb, "Voorbeeld", params, ("openbaar",), ("html",)),
+        "kapot": render.ReportSpec("kapot", bad_nb, "Kapot", params, ("openbaar",), ("html",)),
+    }
     root = tmp_path / "reports"
     results = {r.report: r for r in render.render_all(specs, reports_root=root)}
     assert results["voorbeeld"].status == "ok" and results["kapot"].status == "failed"
@@ -162,8 +163,10 @@ def test_cli_render_all_exit_code(tmp_path, nb, synth, monkeypatch):
     bad_nb = tmp_path / "kapot.ipynb"
     example_notebook(bad_nb, raise_in_cell=True)
     cfg = tmp_path / "reports.toml"
-    cfg.write_text(f'[reports.kapot]\nnotebook = "{bad_nb}"\nformats = ["html"]\n'
-                   f'[reports.kapot.parameters]\nprocessed_dir = "{synth.parent}"\n')
+    cfg.write_text(
+        f'[reports.kapot]\nnotebook = "{bad_nb}"\nformats = ["html"]\n'
+        f'[reports.kapot.parameters]\nprocessed_dir = "{synth.parent}"\n'
+    )
     monkeypatch.setenv("ANALYSIS_REPORTS", str(tmp_path / "reports"))
     res = CliRunner().invoke(app, ["render", "--all", "--config", str(cfg)])
     assert res.exit_code == 1 and "failed" in res.output

@@ -10,8 +10,13 @@ BASE = dict(forecast=np.array([100.0]), budget=np.array([100_000.0]), tariff=40.
 
 
 def run(rules, clients, hours=25.0, delivery=1.0):
-    return apply_rules(rules, clients=np.array([[clients]], float), hours_per_client=np.array([[hours]]),
-                       delivery=np.array([[delivery]]), **BASE)
+    return apply_rules(
+        rules,
+        clients=np.array([[clients]], float),
+        hours_per_client=np.array([[hours]]),
+        delivery=np.array([[delivery]]),
+        **BASE,
+    )
 
 
 def test_ventiel_exactly_at_band_edge_does_not_trigger():
@@ -36,8 +41,16 @@ def test_zero_clients():
     assert out["malus"][0, 0] == 0  # nothing indicated, nothing under-delivered
     assert_allclose(out["gemeente"][0, 0], 5000 - out["afroming"][0, 0])
     with pytest.raises(ValueError, match="forecast"):
-        apply_rules(r, forecast=np.array([0.0]), budget=np.array([1.0]), clients=np.zeros((1, 1)),
-                    hours_per_client=np.ones((1, 1)), delivery=np.ones((1, 1)), tariff=1, cost_per_hour=1)
+        apply_rules(
+            r,
+            forecast=np.array([0.0]),
+            budget=np.array([1.0]),
+            clients=np.zeros((1, 1)),
+            hours_per_client=np.ones((1, 1)),
+            delivery=np.ones((1, 1)),
+            tariff=1,
+            cost_per_hour=1,
+        )
 
 
 def test_malus_at_threshold_and_below():
@@ -59,9 +72,15 @@ def test_skim_not_applied_to_negative_margins():
 def test_vectorised_equals_loop():
     rng = np.random.default_rng(0)
     n, a = 300, 4
-    kw = dict(forecast=np.array([100.0, 200, 50, 80]), budget=np.array([1e5, 2.1e5, 4e4, 9e4]),
-              clients=rng.poisson([100, 200, 50, 80], (n, a)).astype(float), hours_per_client=rng.normal(25, 3, (n, a)),
-              delivery=np.clip(rng.normal(0.96, 0.04, (n, a)), 0, 1), tariff=40.0, cost_per_hour=36.0)
+    kw = dict(
+        forecast=np.array([100.0, 200, 50, 80]),
+        budget=np.array([1e5, 2.1e5, 4e4, 9e4]),
+        clients=rng.poisson([100, 200, 50, 80], (n, a)).astype(float),
+        hours_per_client=rng.normal(25, 3, (n, a)),
+        delivery=np.clip(rng.normal(0.96, 0.04, (n, a)), 0, 1),
+        tariff=40.0,
+        cost_per_hour=36.0,
+    )
     r = RuleSet("all", "all", Ventiel(0.05), Malus(0.95, 0.1), ProfitSkim(0.05, 0.5))
     v, lp = apply_rules(r, **kw), apply_rules_loop(r, **kw)
     for k in ("gemeente", "marge", "ventiel", "malus", "afroming", "ventiel_actief"):

@@ -2,7 +2,6 @@
 
 import hashlib
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,8 +24,9 @@ def test_same_seed_same_files(tmp_path):
 def test_written_files_identical_for_same_seed(tmp_path, synth):
     synthetic.write_synthetic(tmp_path, seed=20211115)
     for name in ("hh_clients", "pilot_zrm", "regional_monitor"):
-        assert frame_hash(pd.read_parquet(tmp_path / f"{name}.parquet")) == \
-            frame_hash(pd.read_parquet(synth / f"{name}.parquet"))
+        assert frame_hash(pd.read_parquet(tmp_path / f"{name}.parquet")) == frame_hash(
+            pd.read_parquet(synth / f"{name}.parquet")
+        )
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_population_matches_kwb_and_prognosis():
     pop = synthetic.population(load_assumptions())
     p65 = pop[(pop.jaar == 2019) & (pop.leeftijdsgroep != "18-64")].inwoners.sum()
     assert abs(p65 - 33349) / 33349 < 0.005  # CBS KWB 2019, 65+
-    p75 = lambda y: pop[(pop.jaar == y) & pop.leeftijdsgroep.isin(["75-84", "85+"])].inwoners.sum()  # noqa: E731
+    p75 = lambda y: pop[(pop.jaar == y) & pop.leeftijdsgroep.isin(["75-84", "85+"])].inwoners.sum()
     assert 15000 <= p75(2022) <= 16000 and 25500 <= p75(2042) <= 26500  # OIS: ruim 15.000 -> ruim 26.000
 
 

@@ -61,8 +61,17 @@ def simulate_panel(rng, beta, n=250):
             post = y >= 2019
             rate = f + 2 * j + shock + beta * (i - 30) * post + rng.normal(0, 4)
             pop = 8000.0
-            rows.append({"gemeente_code": c, "gemeente_naam": c, "jaar": y, "hh_clienten": rate * pop / 1000,
-                         "ondersteuning_thuis": 1000.0, "inwoners_65plus": pop, "gem_inkomen": i})
+            rows.append(
+                {
+                    "gemeente_code": c,
+                    "gemeente_naam": c,
+                    "jaar": y,
+                    "hh_clienten": rate * pop / 1000,
+                    "ondersteuning_thuis": 1000.0,
+                    "inwoners_65plus": pop,
+                    "gem_inkomen": i,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -83,8 +92,9 @@ def test_did_recovers_known_effect():
 
 def test_did_placebo_is_null_when_no_pretrend():
     rng = np.random.default_rng(9)
-    rejections = sum(tariff.tariff_effect_did(simulate_panel(rng, 0.8), EMPTY_HERI).placebo.p_value.iloc[0] < 0.05
-                     for _ in range(40))
+    rejections = sum(
+        tariff.tariff_effect_did(simulate_panel(rng, 0.8), EMPTY_HERI).placebo.p_value.iloc[0] < 0.05 for _ in range(40)
+    )
     assert rejections <= 6
 
 

@@ -51,8 +51,14 @@ class AssumptionLog:
         rows = self.for_analysis(analysis) if analysis else list(self.entries)
         return pd.DataFrame(
             [
-                {"id": a.id, "titel": a.title, "beschrijving": a.description, "bron": a.source,
-                 "kwaliteit": a.quality, "impact": a.impact}
+                {
+                    "id": a.id,
+                    "titel": a.title,
+                    "beschrijving": a.description,
+                    "bron": a.source,
+                    "kwaliteit": a.quality,
+                    "impact": a.impact,
+                }
                 for a in rows
             ]
         )
@@ -82,9 +88,15 @@ def load_assumptions(path: str | Path | None = None) -> AssumptionLog:
         seen.add(item["id"])
         entries.append(
             Assumption(
-                id=item["id"], title=item["title"], description=item["description"], source=item["source"],
-                quality=item["quality"], impact=item["impact"], used_by=tuple(item["used_by"]),
-                value=item.get("value"), unit=item.get("unit"),
+                id=item["id"],
+                title=item["title"],
+                description=item["description"],
+                source=item["source"],
+                quality=item["quality"],
+                impact=item["impact"],
+                used_by=tuple(item["used_by"]),
+                value=item.get("value"),
+                unit=item.get("unit"),
             )
         )
     return AssumptionLog(tuple(entries))

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-app = typer.Typer(help="Analyses en rapportages sociaal domein gemeente Groningen.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Analyses en rapportages sociaal domein gemeente Groningen.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 data_app = typer.Typer(help="Data: raw -> processed, synthetic microdata, CBS downloads.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 console = Console(stderr=True)
@@ -23,8 +26,10 @@ def _fail(msg: str, code: int = 1) -> None:
 
 
 @data_app.command("build")
-def data_build(raw: Annotated[Optional[Path], typer.Option(help="raw data folder")] = None,
-               out: Annotated[Optional[Path], typer.Option(help="processed data folder")] = None) -> None:
+def data_build(
+    raw: Annotated[Path | None, typer.Option(help="raw data folder")] = None,
+    out: Annotated[Path | None, typer.Option(help="processed data folder")] = None,
+) -> None:
     """Build data/processed/ from data/raw/ (validated; the previous good state is kept on any error)."""
     from analysis import paths
     from analysis.data.io import DataInputError
@@ -40,9 +45,11 @@ def data_build(raw: Annotated[Optional[Path], typer.Option(help="raw data folder
 
 
 @data_app.command("synth")
-def data_synth(seed: Annotated[int, typer.Option(help="random seed")] = 20211115,
-               scale: Annotated[str, typer.Option(help="groningen | nl")] = "groningen",
-               out: Annotated[Optional[Path], typer.Option(help="output folder")] = None) -> None:
+def data_synth(
+    seed: Annotated[int, typer.Option(help="random seed")] = 20211115,
+    scale: Annotated[str, typer.Option(help="groningen | nl")] = "groningen",
+    out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+) -> None:
     """Generate synthetic (synthetisch) microdata with a seed, calibrated to public aggregates."""
     from analysis import paths
 
@@ -57,15 +64,17 @@ def data_synth(seed: Annotated[int, typer.Option(help="random seed")] = 20211115
         from analysis.data.synthetic import generate_nl_client_months
 
         info = generate_nl_client_months(out / "nl_client_months.parquet", seed)
-        console.print(f"[green]synthetisch[/]: {info['rows']:,} client-months in {out} "
-                      f"({time.perf_counter() - t0:.1f} s)")
+        console.print(
+            f"[green]synthetisch[/]: {info['rows']:,} client-months in {out} ({time.perf_counter() - t0:.1f} s)"
+        )
     else:
         _fail(f"--scale must be 'groningen' or 'nl', not {scale!r}", 2)
 
 
 @data_app.command("cbs")
-def data_cbs(table_id: str, refresh: bool = False,
-             filter: Annotated[Optional[str], typer.Option(help="OData $filter")] = None) -> None:
+def data_cbs(
+    table_id: str, refresh: bool = False, filter: Annotated[str | None, typer.Option(help="OData $filter")] = None
+) -> None:
     """Download a CBS StatLine table into data/raw/cbs/<id>/ with provenance (needs internet)."""
     from analysis import paths
     from analysis.data.sources import CbsUnavailableError, download_table
@@ -78,7 +87,7 @@ def data_cbs(table_id: str, refresh: bool = False,
 
 
 @app.command("assumptions")
-def assumptions(analysis: Annotated[Optional[str], typer.Argument(help="filter by analysis")] = None) -> None:
+def assumptions(analysis: Annotated[str | None, typer.Argument(help="filter by analysis")] = None) -> None:
     """List the assumptions-and-caveats log."""
     from rich.table import Table
 
@@ -112,14 +121,16 @@ def _parse_params(items: list[str]) -> dict:
 
 
 @app.command("render")
-def render(name: Annotated[Optional[str], typer.Argument(help="report name from reports.toml")] = None,
-           param: Annotated[list[str], typer.Option("-p", "--param", help="key=value (JSON values allowed)")] = [],
-           audience: Annotated[str, typer.Option(help="openbaar | intern")] = "openbaar",
-           to: Annotated[str, typer.Option("--to", help="html,pdf")] = "html,pdf",
-           all_: Annotated[bool, typer.Option("--all", help="render everything in reports.toml")] = False,
-           force: Annotated[bool, typer.Option(help="render even if nothing changed")] = False,
-           workers: Annotated[int, typer.Option(help="parallel kernels for --all")] = 2,
-           config: Annotated[Optional[Path], typer.Option(help="reports.toml")] = None) -> None:
+def render(
+    name: Annotated[str | None, typer.Argument(help="report name from reports.toml")] = None,
+    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="key=value (JSON values)")] = None,
+    audience: Annotated[str, typer.Option(help="openbaar | intern")] = "openbaar",
+    to: Annotated[str, typer.Option("--to", help="html,pdf")] = "html,pdf",
+    all_: Annotated[bool, typer.Option("--all", help="render everything in reports.toml")] = False,
+    force: Annotated[bool, typer.Option(help="render even if nothing changed")] = False,
+    workers: Annotated[int, typer.Option(help="parallel kernels for --all")] = 2,
+    config: Annotated[Path | None, typer.Option(help="reports.toml")] = None,
+) -> None:
     """Render one report (or --all) to reports/<report>/<report>-<audience>.html|.pdf|.ipynb."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -128,21 +139,29 @@ def render(name: Annotated[Optional[str], typer.Argument(help="report name from 
     specs = load_specs(config)
     if all_:
         n = sum(len(s.audiences) for s in specs.values())
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=console) as prog:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as prog:
             task = prog.add_task("rapporten renderen", total=n)
 
             def tick(r):
-                prog.console.print(f"  {r.report}-{r.audience}: {r.status} ({r.seconds:.0f} s) {r.error}",
-                                   highlight=False)
+                prog.console.print(
+                    f"  {r.report}-{r.audience}: {r.status} ({r.seconds:.0f} s) {r.error}", highlight=False
+                )
                 prog.advance(task)
 
             results = render_all(specs, force=force, workers=workers, progress=tick)
             prog.update(task, completed=n)
         failed = [r for r in results if r.status == "failed"]
         skipped = [r for r in results if r.status == "skipped"]
-        console.print(f"{len(results) - len(failed) - len(skipped)} rendered, {len(skipped)} unchanged (skipped), "
-                      f"{len(failed)} failed. Open reports/index.html")
+        console.print(
+            f"{len(results) - len(failed) - len(skipped)} rendered, {len(skipped)} unchanged (skipped), "
+            f"{len(failed)} failed. Open reports/index.html"
+        )
         if not specs:
             console.print("no reports listed in reports.toml yet; data are built")
         raise typer.Exit(1 if failed else 0)
@@ -150,8 +169,12 @@ def render(name: Annotated[Optional[str], typer.Argument(help="report name from 
         _fail("give a report name or --all", 2)
     if name not in specs:
         _fail(f"unknown report {name!r}; known: {', '.join(specs) or 'none'}", 2)
-    res = render_report(specs[name], audience=audience, params=_parse_params(param),
-                        formats=tuple(f.strip() for f in to.split(",") if f.strip()))
+    res = render_report(
+        specs[name],
+        audience=audience,
+        params=_parse_params(param or []),
+        formats=tuple(f.strip() for f in to.split(",") if f.strip()),
+    )
     if res.status != "ok":
         _fail(f"{name} ({audience}) failed: {res.error}")
     for f in res.outputs:

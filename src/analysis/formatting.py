@@ -8,7 +8,7 @@ import math
 LOCALE = "nl_NL"
 
 
-def number(x: float | int | None, decimals: int = 0) -> str:
+def number(x: float | None, decimals: int = 0) -> str:
     from babel.numbers import format_decimal
 
     if x is None or (isinstance(x, float) and math.isnan(x)):

@@ -10,8 +10,8 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -73,8 +73,14 @@ class SuppressionResult:
         return self.table
 
 
-def suppress_small_cells(table: pd.DataFrame, threshold: int = 10, *, total_row: str | None = None,
-                         total_col: str | None = None, columns: list[str] | None = None) -> SuppressionResult:
+def suppress_small_cells(
+    table: pd.DataFrame,
+    threshold: int = 10,
+    *,
+    total_row: str | None = None,
+    total_col: str | None = None,
+    columns: list[str] | None = None,
+) -> SuppressionResult:
     """Suppress counts 1..threshold-1 (zero is not disclosive) and, where a margin total is shown, suppress a second
     cell in the same row/column so the suppressed value cannot be recovered by subtraction.
 
@@ -154,8 +160,9 @@ class ScanResult:
         return pd.DataFrame([f.__dict__ for f in self.findings], columns=["kind", "value", "context"])
 
 
-def scan_for_identifiers(text: str, *, names: Iterable[str] = (), dates_of_birth: Iterable[str] = (),
-                         forbid_exact_dates: bool = False) -> ScanResult:
+def scan_for_identifiers(
+    text: str, *, names: Iterable[str] = (), dates_of_birth: Iterable[str] = (), forbid_exact_dates: bool = False
+) -> ScanResult:
     """Find BSN-like numbers (passing the eleven test), the given names and dates of birth in ``text``.
 
     With ``forbid_exact_dates`` any full day-month-year date before 2010 is reported too (a public report needs
@@ -164,7 +171,7 @@ def scan_for_identifiers(text: str, *, names: Iterable[str] = (), dates_of_birth
     findings: list[Finding] = []
 
     def ctx(m_start: int, m_end: int) -> str:
-        return text[max(0, m_start - 30): m_end + 30].replace("\n", " ")
+        return text[max(0, m_start - 30) : m_end + 30].replace("\n", " ")
 
     for m in _BSN_CANDIDATE.finditer(text):
         if elfproef(m.group(1)):
@@ -178,8 +185,12 @@ def scan_for_identifiers(text: str, *, names: Iterable[str] = (), dates_of_birth
     dob_variants = set()
     for d in dates_of_birth:
         ts = pd.Timestamp(d)
-        dob_variants |= {ts.strftime("%Y-%m-%d"), ts.strftime("%d-%m-%Y"), ts.strftime("%-d-%-m-%Y"),
-                         ts.strftime("%d/%m/%Y")}
+        dob_variants |= {
+            ts.strftime("%Y-%m-%d"),
+            ts.strftime("%d-%m-%Y"),
+            ts.strftime("%-d-%-m-%Y"),
+            ts.strftime("%d/%m/%Y"),
+        }
     for v in dob_variants:
         for m in re.finditer(re.escape(v), text):
             findings.append(Finding("geboortedatum", v, ctx(m.start(), m.end())))

@@ -32,9 +32,17 @@ def changed_municipalities(herindelingen: pd.DataFrame, first_year: int, last_ye
     return set(h["old_code"]) | set(h["new_code"])
 
 
-def harmonise(df: pd.DataFrame, herindelingen: pd.DataFrame, boundary_year: int, *, code: str = "gemeente_code",
-              year: str = "jaar", counts: list[str], weighted_means: dict[str, str] | None = None,
-              names: dict[str, str] | None = None) -> pd.DataFrame:
+def harmonise(
+    df: pd.DataFrame,
+    herindelingen: pd.DataFrame,
+    boundary_year: int,
+    *,
+    code: str = "gemeente_code",
+    year: str = "jaar",
+    counts: list[str],
+    weighted_means: dict[str, str] | None = None,
+    names: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """Re-map a gemeente x year table onto the boundaries of ``boundary_year``.
 
     ``counts`` are summed; a summed cell is missing (NaN) when any contributing municipality is missing, because a

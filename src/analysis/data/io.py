@@ -15,9 +15,9 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -25,8 +25,15 @@ import pandas as pd
 class DataInputError(ValueError):
     """Bad input. ``str(err)`` is the message shown to the analyst."""
 
-    def __init__(self, file: str | Path, problem: str, *, rows: Iterable[int] | None = None,
-                 column: str | None = None, expected: str | None = None):
+    def __init__(
+        self,
+        file: str | Path,
+        problem: str,
+        *,
+        rows: Iterable[int] | None = None,
+        column: str | None = None,
+        expected: str | None = None,
+    ):
         self.file = str(file)
         self.rows = list(rows) if rows is not None else []
         self.column = column
@@ -58,7 +65,7 @@ class CsvFormat:
     encoding: str = "utf-8"
 
     @classmethod
-    def from_mapping(cls, m: dict | None) -> "CsvFormat":
+    def from_mapping(cls, m: dict | None) -> CsvFormat:
         return cls(**m) if m else cls()
 
 
@@ -84,7 +91,8 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
         except UnicodeDecodeError:
             warnings.warn(
                 f"{path}: not valid UTF-8; read as Windows-1252 (Latin-1 family). Check accented names.",
-                EncodingFallbackWarning, stacklevel=3,
+                EncodingFallbackWarning,
+                stacklevel=3,
             )
             return data.decode("cp1252", errors="strict")
     return data.decode(encoding)
@@ -102,13 +110,17 @@ def read_csv_text(path: str | Path, fmt: CsvFormat, expected_columns: list[str])
     header = text.splitlines()[0]
     if fmt.sep not in header and len(expected_columns) > 1:
         found = max([";", ",", "\t", "|"], key=header.count)
-        raise DataInputError(path, "wrong delimiter", rows=[1],
-                             expected=f"fields separated by {fmt.sep!r}, found {found!r}")
+        raise DataInputError(
+            path, "wrong delimiter", rows=[1], expected=f"fields separated by {fmt.sep!r}, found {found!r}"
+        )
     try:
-        df = pd.read_csv(io.StringIO(text), sep=fmt.sep, dtype=str, keep_default_na=False,
-                         na_values=[""], quoting=csv.QUOTE_MINIMAL)
+        df = pd.read_csv(
+            io.StringIO(text), sep=fmt.sep, dtype=str, keep_default_na=False, na_values=[""], quoting=csv.QUOTE_MINIMAL
+        )
     except pd.errors.ParserError as exc:
-        raise DataInputError(path, f"cannot parse CSV ({exc})", expected=f"{len(expected_columns)} fields a row")
+        raise DataInputError(
+            path, f"cannot parse CSV ({exc})", expected=f"{len(expected_columns)} fields a row"
+        ) from exc
     check_columns(path, list(df.columns), expected_columns)
     return df[expected_columns]
 
@@ -123,14 +135,17 @@ def check_columns(path: str | Path, actual: list[str], expected: list[str]) -> N
             if close:
                 pairs.append(f"'{close[0]}' (renamed from '{m}'?)")
         hint = f"; unexpected {', '.join(pairs) or extra}" if extra else ""
-        raise DataInputError(path, f"missing column(s) {missing}{hint}", rows=[1], column=missing[0],
-                             expected=f"columns {expected}")
+        raise DataInputError(
+            path, f"missing column(s) {missing}{hint}", rows=[1], column=missing[0], expected=f"columns {expected}"
+        )
     if missing:
-        raise DataInputError(path, f"missing column(s) {missing}", rows=[1], column=missing[0],
-                             expected=f"columns {expected}")
+        raise DataInputError(
+            path, f"missing column(s) {missing}", rows=[1], column=missing[0], expected=f"columns {expected}"
+        )
     if extra:
-        raise DataInputError(path, f"unexpected extra column(s) {extra}", rows=[1], column=extra[0],
-                             expected=f"only columns {expected}")
+        raise DataInputError(
+            path, f"unexpected extra column(s) {extra}", rows=[1], column=extra[0], expected=f"only columns {expected}"
+        )
     dupes = {c for c in actual if actual.count(c) > 1}
     if dupes:
         raise DataInputError(path, f"duplicate column name(s) {sorted(dupes)}", rows=[1])
@@ -150,8 +165,13 @@ def parse_numeric(path: str | Path, df: pd.DataFrame, columns: Iterable[str], fm
         if bad.any():
             lines = [int(i) + HEADER_OFFSET for i in out.index[bad]]
             sample = ", ".join(repr(v) for v in s[bad].head(3))
-            raise DataInputError(path, f"text in a number column ({sample})", rows=lines, column=col,
-                                 expected="a number" + (" with decimal comma" if fmt.decimal == "," else ""))
+            raise DataInputError(
+                path,
+                f"text in a number column ({sample})",
+                rows=lines,
+                column=col,
+                expected="a number" + (" with decimal comma" if fmt.decimal == "," else ""),
+            )
         out[col] = num.astype("Float64")
     return out
 
@@ -163,8 +183,11 @@ def read_parquet_checked(path: str | Path, expected_columns: list[str] | None = 
     try:
         df = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError on truncated or foreign files
-        raise DataInputError(path, f"not a readable Parquet file ({type(exc).__name__}: {exc})",
-                             expected="a complete Parquet file (truncated download?)") from exc
+        raise DataInputError(
+            path,
+            f"not a readable Parquet file ({type(exc).__name__}: {exc})",
+            expected="a complete Parquet file (truncated download?)",
+        ) from exc
     if expected_columns is not None:
         check_columns(path, list(df.columns), expected_columns)
     return df
@@ -199,15 +222,29 @@ def write_parquet_atomic(df: pd.DataFrame, final: str | Path) -> None:
         df.to_parquet(tmp, index=False)
 
 
-def write_dataset(df: pd.DataFrame, final: str | Path, *, description: str, unit: str, source: str,
-                  inputs: dict[str, str] | None = None, synthetic: bool = False) -> None:
+def write_dataset(
+    df: pd.DataFrame,
+    final: str | Path,
+    *,
+    description: str,
+    unit: str,
+    source: str,
+    inputs: dict[str, str] | None = None,
+    synthetic: bool = False,
+) -> None:
     """Write a processed table with its metadata beside it (``<name>.parquet`` + ``<name>.meta.json``)."""
     final = Path(final)
     write_parquet_atomic(df, final)
     meta = {
-        "file": final.name, "description": description, "unit": unit, "source": source,
-        "synthetic": synthetic, "rows": int(len(df)), "columns": {c: str(t) for c, t in df.dtypes.items()},
-        "inputs_sha256": inputs or {}, "sha256": sha256_file(final),
+        "file": final.name,
+        "description": description,
+        "unit": unit,
+        "source": source,
+        "synthetic": synthetic,
+        "rows": len(df),
+        "columns": {c: str(t) for c, t in df.dtypes.items()},
+        "inputs_sha256": inputs or {},
+        "sha256": sha256_file(final),
     }
     write_json_atomic(meta, final.with_suffix(".meta.json"))
 

@@ -52,13 +52,17 @@ def check_raw_integrity(raw_dir: Path, sources: dict) -> dict[str, str]:
         h = io.sha256_file(p)
         if h != meta.get("sha256"):
             raise io.DataInputError(
-                p, "file differs from its provenance record (data/raw is immutable)",
-                expected=f"sha256 {meta.get('sha256')}, found {h}; add a new file with its own sources.toml entry")
+                p,
+                "file differs from its provenance record (data/raw is immutable)",
+                expected=f"sha256 {meta.get('sha256')}, found {h}; add a new file with its own sources.toml entry",
+            )
         hashes[rel] = h
     for p in raw_dir.rglob("*.csv"):
         rel = p.relative_to(raw_dir).as_posix()
         if rel not in sources and not rel.startswith("cbs/"):
-            raise io.DataInputError(p, "raw file without provenance", expected=f"an entry [files.\"{rel}\"] in sources.toml")
+            raise io.DataInputError(
+                p, "raw file without provenance", expected=f'an entry [files."{rel}"] in sources.toml'
+            )
     return hashes
 
 
@@ -81,22 +85,28 @@ def _refuse_bsn_columns(path: Path, df: pd.DataFrame) -> None:
                     continue
                 vals = vals.astype("int64")
             if looks_like_bsn_column(vals.astype(str)):
-                raise io.DataInputError(path, "column looks like BSN numbers (9 digits passing the eleven test)",
-                                        column=col, expected="no personal identifiers in any input of this pipeline")
+                raise io.DataInputError(
+                    path,
+                    "column looks like BSN numbers (9 digits passing the eleven test)",
+                    column=col,
+                    expected="no personal identifiers in any input of this pipeline",
+                )
 
 
 def tidy_panel(raw: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "gemeente_code": raw["mun_code"].astype(str),
-        "gemeente_naam": raw["mun_name"].astype(str),
-        "jaar": raw["year"].astype(int),
-        "hh_clienten": raw["household_help"].astype(float),
-        "wmo_clienten": raw["n_wmo_clients"].astype(float),
-        "ondersteuning_thuis": raw["support_at_home"].astype(float),
-        "inwoners": raw["n_inhabitants"].astype(float),
-        "inwoners_65plus": raw["age_65_plus"].astype(float),
-        "gem_inkomen": raw["avg_income"].astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "gemeente_code": raw["mun_code"].astype(str),
+            "gemeente_naam": raw["mun_name"].astype(str),
+            "jaar": raw["year"].astype(int),
+            "hh_clienten": raw["household_help"].astype(float),
+            "wmo_clienten": raw["n_wmo_clients"].astype(float),
+            "ondersteuning_thuis": raw["support_at_home"].astype(float),
+            "inwoners": raw["n_inhabitants"].astype(float),
+            "inwoners_65plus": raw["age_65_plus"].astype(float),
+            "gem_inkomen": raw["avg_income"].astype(float),
+        }
+    )
 
 
 def load_reference(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
@@ -109,8 +119,13 @@ def load_herindelingen(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
     dates = pd.to_datetime(df["effective_date"], format="%Y-%m-%d", errors="coerce")
     bad = df["effective_date"].notna() & dates.isna()
     if bad.any():
-        raise io.DataInputError(path, "unreadable date", rows=[i + io.HEADER_OFFSET for i in df.index[bad]],
-                                column="effective_date", expected="a date as YYYY-MM-DD")
+        raise io.DataInputError(
+            path,
+            "unreadable date",
+            rows=[i + io.HEADER_OFFSET for i in df.index[bad]],
+            column="effective_date",
+            expected="a date as YYYY-MM-DD",
+        )
     df["effective_date"] = dates.astype("datetime64[ns]")
     return schemas.validate(df, schemas.HERINDELING, str(path))
 
@@ -120,7 +135,7 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
     # 1. load inputs
     sources = load_sources(raw_dir)
     hashes = check_raw_integrity(raw_dir, sources)
-    fmt = lambda rel: io.CsvFormat.from_mapping(sources[rel].get("format"))  # noqa: E731
+    fmt = lambda rel: io.CsvFormat.from_mapping(sources[rel].get("format"))
     raw_panel = load_panel(raw_dir / PANEL_FILE, fmt(PANEL_FILE))
     herindelingen = load_herindelingen(raw_dir / HERINDELING_FILE, fmt(HERINDELING_FILE))
     references = {name: load_reference(raw_dir / rel, fmt(rel)) for name, rel in REFERENCE_FILES.items()}
@@ -129,17 +144,26 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
     panel = tidy_panel(raw_panel)
     own = panel.assign(grens_jaar=panel["jaar"], n_bronnen=1, volledig=panel["hh_clienten"].notna())
     own = own[list(schemas.PANEL.columns)]
-    names = dict(zip(panel.loc[panel.jaar == panel.jaar.max(), "gemeente_code"],
-                     panel.loc[panel.jaar == panel.jaar.max(), "gemeente_naam"]))
-    harm = geography.harmonise(panel, herindelingen, HARMONISED_YEAR,
-                               counts=["hh_clienten", "wmo_clienten", "ondersteuning_thuis", "inwoners",
-                                       "inwoners_65plus"],
-                               weighted_means={"gem_inkomen": "inwoners"}, names=names)
+    names = dict(
+        zip(
+            panel.loc[panel.jaar == panel.jaar.max(), "gemeente_code"],
+            panel.loc[panel.jaar == panel.jaar.max(), "gemeente_naam"],
+        )
+    )
+    harm = geography.harmonise(
+        panel,
+        herindelingen,
+        HARMONISED_YEAR,
+        counts=["hh_clienten", "wmo_clienten", "ondersteuning_thuis", "inwoners", "inwoners_65plus"],
+        weighted_means={"gem_inkomen": "inwoners"},
+        names=names,
+    )
     harm["grens_jaar"] = HARMONISED_YEAR
     # Population is always published (KWB), so a missing Wmo cell must not blank out the denominators.
     pop = geography.harmonise(panel, herindelingen, HARMONISED_YEAR, counts=["inwoners", "inwoners_65plus"])
     harm = harm.drop(columns=["inwoners", "inwoners_65plus"]).merge(
-        pop[["gemeente_code", "jaar", "inwoners", "inwoners_65plus"]], on=["gemeente_code", "jaar"])
+        pop[["gemeente_code", "jaar", "inwoners", "inwoners_65plus"]], on=["gemeente_code", "jaar"]
+    )
     harm["volledig"] = harm["hh_clienten"].notna()
     harm = harm[list(schemas.PANEL.columns)]
     own = schemas.validate(own, schemas.PANEL, "processed/wmo_panel_eigen_grenzen")
@@ -151,21 +175,39 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
     src_panel = {PANEL_FILE: hashes[PANEL_FILE], HERINDELING_FILE: hashes[HERINDELING_FILE]}
     try:
-        io.write_dataset(own, staging / "wmo_panel_eigen_grenzen.parquet",
-                         description="Wmo- en HH-cliënten per gemeente en jaar 2017-2020, indeling van elk jaar",
-                         unit="personen (CBS-afgerond op 5); inwoners", source=sources[PANEL_FILE]["origin"],
-                         inputs=src_panel)
-        io.write_dataset(harm, staging / f"wmo_panel_grenzen_{HARMONISED_YEAR}.parquet",
-                         description=f"Zelfde panel, geharmoniseerd naar de gemeentegrenzen van {HARMONISED_YEAR} "
-                                     "(tellingen opgeteld; ontbrekende bijdrage -> leeg)",
-                         unit="personen; inwoners", source=sources[PANEL_FILE]["origin"], inputs=src_panel)
-        io.write_dataset(herindelingen, staging / "herindelingen.parquet", description="Gemeentelijke herindelingen",
-                         unit="codes", source=sources[HERINDELING_FILE]["origin"],
-                         inputs={HERINDELING_FILE: hashes[HERINDELING_FILE]})
-        io.write_dataset(reference, staging / "reference.parquet",
-                         description="Gepubliceerde referentiecijfers (een rij per cijfer, met bron)",
-                         unit="zie kolom unit", source="shared/data/reference (gecureerd)",
-                         inputs={rel: hashes[rel] for rel in REFERENCE_FILES.values()})
+        io.write_dataset(
+            own,
+            staging / "wmo_panel_eigen_grenzen.parquet",
+            description="Wmo- en HH-cliënten per gemeente en jaar 2017-2020, indeling van elk jaar",
+            unit="personen (CBS-afgerond op 5); inwoners",
+            source=sources[PANEL_FILE]["origin"],
+            inputs=src_panel,
+        )
+        io.write_dataset(
+            harm,
+            staging / f"wmo_panel_grenzen_{HARMONISED_YEAR}.parquet",
+            description=f"Zelfde panel, geharmoniseerd naar de gemeentegrenzen van {HARMONISED_YEAR} "
+            "(tellingen opgeteld; ontbrekende bijdrage -> leeg)",
+            unit="personen; inwoners",
+            source=sources[PANEL_FILE]["origin"],
+            inputs=src_panel,
+        )
+        io.write_dataset(
+            herindelingen,
+            staging / "herindelingen.parquet",
+            description="Gemeentelijke herindelingen",
+            unit="codes",
+            source=sources[HERINDELING_FILE]["origin"],
+            inputs={HERINDELING_FILE: hashes[HERINDELING_FILE]},
+        )
+        io.write_dataset(
+            reference,
+            staging / "reference.parquet",
+            description="Gepubliceerde referentiecijfers (een rij per cijfer, met bron)",
+            unit="zie kolom unit",
+            source="shared/data/reference (gecureerd)",
+            inputs={rel: hashes[rel] for rel in REFERENCE_FILES.values()},
+        )
         outputs = []
         for f in sorted(staging.iterdir()):
             os.replace(f, out_dir / f.name)

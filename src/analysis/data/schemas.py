@@ -19,8 +19,12 @@ CURRENT_YEAR = dt.date.today().year
 
 
 def multiple_of(k: int) -> Check:
-    return Check(lambda s: (s.dropna() % k == 0).reindex(s.index, fill_value=True),
-                 element_wise=False, name=f"multiple_of_{k}", error=f"a multiple of {k} (CBS rounding)")
+    return Check(
+        lambda s: (s.dropna() % k == 0).reindex(s.index, fill_value=True),
+        element_wise=False,
+        name=f"multiple_of_{k}",
+        error=f"a multiple of {k} (CBS rounding)",
+    )
 
 
 def not_in_future_year() -> Check:
@@ -28,19 +32,49 @@ def not_in_future_year() -> Check:
 
 
 def not_future_date() -> Check:
-    return Check(lambda s: s.dropna() <= pd.Timestamp.today().normalize() + pd.offsets.MonthEnd(0),
-                 name="not_in_future", error="a date not in the future")
+    return Check(
+        lambda s: s.dropna() <= pd.Timestamp.today().normalize() + pd.offsets.MonthEnd(0),
+        name="not_in_future",
+        error="a date not in the future",
+    )
 
 
-WMO_COUNT_COLUMNS = ["support_at_home", "tools_and_services", "household_help", "accomm_and_shelter",
-                     "n_wmo_clients"]
-POPULATION_COLUMNS = ["n_inhabitants", "n_male", "n_female", "age_0_15", "age_15_25", "age_25_45", "age_45_65",
-                      "age_65_plus", "n_unmarried", "n_married", "n_devorced", "n_widowed", "n_western",
-                      "n_non_western"]
-OTHER_NUMERIC = ["land_area_ha", "labor_participation", "avg_income", "avg_std_income", "n_benefit_welfare",
-                 "n_benefit_unfitforwork", "n_benefit_unemployed", "dist_doctor", "dist_store", "dist_daycare"]
-RAW_PANEL_COLUMNS = (["year", "mun_code", "prov_code", "prov_name", "part_country_code", "part_country_name"]
-                     + WMO_COUNT_COLUMNS + ["mun_name"] + POPULATION_COLUMNS + OTHER_NUMERIC)
+WMO_COUNT_COLUMNS = ["support_at_home", "tools_and_services", "household_help", "accomm_and_shelter", "n_wmo_clients"]
+POPULATION_COLUMNS = [
+    "n_inhabitants",
+    "n_male",
+    "n_female",
+    "age_0_15",
+    "age_15_25",
+    "age_25_45",
+    "age_45_65",
+    "age_65_plus",
+    "n_unmarried",
+    "n_married",
+    "n_devorced",
+    "n_widowed",
+    "n_western",
+    "n_non_western",
+]
+OTHER_NUMERIC = [
+    "land_area_ha",
+    "labor_participation",
+    "avg_income",
+    "avg_std_income",
+    "n_benefit_welfare",
+    "n_benefit_unfitforwork",
+    "n_benefit_unemployed",
+    "dist_doctor",
+    "dist_store",
+    "dist_daycare",
+]
+RAW_PANEL_COLUMNS = (
+    ["year", "mun_code", "prov_code", "prov_name", "part_country_code", "part_country_name"]
+    + WMO_COUNT_COLUMNS
+    + ["mun_name"]
+    + POPULATION_COLUMNS
+    + OTHER_NUMERIC
+)
 
 RAW_PANEL = DataFrameSchema(
     {
@@ -80,9 +114,15 @@ PANEL = DataFrameSchema(
 REFERENCE_COLUMNS = ["geo", "period", "measure", "value", "unit", "source", "url_or_path", "confidence", "note"]
 REFERENCE = DataFrameSchema(
     {
-        "geo": Column(str), "period": Column(str), "measure": Column(str), "value": Column(str, nullable=True),
-        "unit": Column(str), "source": Column(str), "url_or_path": Column(str, nullable=True),
-        "confidence": Column(str, nullable=True), "note": Column(str, nullable=True),
+        "geo": Column(str),
+        "period": Column(str),
+        "measure": Column(str),
+        "value": Column(str, nullable=True),
+        "unit": Column(str),
+        "source": Column(str),
+        "url_or_path": Column(str, nullable=True),
+        "confidence": Column(str, nullable=True),
+        "note": Column(str, nullable=True),
     },
     strict=True,
     name="reference figures",
@@ -121,8 +161,13 @@ HH_CLIENTS = DataFrameSchema(
         "koppel_start": Column("datetime64[ns]"),
         "herstelgericht": Column(bool),
     },
-    checks=[Check(lambda d: (d["einde"].isna() | (d["einde"] >= d["start"])), name="end_after_start",
-                  error="einde on or after start")],
+    checks=[
+        Check(
+            lambda d: d["einde"].isna() | (d["einde"] >= d["start"]),
+            name="end_after_start",
+            error="einde on or after start",
+        )
+    ],
     strict=False,
     name="HH clients",
 )
@@ -143,9 +188,21 @@ PILOT_FAMILIES = DataFrameSchema(
     name="pilot families",
 )
 
-REGIONAL_MONITOR_COLUMNS = ["pilot", "gemeente_code", "uitvoerder", "tarief", "periode_start", "periode_einde",
-                            "gezinnen_gestart", "gezinnen_afgerond", "gem_duur_maanden",
-                            "zrm_verbeterd", "zrm_gemeten", "uithuisplaatsingen", "kosten_eur"]
+REGIONAL_MONITOR_COLUMNS = [
+    "pilot",
+    "gemeente_code",
+    "uitvoerder",
+    "tarief",
+    "periode_start",
+    "periode_einde",
+    "gezinnen_gestart",
+    "gezinnen_afgerond",
+    "gem_duur_maanden",
+    "zrm_verbeterd",
+    "zrm_gemeten",
+    "uithuisplaatsingen",
+    "kosten_eur",
+]
 REGIONAL_MONITOR = DataFrameSchema(
     {
         "pilot": Column(str, unique=True),
@@ -160,16 +217,16 @@ REGIONAL_MONITOR = DataFrameSchema(
         "uithuisplaatsingen": Column(int, Check.ge(0)),
         "kosten_eur": Column(float, Check.ge(0)),
     },
-    checks=[Check(lambda d: d["zrm_verbeterd"] <= d["zrm_gemeten"], error="zrm_verbeterd <= zrm_gemeten"),
-            Check(lambda d: d["gezinnen_afgerond"] <= d["gezinnen_gestart"],
-                  error="gezinnen_afgerond <= gezinnen_gestart")],
+    checks=[
+        Check(lambda d: d["zrm_verbeterd"] <= d["zrm_gemeten"], error="zrm_verbeterd <= zrm_gemeten"),
+        Check(lambda d: d["gezinnen_afgerond"] <= d["gezinnen_gestart"], error="gezinnen_afgerond <= gezinnen_gestart"),
+    ],
     strict=False,
     name="regional pilot monitor",
 )
 
 
-def validate(df: pd.DataFrame, schema: DataFrameSchema, file: str, *, line_offset: int = HEADER_OFFSET
-             ) -> pd.DataFrame:
+def validate(df: pd.DataFrame, schema: DataFrameSchema, file: str, *, line_offset: int = HEADER_OFFSET) -> pd.DataFrame:
     """Validate; on failure raise DataInputError for the first failing column with all its failing rows."""
     try:
         return schema.validate(df, lazy=True)

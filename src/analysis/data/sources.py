@@ -10,9 +10,9 @@ import datetime as dt
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -25,10 +25,11 @@ class CbsUnavailableError(RuntimeError):
 
 
 def http_get_json(url: str, timeout: float = 30.0) -> dict:
-    req = urllib.request.Request(url, headers={"Accept": "application/json",
-                                               "User-Agent": "groningen-sociaal-domein/0.1"})
+    req = urllib.request.Request(
+        url, headers={"Accept": "application/json", "User-Agent": "groningen-sociaal-domein/0.1"}
+    )
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - fixed https host
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.load(resp)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise CbsUnavailableError(
@@ -74,12 +75,25 @@ def fetch_table(table_id: str, *, filter: str | None = None, fetch: Fetch = http
     data = pd.DataFrame(data_rows)
     for c in [c for c in data.columns if pd.api.types.is_string_dtype(data[c])]:
         data[c] = data[c].str.strip()  # CBS pads region codes ("GM0014    ")
-    return CbsTable(table_id, info.get("Title", ""), info.get("Period", ""), data, pd.DataFrame(prop_rows),
-                    dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), tuple(u1 + u2 + u3))
+    return CbsTable(
+        table_id,
+        info.get("Title", ""),
+        info.get("Period", ""),
+        data,
+        pd.DataFrame(prop_rows),
+        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        tuple(u1 + u2 + u3),
+    )
 
 
-def download_table(table_id: str, raw_dir: str | Path, *, filter: str | None = None, refresh: bool = False,
-                   fetch: Fetch = http_get_json) -> Path:
+def download_table(
+    table_id: str,
+    raw_dir: str | Path,
+    *,
+    filter: str | None = None,
+    refresh: bool = False,
+    fetch: Fetch = http_get_json,
+) -> Path:
     """Download into ``raw_dir/cbs/<table_id>/`` with provenance; reuse the cache unless ``refresh``.
 
     data/raw is immutable: a refresh writes a new dated folder instead of overwriting the old one.
@@ -98,9 +112,19 @@ def download_table(table_id: str, raw_dir: str | Path, *, filter: str | None = N
     with atomic_path(folder / "data.csv") as tmp:
         table.data.to_csv(tmp, index=False)
     table.properties.to_json(folder / "data_properties.json", orient="records", force_ascii=False, indent=1)
-    write_json_atomic({
-        "table_id": table_id, "title": table.title, "period": table.period, "publisher": "CBS",
-        "licence": "CC BY 4.0", "retrieved": table.retrieved, "urls": list(table.urls), "filter": filter,
-        "rows": len(table.data), "sha256": sha256_file(folder / "data.csv"),
-    }, folder / "provenance.json")
+    write_json_atomic(
+        {
+            "table_id": table_id,
+            "title": table.title,
+            "period": table.period,
+            "publisher": "CBS",
+            "licence": "CC BY 4.0",
+            "retrieved": table.retrieved,
+            "urls": list(table.urls),
+            "filter": filter,
+            "rows": len(table.data),
+            "sha256": sha256_file(folder / "data.csv"),
+        },
+        folder / "provenance.json",
+    )
     return folder / "data.csv"

@@ -24,9 +24,20 @@ FIRST_MONTH = pd.Timestamp("2015-01-01")
 LAST_MONTH = pd.Timestamp("2024-12-01")
 TARIFF_START = pd.Timestamp("2019-01-01")  # abonnementstarief: flat contribution from 1-1-2019
 HERSTEL_START = pd.Timestamp("2023-01-01")  # new HH contracts with herstelgerichte hulp from 1-1-2023
-ZRM_DOMAINS = ["financien", "dagbesteding", "huisvesting", "huiselijke_relaties", "geestelijke_gezondheid",
-               "lichamelijke_gezondheid", "middelengebruik", "adl", "sociaal_netwerk", "participatie",
-               "justitie", "opvoeding"]
+ZRM_DOMAINS = [
+    "financien",
+    "dagbesteding",
+    "huisvesting",
+    "huiselijke_relaties",
+    "geestelijke_gezondheid",
+    "lichamelijke_gezondheid",
+    "middelengebruik",
+    "adl",
+    "sociaal_netwerk",
+    "participatie",
+    "justitie",
+    "opvoeding",
+]
 SYNTH_LABEL = "synthetisch"
 
 
@@ -37,7 +48,7 @@ def age_band(age: np.ndarray | pd.Series) -> np.ndarray:
 
 def _pseudonyms(rng: np.random.Generator, n: int, prefix: str, width: int) -> np.ndarray:
     """Random hex pseudonyms (never digits only, so never BSN-like)."""
-    raw = rng.integers(0, 16 ** width, size=n * 2, dtype=np.uint64)
+    raw = rng.integers(0, 16**width, size=n * 2, dtype=np.uint64)
     uniq = pd.unique(raw)[:n]
     if len(uniq) < n:
         raise RuntimeError("pseudonym collision; retry with another seed")
@@ -70,8 +81,9 @@ def _prognosis_75plus(d01: dict, year: int, band: str) -> float:
     """OIS prognosis: 75+ from ~15,000 (2022) to ~26,000 (2042), log-linear; 85+ share rising linearly."""
     t = (year - d01["base_year"]) / (d01["target_year"] - d01["base_year"])
     total = d01["base_75plus"] * (d01["target_75plus"] / d01["base_75plus"]) ** t
-    share85 = d01["share_85plus_of_75plus_2022"] + t * (d01["share_85plus_of_75plus_2042"]
-                                                        - d01["share_85plus_of_75plus_2022"])
+    share85 = d01["share_85plus_of_75plus_2022"] + t * (
+        d01["share_85plus_of_75plus_2042"] - d01["share_85plus_of_75plus_2022"]
+    )
     return total * (share85 if band == "85+" else 1 - share85)
 
 
@@ -118,8 +130,16 @@ def generate_hh(seed: int, log: AssumptionLog | None = None) -> HHSynthetic:
         # Elapsed time in care is geometric too; capped at 5 years so no start lies before 2010.
         elapsed = np.minimum(rng.geometric(p_end, n) - 1, 60)
         start_idx = -elapsed
-        blocks.append(pd.DataFrame({"gebied": r.gebied, "band": r.leeftijdsgroep, "start_idx": start_idx,
-                                    "inkomensklasse": rng.choice(INCOME, n, p=[inc_share[i] for i in INCOME])}))
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "gebied": r.gebied,
+                    "band": r.leeftijdsgroep,
+                    "start_idx": start_idx,
+                    "inkomensklasse": rng.choice(INCOME, n, p=[inc_share[i] for i in INCOME]),
+                }
+            )
+        )
     # 2. monthly inflow
     for m_idx, month in enumerate(months):
         py = pop[pop.jaar == month.year]
@@ -129,8 +149,16 @@ def generate_hh(seed: int, log: AssumptionLog | None = None) -> HHSynthetic:
                 lam = lam_total * inc_share[inc] * (tariff[inc] if month >= TARIFF_START else 1.0)
                 n = rng.poisson(lam)
                 if n:
-                    blocks.append(pd.DataFrame({"gebied": r.gebied, "band": r.leeftijdsgroep,
-                                                "start_idx": np.full(n, m_idx), "inkomensklasse": inc}))
+                    blocks.append(
+                        pd.DataFrame(
+                            {
+                                "gebied": r.gebied,
+                                "band": r.leeftijdsgroep,
+                                "start_idx": np.full(n, m_idx),
+                                "inkomensklasse": inc,
+                            }
+                        )
+                    )
     c = pd.concat(blocks, ignore_index=True)
     n = len(c)
     dur = rng.geometric(p_end, n)
@@ -148,8 +176,9 @@ def generate_hh(seed: int, log: AssumptionLog | None = None) -> HHSynthetic:
     c["huishouden"] = np.where(rng.random(n) < np.where(old, 0.62, 0.45), "alleenstaand", "samenwonend")
     teams = {a: t for a, t in areas_teams.items()}
     c["wij_team"] = [teams[a][k % len(teams[a])] for a, k in zip(c["gebied"], rng.integers(0, 6, n))]
-    mult = np.where(age_at_start >= 85, hours_p["age85_multiplier"], 1.0) * \
-        np.where(c["huishouden"] == "alleenstaand", hours_p["single_multiplier"], 1.0)
+    mult = np.where(age_at_start >= 85, hours_p["age85_multiplier"], 1.0) * np.where(
+        c["huishouden"] == "alleenstaand", hours_p["single_multiplier"], 1.0
+    )
     hours = hours_p["median"] * mult * np.exp(rng.normal(0, hours_p["sigma"], n))
     c["uren_per_week"] = np.clip(np.round(hours * 4) / 4, 0.5, 20.0)
     # Providers: before 2023 several providers city-wide; from 2023 one provider per area (variant 3).
@@ -164,15 +193,36 @@ def generate_hh(seed: int, log: AssumptionLog | None = None) -> HHSynthetic:
     c["herstelgericht"] = False
     c["client_id"] = _pseudonyms(rng, n, "C", 10)
     c = c.rename(columns={"band": "leeftijdsgroep_start"})
-    clients = c[["client_id", "geboortejaar", "geslacht", "huishouden", "inkomensklasse", "gebied", "wij_team",
-                 "start", "einde", "uren_per_week", "aanbieder", "koppel_id", "koppel_start", "herstelgericht",
-                 "leeftijdsgroep_start"]].sort_values("start", kind="stable").reset_index(drop=True)
+    clients = (
+        c[
+            [
+                "client_id",
+                "geboortejaar",
+                "geslacht",
+                "huishouden",
+                "inkomensklasse",
+                "gebied",
+                "wij_team",
+                "start",
+                "einde",
+                "uren_per_week",
+                "aanbieder",
+                "koppel_id",
+                "koppel_start",
+                "herstelgericht",
+                "leeftijdsgroep_start",
+            ]
+        ]
+        .sort_values("start", kind="stable")
+        .reset_index(drop=True)
+    )
     clients["start"] = clients["start"].astype("datetime64[ns]")
     clients["einde"] = clients["einde"].astype("datetime64[ns]")
     clients["koppel_start"] = clients["koppel_start"].astype("datetime64[ns]")
     herstel = _herstel_episodes(rng, clients, herstel_p)
-    clients.loc[clients["client_id"].isin(herstel.loc[herstel.groep == "herstelgericht", "client_id"]),
-                "herstelgericht"] = True
+    clients.loc[
+        clients["client_id"].isin(herstel.loc[herstel.groep == "herstelgericht", "client_id"]), "herstelgericht"
+    ] = True
     monthly = monthly_counts(clients, pop)
     return HHSynthetic(clients, monthly, pop[pop.jaar >= 2015].reset_index(drop=True), herstel)
 
@@ -196,8 +246,15 @@ def monthly_counts(clients: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
         outflow = e == m
         year = int(str(m)[:4])
         band = age_band(year - birth)
-        frame = pd.DataFrame({"gebied": clients["gebied"], "leeftijdsgroep": band, "actief": active,
-                              "instroom": inflow, "uitstroom": outflow})
+        frame = pd.DataFrame(
+            {
+                "gebied": clients["gebied"],
+                "leeftijdsgroep": band,
+                "actief": active,
+                "instroom": inflow,
+                "uitstroom": outflow,
+            }
+        )
         g = frame.groupby(["gebied", "leeftijdsgroep"], as_index=False)[["actief", "instroom", "uitstroom"]].sum()
         g["maand"] = pd.Timestamp(str(m))
         rows.append(g)
@@ -218,16 +275,27 @@ def _herstel_episodes(rng: np.random.Generator, clients: pd.DataFrame, p: dict) 
     n = len(new)
     training = rng.random(n) < p["share_offered"]
     age = new["start"].dt.year - new["geboortejaar"]
-    lin = np.log(p["baseline_monthly_hazard"]) + training * np.log(p["hazard_ratio"]) \
-        + np.log(1.3) * (age - 75) / 10 + np.log(1.25) * (new["huishouden"] == "alleenstaand")
+    lin = (
+        np.log(p["baseline_monthly_hazard"])
+        + training * np.log(p["hazard_ratio"])
+        + np.log(1.3) * (age - 75) / 10
+        + np.log(1.25) * (new["huishouden"] == "alleenstaand")
+    )
     t = rng.exponential(1 / np.exp(lin))
     follow = np.minimum(24.0, ((LAST_MONTH - new["start"]).dt.days / 30.4375).to_numpy() + 1)
     event = t <= follow
-    return pd.DataFrame({
-        "client_id": new["client_id"].to_numpy(), "groep": np.where(training, "herstelgericht", "direct"),
-        "aanmelding": new["start"].to_numpy(), "leeftijd": age.to_numpy(), "huishouden": new["huishouden"].to_numpy(),
-        "gebied": new["gebied"].to_numpy(), "maanden": np.round(np.minimum(t, follow), 2), "hh_gestart": event,
-    })
+    return pd.DataFrame(
+        {
+            "client_id": new["client_id"].to_numpy(),
+            "groep": np.where(training, "herstelgericht", "direct"),
+            "aanmelding": new["start"].to_numpy(),
+            "leeftijd": age.to_numpy(),
+            "huishouden": new["huishouden"].to_numpy(),
+            "gebied": new["gebied"].to_numpy(),
+            "maanden": np.round(np.minimum(t, follow), 2),
+            "hh_gestart": event,
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------- pilot families
@@ -272,13 +340,23 @@ def generate_pilot(seed: int, log: AssumptionLog | None = None) -> PilotSyntheti
     einde = start + pd.to_timedelta(duration, "D")
     medewerker = np.where(route == "gezinsverzorger", np.where(np.arange(n) % 2 == 0, "MBO", "HBO"), "geen")
     uren = np.where(route == "gezinsverzorger", rng.uniform(6, 12, n).round(1), rng.uniform(1, 4, n).round(1))
-    vrijwilliger = (route == "gezinsverzorger") & (start >= PILOT_START + pd.DateOffset(years=1)) & \
-        (rng.random(n) < 0.5)
-    families = pd.DataFrame({"gezin_id": ids, "groep": groep, "medewerker": medewerker, "route": route,
-                             "aanmelding": aanmelding.astype("datetime64[ns]"),
-                             "start": start.astype("datetime64[ns]"), "einde": einde.astype("datetime64[ns]"),
-                             "uren_per_week": uren, "vrijwilliger": vrijwilliger,
-                             "aantal_kinderen": rng.integers(1, 6, n)})
+    vrijwilliger = (
+        (route == "gezinsverzorger") & (start >= PILOT_START + pd.DateOffset(years=1)) & (rng.random(n) < 0.5)
+    )
+    families = pd.DataFrame(
+        {
+            "gezin_id": ids,
+            "groep": groep,
+            "medewerker": medewerker,
+            "route": route,
+            "aanmelding": aanmelding.astype("datetime64[ns]"),
+            "start": start.astype("datetime64[ns]"),
+            "einde": einde.astype("datetime64[ns]"),
+            "uren_per_week": uren,
+            "vrijwilliger": vrijwilliger,
+            "aantal_kinderen": rng.integers(1, 6, n),
+        }
+    )
     # ZRM: 1 (acute problems) .. 5 (fully self-sufficient); families start around 2.
     rows = []
     for i in range(n):
@@ -289,16 +367,19 @@ def generate_pilot(seed: int, log: AssumptionLog | None = None) -> PilotSyntheti
             latent = base + eff * mm / 12 + (fam_re * mm / 12) + rng.normal(0, s10["zrm_sd"] / 2, len(ZRM_DOMAINS))
             score = np.clip(np.round(latent), 1, 5).astype(int)
             datum = start[i] + pd.DateOffset(months=mm)
-            rows.append(pd.DataFrame({"gezin_id": ids[i], "meetmoment": mm, "datum": datum, "domein": ZRM_DOMAINS,
-                                      "score": score}))
+            rows.append(
+                pd.DataFrame(
+                    {"gezin_id": ids[i], "meetmoment": mm, "datum": datum, "domein": ZRM_DOMAINS, "score": score}
+                )
+            )
     zrm = pd.concat(rows, ignore_index=True)
     zrm["datum"] = zrm["datum"].astype("datetime64[ns]")
     # Concurrent indications (stapeling) before / during / after.
     lam = {"pilot": (3.0, 2.0, 1.4), "vergelijking": (3.0, 2.8, 2.5)}
     ind = []
     for i in range(n):
-        for fase, l in zip(("voor", "tijdens", "na"), lam[groep[i]]):
-            ind.append({"gezin_id": ids[i], "fase": fase, "indicaties": int(rng.poisson(l))})
+        for fase, mean in zip(("voor", "tijdens", "na"), lam[groep[i]]):
+            ind.append({"gezin_id": ids[i], "fase": fase, "indicaties": int(rng.poisson(mean))})
     indications = pd.DataFrame(ind)
     # Heavy care (zware zorg): out-of-home placement and escalations within 12 months of start.
     p_place = np.where(groep == "pilot", s10["placement_prob_pilot"], s10["placement_prob_comparison"])
@@ -307,11 +388,21 @@ def generate_pilot(seed: int, log: AssumptionLog | None = None) -> PilotSyntheti
     ev = []
     for i in range(n):
         if placed[i]:
-            ev.append({"gezin_id": ids[i], "soort": "uithuisplaatsing",
-                       "datum": start[i] + pd.Timedelta(days=int(rng.integers(30, 365)))})
+            ev.append(
+                {
+                    "gezin_id": ids[i],
+                    "soort": "uithuisplaatsing",
+                    "datum": start[i] + pd.Timedelta(days=int(rng.integers(30, 365))),
+                }
+            )
         for _ in range(escal[i]):
-            ev.append({"gezin_id": ids[i], "soort": "escalatie",
-                       "datum": start[i] + pd.Timedelta(days=int(rng.integers(10, 365)))})
+            ev.append(
+                {
+                    "gezin_id": ids[i],
+                    "soort": "escalatie",
+                    "datum": start[i] + pd.Timedelta(days=int(rng.integers(10, 365))),
+                }
+            )
     events = pd.DataFrame(ev, columns=["gezin_id", "soort", "datum"])
     events["datum"] = events["datum"].astype("datetime64[ns]")
     budget = c01["per_year"]
@@ -328,35 +419,62 @@ def _regional_monitor(rng, families, zrm, events, costs) -> pd.DataFrame:
     tot = z.groupby(["gezin_id", "meetmoment"])["score"].sum().unstack()
     measured = tot[12].notna() if 12 in tot else pd.Series(False, index=tot.index)
     improved = int(((tot[12] - tot[0]) > 0)[measured].sum()) if 12 in tot else 0
-    gron = {"pilot": "Groningen", "gemeente_code": "GM0014", "uitvoerder": "WIJ Groningen", "tarief": "loonkosten",
-            "periode_start": PILOT_START.date().isoformat(), "periode_einde": PILOT_END.date().isoformat(),
-            "gezinnen_gestart": len(pilot), "gezinnen_afgerond": int((pilot.einde <= PILOT_END).sum()),
-            "gem_duur_maanden": float(((pilot.einde - pilot.start).dt.days / 30.4375).mean().round(1)),
-            "zrm_verbeterd": improved, "zrm_gemeten": int(measured.sum()),
-            "uithuisplaatsingen": int(events[(events.soort == "uithuisplaatsing")
-                                             & events.gezin_id.isin(pilot.gezin_id)].shape[0]),
-            "kosten_eur": float(costs["gerealiseerd"].sum())}
+    gron = {
+        "pilot": "Groningen",
+        "gemeente_code": "GM0014",
+        "uitvoerder": "WIJ Groningen",
+        "tarief": "loonkosten",
+        "periode_start": PILOT_START.date().isoformat(),
+        "periode_einde": PILOT_END.date().isoformat(),
+        "gezinnen_gestart": len(pilot),
+        "gezinnen_afgerond": int((pilot.einde <= PILOT_END).sum()),
+        "gem_duur_maanden": float(((pilot.einde - pilot.start).dt.days / 30.4375).mean().round(1)),
+        "zrm_verbeterd": improved,
+        "zrm_gemeten": int(measured.sum()),
+        "uithuisplaatsingen": int(
+            events[(events.soort == "uithuisplaatsing") & events.gezin_id.isin(pilot.gezin_id)].shape[0]
+        ),
+        "kosten_eur": float(costs["gerealiseerd"].sum()),
+    }
     others = []
-    for name, code, who, tar, s, e in (("Midden-Groningen", "GM1952", "thuiszorgorganisatie", "Wmo",
-                                        "2020-03-01", "2021-04-01"),
-                                       ("Westerkwartier", "GM1969", "Cosis (jeugdhulpaanbieder)", "Jeugdwet",
-                                        "2020-09-01", "2022-09-01")):
+    for name, code, who, tar, s, e in (
+        ("Midden-Groningen", "GM1952", "thuiszorgorganisatie", "Wmo", "2020-03-01", "2021-04-01"),
+        ("Westerkwartier", "GM1969", "Cosis (jeugdhulpaanbieder)", "Jeugdwet", "2020-09-01", "2022-09-01"),
+    ):
         g = int(rng.integers(5, 12))
         m = int(rng.integers(3, g + 1))
-        others.append({"pilot": name, "gemeente_code": code, "uitvoerder": who, "tarief": tar, "periode_start": s,
-                       "periode_einde": e, "gezinnen_gestart": g, "gezinnen_afgerond": int(rng.integers(2, g + 1)),
-                       "gem_duur_maanden": round(float(rng.uniform(6, 14)), 1),
-                       "zrm_verbeterd": int(rng.integers(1, m + 1)), "zrm_gemeten": m,
-                       "uithuisplaatsingen": int(rng.integers(0, 3)),
-                       "kosten_eur": float(round(rng.uniform(25, 60) * 1000 * g, -2))})
+        others.append(
+            {
+                "pilot": name,
+                "gemeente_code": code,
+                "uitvoerder": who,
+                "tarief": tar,
+                "periode_start": s,
+                "periode_einde": e,
+                "gezinnen_gestart": g,
+                "gezinnen_afgerond": int(rng.integers(2, g + 1)),
+                "gem_duur_maanden": round(float(rng.uniform(6, 14)), 1),
+                "zrm_verbeterd": int(rng.integers(1, m + 1)),
+                "zrm_gemeten": m,
+                "uithuisplaatsingen": int(rng.integers(0, 3)),
+                "kosten_eur": float(round(rng.uniform(25, 60) * 1000 * g, -2)),
+            }
+        )
     return pd.DataFrame([gron] + others)
 
 
 # ------------------------------------------------------------------------------------- national scale
 
 
-def generate_nl_client_months(out: str | Path, seed: int, *, n_clients: int = 550_000, n_months: int = 60,
-                              chunk: int = 50_000, n_gemeenten: int = 342) -> dict:
+def generate_nl_client_months(
+    out: str | Path,
+    seed: int,
+    *,
+    n_clients: int = 550_000,
+    n_months: int = 60,
+    chunk: int = 50_000,
+    n_gemeenten: int = 342,
+) -> dict:
     """National-scale HH client-months (~0.55 M clients x 60 months = 33 M rows) for benchmarks.
 
     Written in chunks with a ParquetWriter so memory stays at one chunk (~3 M rows). Every client is present in
@@ -372,33 +490,49 @@ def generate_nl_client_months(out: str | Path, seed: int, *, n_clients: int = 55
     weights = rng.pareto(1.2, n_gemeenten) + 0.2
     weights /= weights.sum()
     months = pd.date_range("2019-01-01", periods=n_months, freq="MS").values.astype("datetime64[D]")
-    schema = pa.schema([("client_id", pa.int32()), ("maand", pa.date32()), ("gemeente_code", pa.string()),
-                        ("geboortejaar", pa.int16()), ("inkomensklasse", pa.string()), ("uren", pa.float32())])
+    schema = pa.schema(
+        [
+            ("client_id", pa.int32()),
+            ("maand", pa.date32()),
+            ("gemeente_code", pa.string()),
+            ("geboortejaar", pa.int16()),
+            ("inkomensklasse", pa.string()),
+            ("uren", pa.float32()),
+        ]
+    )
     rows = 0
-    with atomic_path(out) as tmp:
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-            for lo in range(0, n_clients, chunk):
-                k = min(chunk, n_clients - lo)
-                gm = codes[rng.choice(n_gemeenten, k, p=weights)]
-                birth = rng.integers(1920, 1990, k).astype(np.int16)
-                inc = np.array(INCOME)[rng.choice(3, k, p=[0.55, 0.38, 0.07])]
-                hours = np.exp(rng.normal(np.log(2.5), 0.35, k)).astype(np.float32)
-                table = pa.table({
+    with atomic_path(out) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        for lo in range(0, n_clients, chunk):
+            k = min(chunk, n_clients - lo)
+            gm = codes[rng.choice(n_gemeenten, k, p=weights)]
+            birth = rng.integers(1920, 1990, k).astype(np.int16)
+            inc = np.array(INCOME)[rng.choice(3, k, p=[0.55, 0.38, 0.07])]
+            hours = np.exp(rng.normal(np.log(2.5), 0.35, k)).astype(np.float32)
+            table = pa.table(
+                {
                     "client_id": np.repeat(np.arange(lo, lo + k, dtype=np.int32), n_months),
                     "maand": np.tile(months, k),
                     "gemeente_code": np.repeat(gm, n_months),
                     "geboortejaar": np.repeat(birth, n_months),
                     "inkomensklasse": np.repeat(inc, n_months),
                     "uren": np.repeat(hours, n_months) * rng.uniform(0.9, 1.1, k * n_months).astype(np.float32),
-                }, schema=schema)
-                writer.write_table(table)
-                rows += table.num_rows
+                },
+                schema=schema,
+            )
+            writer.write_table(table)
+            rows += table.num_rows
     pop = []
     for code, w in zip(codes, weights):
         for year in range(2019, 2019 + n_months // 12):
             for band, base in (("18-64", 11_000_000), ("65-74", 2_000_000), ("75-84", 1_100_000), ("85+", 380_000)):
-                pop.append({"gemeente_code": code, "jaar": year, "leeftijdsgroep": band,
-                            "inwoners": int(base * w * (1 + 0.02 * (year - 2019)))})
+                pop.append(
+                    {
+                        "gemeente_code": code,
+                        "jaar": year,
+                        "leeftijdsgroep": band,
+                        "inwoners": int(base * w * (1 + 0.02 * (year - 2019))),
+                    }
+                )
     pop_df = pd.DataFrame(pop)
     from analysis.data.io import write_parquet_atomic
 
@@ -420,16 +554,36 @@ def write_synthetic(out_dir: str | Path, seed: int, log: AssumptionLog | None = 
     schemas.validate(pilot.regional, schemas.REGIONAL_MONITOR, "synthetic/regional_monitor", line_offset=0)
     src = f"{SYNTH_LABEL}: analysis.data.synthetic, seed={seed}, parameters data/assumptions.toml"
     tables = {
-        "hh_clients": (hh.clients, "HH-cliënten (periodes) 2015-2024", "cliënt", ["S01", "S02", "S03", "S04",
-                                                                                 "S06", "S08"]),
-        "hh_monthly": (hh.monthly, "Actieve cliënten, instroom en uitstroom per maand, gebied, leeftijdsgroep",
-                       "cliënten per maand", ["S01", "S02", "S03"]),
-        "population": (hh.population, "Bevolking per jaar, gebied en leeftijdsgroep (incl. prognose)", "inwoners",
-                       ["S05", "S07", "D01"]),
-        "hh_herstel": (hh.herstel, "Aanmelders vanaf 2023: tijd tot maatwerk-HH, met/zonder herstelgerichte hulp",
-                       "maanden", ["S09"]),
-        "pilot_families": (pilot.families, "Gezinnen pilot De Gezinsverzorger, gezinscoach en vergelijkingsgroep",
-                           "gezin", ["S10"]),
+        "hh_clients": (
+            hh.clients,
+            "HH-cliënten (periodes) 2015-2024",
+            "cliënt",
+            ["S01", "S02", "S03", "S04", "S06", "S08"],
+        ),
+        "hh_monthly": (
+            hh.monthly,
+            "Actieve cliënten, instroom en uitstroom per maand, gebied, leeftijdsgroep",
+            "cliënten per maand",
+            ["S01", "S02", "S03"],
+        ),
+        "population": (
+            hh.population,
+            "Bevolking per jaar, gebied en leeftijdsgroep (incl. prognose)",
+            "inwoners",
+            ["S05", "S07", "D01"],
+        ),
+        "hh_herstel": (
+            hh.herstel,
+            "Aanmelders vanaf 2023: tijd tot maatwerk-HH, met/zonder herstelgerichte hulp",
+            "maanden",
+            ["S09"],
+        ),
+        "pilot_families": (
+            pilot.families,
+            "Gezinnen pilot De Gezinsverzorger, gezinscoach en vergelijkingsgroep",
+            "gezin",
+            ["S10"],
+        ),
         "pilot_zrm": (pilot.zrm, "ZRM-scores per gezin, meetmoment en domein", "score 1-5", ["S10"]),
         "pilot_indications": (pilot.indications, "Gelijktijdige indicaties voor/tijdens/na", "indicaties", ["S10"]),
         "pilot_events": (pilot.events, "Uithuisplaatsingen en escalaties", "gebeurtenis", ["S10"]),
@@ -438,7 +592,13 @@ def write_synthetic(out_dir: str | Path, seed: int, log: AssumptionLog | None = 
     }
     written = []
     for name, (df, desc, unit, ids) in tables.items():
-        write_dataset(df, out_dir / f"{name}.parquet", description=f"{desc} ({SYNTH_LABEL})", unit=unit,
-                      source=src + "; assumptions " + ", ".join(ids), synthetic=True)
+        write_dataset(
+            df,
+            out_dir / f"{name}.parquet",
+            description=f"{desc} ({SYNTH_LABEL})",
+            unit=unit,
+            source=src + "; assumptions " + ", ".join(ids),
+            synthetic=True,
+        )
         written.append(name)
     return written

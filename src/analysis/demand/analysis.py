@@ -28,20 +28,35 @@ class DemandAnalysis:
     last_year: int
 
 
-def run(*, panel_harmonised: pd.DataFrame, panel_own: pd.DataFrame, herindelingen: pd.DataFrame,
-        reference: pd.DataFrame, clients: pd.DataFrame, hh_monthly: pd.DataFrame, population: pd.DataFrame,
-        prognosis: pd.DataFrame, log: AssumptionLog, gemeente: str = "GM0014", first_year: int = 2015,
-        last_year: int = 2024, scenarios: tuple[str, ...] = ("tarief_blijft", "inkomensafhankelijk",
-                                                             "minder_mantelzorg"),
-        horizon: tuple[int, int] = (2025, 2040), n_boot: int = 2000, seed: int = 1) -> DemandAnalysis:
+def run(
+    *,
+    panel_harmonised: pd.DataFrame,
+    panel_own: pd.DataFrame,
+    herindelingen: pd.DataFrame,
+    reference: pd.DataFrame,
+    clients: pd.DataFrame,
+    hh_monthly: pd.DataFrame,
+    population: pd.DataFrame,
+    prognosis: pd.DataFrame,
+    log: AssumptionLog,
+    gemeente: str = "GM0014",
+    first_year: int = 2015,
+    last_year: int = 2024,
+    scenarios: tuple[str, ...] = ("tarief_blijft", "inkomensafhankelijk", "minder_mantelzorg"),
+    horizon: tuple[int, int] = (2025, 2040),
+    n_boot: int = 2000,
+    seed: int = 1,
+) -> DemandAnalysis:
     if first_year >= last_year:
         raise ValueError("first_year must be before last_year")
     pg = panel_harmonised[panel_harmonised.gemeente_code == gemeente].sort_values("jaar")
     if pg.empty:
         raise ValueError(f"gemeente {gemeente} not in the CBS panel")
-    nl = reference[(reference.tabel == "nl_wmo_clients") &
-                   (reference.measure == "Wmo clients Hulp bij het huishouden") &
-                   reference.period.str.fullmatch(r"\d{4}\*?")].copy()
+    nl = reference[
+        (reference.tabel == "nl_wmo_clients")
+        & (reference.measure == "Wmo clients Hulp bij het huishouden")
+        & reference.period.str.fullmatch(r"\d{4}\*?")
+    ].copy()
     nl["jaar"] = nl.period.str[:4].astype(int)
     nl["hh_clienten"] = nl.value.astype(float)
     nl = nl.sort_values("jaar")[["jaar", "hh_clienten", "source"]]
@@ -56,20 +71,42 @@ def run(*, panel_harmonised: pd.DataFrame, panel_own: pd.DataFrame, herindelinge
     did = tariff.tariff_effect_did(panel_own, herindelingen)
     d02 = log.value("D02")
     lse = float(its.coefficients.set_index("term").loc["niveau", "std_error"])
-    all_sc = {"tarief_blijft": projection.tariff_stays(),
-              "inkomensafhankelijk": projection.income_dependent_from(d02["income_dependent_from"], last_year,
-                                                                       float(log.value("S02"))),
-              "minder_mantelzorg": projection.less_informal_care(d02["mantelzorg_extra_growth"], last_year)}
+    all_sc = {
+        "tarief_blijft": projection.tariff_stays(),
+        "inkomensafhankelijk": projection.income_dependent_from(
+            d02["income_dependent_from"], last_year, float(log.value("S02"))
+        ),
+        "minder_mantelzorg": projection.less_informal_care(d02["mantelzorg_extra_growth"], last_year),
+    }
     unknown = set(scenarios) - set(all_sc)
     if unknown:
         raise ValueError(f"unknown scenario(s) {sorted(unknown)}; choose from {sorted(all_sc)}")
     base = by_age[by_age.jaar == last_year]
-    proj = projection.project_demand(base, prognosis, range(horizon[0], horizon[1] + 1),
-                                     [all_sc[s] for s in scenarios], tariff_rr=(its.level_rr, lse),
-                                     n_boot=n_boot, seed=seed)
+    proj = projection.project_demand(
+        base,
+        prognosis,
+        range(horizon[0], horizon[1] + 1),
+        [all_sc[s] for s in scenarios],
+        tariff_rr=(its.level_rr, lse),
+        n_boot=n_boot,
+        seed=seed,
+    )
     bt = projection.backtest(by_age, fit_until=2019)
-    return DemandAnalysis(pg, nl, by_age, monthly, dec, its, float(truth), did, proj, bt,
-                          drivers.driver_inputs(reference), first_year, last_year)
+    return DemandAnalysis(
+        pg,
+        nl,
+        by_age,
+        monthly,
+        dec,
+        its,
+        float(truth),
+        did,
+        proj,
+        bt,
+        drivers.driver_inputs(reference),
+        first_year,
+        last_year,
+    )
 
 
 def share_75plus(by_age: pd.DataFrame, year: int) -> float:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
-TERM_LABELS = {"bevolkingsomvang": "Groei van de bevolking", "leeftijdsopbouw": "Vergrijzing (leeftijdsopbouw)",
-               "gebruik": "Gebruik per leeftijdsgroep"}
+TERM_LABELS = {
+    "bevolkingsomvang": "Groei van de bevolking",
+    "leeftijdsopbouw": "Vergrijzing (leeftijdsopbouw)",
+    "gebruik": "Gebruik per leeftijdsgroep",
+}
 
 
 @dataclass(frozen=True)
@@ -37,24 +40,56 @@ class DecompositionResult:
         return self.value1 - self.value0
 
     def to_frame(self) -> pd.DataFrame:
-        rows = [{"term": k, "estimate": v, "std_error": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
-                 "p_value": np.nan, "share": v / self.total_change if self.total_change else np.nan}
-                for k, v in self.effects.items()]
-        rows.append({"term": "totaal", "estimate": self.total_change, "std_error": np.nan, "ci_lower": np.nan,
-                     "ci_upper": np.nan, "p_value": np.nan, "share": 1.0})
+        rows = [
+            {
+                "term": k,
+                "estimate": v,
+                "std_error": np.nan,
+                "ci_lower": np.nan,
+                "ci_upper": np.nan,
+                "p_value": np.nan,
+                "share": v / self.total_change if self.total_change else np.nan,
+            }
+            for k, v in self.effects.items()
+        ]
+        rows.append(
+            {
+                "term": "totaal",
+                "estimate": self.total_change,
+                "std_error": np.nan,
+                "ci_lower": np.nan,
+                "ci_upper": np.nan,
+                "p_value": np.nan,
+                "share": 1.0,
+            }
+        )
         return pd.DataFrame(rows)
 
 
-def das_gupta(factors0: Mapping[str, np.ndarray], factors1: Mapping[str, np.ndarray],
-              rate: Callable[..., float] | None = None, method: str = "das_gupta") -> DecompositionResult:
+def das_gupta(
+    factors0: Mapping[str, np.ndarray],
+    factors1: Mapping[str, np.ndarray],
+    rate: Callable[..., float] | None = None,
+    method: str = "das_gupta",
+) -> DecompositionResult:
     """Multi-factor decomposition. ``rate(**factors)`` defaults to sum over cells of the product of the factors."""
     names = list(factors0)
     if set(names) != set(factors1):
         raise ValueError("both populations need the same factors")
     f0 = {k: np.asarray(v, dtype=float) for k, v in factors0.items()}
     f1 = {k: np.asarray(v, dtype=float) for k, v in factors1.items()}
-    rate = rate or (lambda **f: float(np.sum(np.prod(np.vstack([np.broadcast_to(v, np.broadcast_shapes(
-        *[x.shape for x in f.values()])) for v in f.values()]), axis=0))))
+    rate = rate or (
+        lambda **f: float(
+            np.sum(
+                np.prod(
+                    np.vstack(
+                        [np.broadcast_to(v, np.broadcast_shapes(*[x.shape for x in f.values()])) for v in f.values()]
+                    ),
+                    axis=0,
+                )
+            )
+        )
+    )
     p = len(names)
     cache: dict[frozenset, float] = {}
 
@@ -86,12 +121,20 @@ def kitagawa(rates0, weights0, rates1, weights1) -> DecompositionResult:
     w0, w1 = w0 / w0.sum(), w1 / w1.sum()
     comp = float(np.sum((w1 - w0) * (r0 + r1) / 2))
     rate = float(np.sum((r1 - r0) * (w0 + w1) / 2))
-    return DecompositionResult(float(np.sum(w0 * r0)), float(np.sum(w1 * r1)),
-                               {"leeftijdsopbouw": comp, "gebruik": rate}, "kitagawa")
+    return DecompositionResult(
+        float(np.sum(w0 * r0)), float(np.sum(w1 * r1)), {"leeftijdsopbouw": comp, "gebruik": rate}, "kitagawa"
+    )
 
 
-def decompose_growth(table: pd.DataFrame, year0: int, year1: int, *, group: str = "leeftijdsgroep",
-                     count: str = "clienten", population: str = "inwoners") -> DecompositionResult:
+def decompose_growth(
+    table: pd.DataFrame,
+    year0: int,
+    year1: int,
+    *,
+    group: str = "leeftijdsgroep",
+    count: str = "clienten",
+    population: str = "inwoners",
+) -> DecompositionResult:
     """Split the change in clients between two years into population size, age structure and usage per age.
 
     clients = P * sum_a s_a * r_a with P total population, s_a age shares and r_a clients per inhabitant.
@@ -107,7 +150,10 @@ def decompose_growth(table: pd.DataFrame, year0: int, year1: int, *, group: str 
 
     def factors(t):
         P = t[population].sum()
-        return {"bevolkingsomvang": np.full(len(t), P), "leeftijdsopbouw": (t[population] / P).to_numpy(),
-                "gebruik": (t[count] / t[population]).to_numpy()}
+        return {
+            "bevolkingsomvang": np.full(len(t), P),
+            "leeftijdsopbouw": (t[population] / P).to_numpy(),
+            "gebruik": (t[count] / t[population]).to_numpy(),
+        }
 
     return das_gupta(factors(t0), factors(t1))

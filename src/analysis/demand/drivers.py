@@ -24,11 +24,23 @@ def driver_inputs(reference: pd.DataFrame) -> pd.DataFrame:
     """One row per published figure behind a driver: driver, geo, period, measure, value, unit, source, url."""
     rows = []
     for driver, table, needle in DRIVERS:
-        sel = reference[(reference["tabel"] == table) & reference["measure"].str.contains(needle, case=False, regex=False)]
+        sel = reference[
+            (reference["tabel"] == table) & reference["measure"].str.contains(needle, case=False, regex=False)
+        ]
         for r in sel.itertuples():
-            rows.append({"drijver": driver, "gebied": r.geo, "periode": r.period, "maat": r.measure,
-                         "waarde": r.value, "eenheid": r.unit, "bron": r.source, "url": r.url_or_path,
-                         "betrouwbaarheid": r.confidence})
+            rows.append(
+                {
+                    "drijver": driver,
+                    "gebied": r.geo,
+                    "periode": r.period,
+                    "maat": r.measure,
+                    "waarde": r.value,
+                    "eenheid": r.unit,
+                    "bron": r.source,
+                    "url": r.url_or_path,
+                    "betrouwbaarheid": r.confidence,
+                }
+            )
     if not rows:
         raise ValueError("no driver figures found in the reference table")
     return pd.DataFrame(rows)

@@ -7,8 +7,8 @@ each projected count from Poisson(mean) (year-to-year noise).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,12 @@ class Scenario:
 
 
 def tariff_stays() -> Scenario:
-    return Scenario("tarief_blijft", "Abonnementstarief blijft", lambda y, b, d: 1.0,
-                    "Gebruik per leeftijdsgroep blijft op het niveau van het basisjaar.")
+    return Scenario(
+        "tarief_blijft",
+        "Abonnementstarief blijft",
+        lambda y, b, d: 1.0,
+        "Gebruik per leeftijdsgroep blijft op het niveau van het basisjaar.",
+    )
 
 
 def income_dependent_from(year_x: int, base_year: int, mean_duration_months: float) -> Scenario:
@@ -41,15 +45,22 @@ def income_dependent_from(year_x: int, base_year: int, mean_duration_months: flo
         years_since = y - year_x + 0.5
         return 1 / rr + (1 - 1 / rr) * np.exp(-years_since * 12 / mean_duration_months)
 
-    return Scenario(f"inkomensafhankelijk_{year_x}", f"Inkomensafhankelijke bijdrage vanaf {year_x}", mult,
-                    "Het geschatte tariefeffect op de instroom wordt teruggedraaid; het bestand past zich aan "
-                    "met de gemiddelde duur van een indicatie.")
+    return Scenario(
+        f"inkomensafhankelijk_{year_x}",
+        f"Inkomensafhankelijke bijdrage vanaf {year_x}",
+        mult,
+        "Het geschatte tariefeffect op de instroom wordt teruggedraaid; het bestand past zich aan "
+        "met de gemiddelde duur van een indicatie.",
+    )
 
 
 def less_informal_care(extra_growth: float, base_year: int) -> Scenario:
-    return Scenario("minder_mantelzorg", "Snellere daling mantelzorg",
-                    lambda y, b, d: (1 + extra_growth) ** max(0, y - base_year) if b in OLD_BANDS else 1.0,
-                    f"Gebruik 75+ stijgt jaarlijks {extra_growth:.1%} extra door minder potentiële mantelzorgers.")
+    return Scenario(
+        "minder_mantelzorg",
+        "Snellere daling mantelzorg",
+        lambda y, b, d: (1 + extra_growth) ** max(0, y - base_year) if b in OLD_BANDS else 1.0,
+        f"Gebruik 75+ stijgt jaarlijks {extra_growth:.1%} extra door minder potentiële mantelzorgers.",
+    )
 
 
 @dataclass(frozen=True)
@@ -64,9 +75,17 @@ class ProjectionResult:
         return self.frame
 
 
-def project_demand(base: pd.DataFrame, prognosis: pd.DataFrame, years, scenarios: list[Scenario], *,
-                   tariff_rr: tuple[float, float] = (1.0, 0.0), n_boot: int = 2000, seed: int = 1,
-                   level: float = 0.95) -> ProjectionResult:
+def project_demand(
+    base: pd.DataFrame,
+    prognosis: pd.DataFrame,
+    years,
+    scenarios: list[Scenario],
+    *,
+    tariff_rr: tuple[float, float] = (1.0, 0.0),
+    n_boot: int = 2000,
+    seed: int = 1,
+    level: float = 0.95,
+) -> ProjectionResult:
     """``base``: clients and inhabitants per age band in the base year; ``prognosis``: inwoners per jaar x band.
     ``tariff_rr`` = (estimate, standard error of log RR)."""
     if {"leeftijdsgroep", "clienten", "inwoners"} - set(base.columns):
@@ -93,15 +112,25 @@ def project_demand(base: pd.DataFrame, prognosis: pd.DataFrame, years, scenarios
             p = pop.loc[y].to_numpy(float)
             m_point = np.array([sc.multiplier(y, b, {"tariff_rr": tariff_rr[0]}) for b in bands])
             point[j] = float(np.sum(k / n * m_point * p))
-            m = np.array([[sc.multiplier(y, b, {"tariff_rr": np.exp(lr)}) for b in bands] for lr in log_rr]) \
-                if sc.name.startswith("inkomensafhankelijk") else np.broadcast_to(m_point, (n_boot, len(bands)))
+            m = (
+                np.array([[sc.multiplier(y, b, {"tariff_rr": np.exp(lr)}) for b in bands] for lr in log_rr])
+                if sc.name.startswith("inkomensafhankelijk")
+                else np.broadcast_to(m_point, (n_boot, len(bands)))
+            )
             mean = np.sum(rate_draws * m * p, axis=1)
             sims[:, j] = rng.poisson(mean)
         draws[sc.name] = sims
         for j, y in enumerate(years):
-            rows.append({"jaar": y, "scenario": sc.name, "label": sc.label, "verwacht": point[j],
-                         "ondergrens": float(np.quantile(sims[:, j], a)),
-                         "bovengrens": float(np.quantile(sims[:, j], 1 - a))})
+            rows.append(
+                {
+                    "jaar": y,
+                    "scenario": sc.name,
+                    "label": sc.label,
+                    "verwacht": point[j],
+                    "ondergrens": float(np.quantile(sims[:, j], a)),
+                    "bovengrens": float(np.quantile(sims[:, j], 1 - a)),
+                }
+            )
     return ProjectionResult(pd.DataFrame(rows), int(base.get("jaar", pd.Series([0])).iloc[0]), n_boot, level, draws)
 
 
@@ -138,8 +167,16 @@ def backtest(by_year_band: pd.DataFrame, *, fit_until: int = 2019, test_years=No
         pred_last = float((last.reindex(g.index) * g["inwoners"]).sum())
         pred_trend = float(sum(np.exp(slopes[bd][0] + slopes[bd][1] * y) * g.loc[bd, "inwoners"] for bd in g.index))
         for method, pred in (("laatste_jaar", pred_last), ("trend", pred_trend)):
-            rows.append({"jaar": int(y), "methode": method, "voorspeld": pred, "werkelijk": float(actual),
-                         "fout": pred - actual, "fout_pct": (pred - actual) / actual})
+            rows.append(
+                {
+                    "jaar": int(y),
+                    "methode": method,
+                    "voorspeld": pred,
+                    "werkelijk": float(actual),
+                    "fout": pred - actual,
+                    "fout_pct": (pred - actual) / actual,
+                }
+            )
     f = pd.DataFrame(rows)
     mape = f.groupby("methode")["fout_pct"].apply(lambda s: float(np.mean(np.abs(s)))).to_dict()
     return BacktestResult(f, mape)

@@ -19,8 +19,9 @@ def garwood_interval(counts, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarra
     return lower, upper
 
 
-def usage_rate_per_1000(df: pd.DataFrame, *, count: str = "clienten", population: str = "inwoners",
-                        alpha: float = 0.05) -> pd.DataFrame:
+def usage_rate_per_1000(
+    df: pd.DataFrame, *, count: str = "clienten", population: str = "inwoners", alpha: float = 0.05
+) -> pd.DataFrame:
     """Add ``per_1000``, ``ci_lower``, ``ci_upper`` (per 1,000) to a table of counts and populations."""
     missing = {count, population} - set(df.columns)
     if missing:
@@ -40,8 +41,9 @@ def active_on(clients: pd.DataFrame, date: str | pd.Timestamp) -> pd.Series:
     return (clients["start"] <= d) & (clients["einde"].isna() | (clients["einde"] > d))
 
 
-def clients_by_year(clients: pd.DataFrame, years, *, by: tuple[str, ...] = ("leeftijdsgroep",),
-                    reference_day: str = "07-01") -> pd.DataFrame:
+def clients_by_year(
+    clients: pd.DataFrame, years, *, by: tuple[str, ...] = ("leeftijdsgroep",), reference_day: str = "07-01"
+) -> pd.DataFrame:
     """Active clients on a reference day (1 July) per year, with age band by age on that day."""
     from analysis.data.synthetic import age_band
 
@@ -55,8 +57,9 @@ def clients_by_year(clients: pd.DataFrame, years, *, by: tuple[str, ...] = ("lee
     return pd.concat(frames, ignore_index=True)
 
 
-def hh_rates(clients: pd.DataFrame, population: pd.DataFrame, years, *,
-             by: tuple[str, ...] = ("leeftijdsgroep",)) -> pd.DataFrame:
+def hh_rates(
+    clients: pd.DataFrame, population: pd.DataFrame, years, *, by: tuple[str, ...] = ("leeftijdsgroep",)
+) -> pd.DataFrame:
     """HH clients per 1,000 inhabitants by year and ``by`` (age band, area)."""
     counts = clients_by_year(clients, years, by=by)
     pop = population.groupby(["jaar", *by], as_index=False)["inwoners"].sum()

@@ -21,10 +21,16 @@ Z975 = stats.norm.ppf(0.975)
 
 
 def _tidy(params, bse, pvalues, names) -> pd.DataFrame:
-    return pd.DataFrame({"term": names, "estimate": [params[n] for n in names], "std_error": [bse[n] for n in names],
-                         "ci_lower": [params[n] - Z975 * bse[n] for n in names],
-                         "ci_upper": [params[n] + Z975 * bse[n] for n in names],
-                         "p_value": [pvalues[n] for n in names]})
+    return pd.DataFrame(
+        {
+            "term": names,
+            "estimate": [params[n] for n in names],
+            "std_error": [bse[n] for n in names],
+            "ci_lower": [params[n] - Z975 * bse[n] for n in names],
+            "ci_upper": [params[n] + Z975 * bse[n] for n in names],
+            "p_value": [pvalues[n] for n in names],
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------------ ITS
@@ -52,17 +58,25 @@ def _design(df: pd.DataFrame, start: pd.Timestamp, fourier: int) -> pd.DataFrame
     t = (months.dt.year - months.dt.year.min()) * 12 + months.dt.month - 1
     t0 = (start.year - months.dt.year.min()) * 12 + start.month - 1
     post = (months >= start).astype(float)
-    X = pd.DataFrame({"const": 1.0, "tijd": t / 12.0, "niveau": post, "helling": post * (t - t0) / 12.0},
-                     index=df.index)
+    X = pd.DataFrame(
+        {"const": 1.0, "tijd": t / 12.0, "niveau": post, "helling": post * (t - t0) / 12.0}, index=df.index
+    )
     for k in range(1, fourier + 1):
         X[f"sin{k}"] = np.sin(2 * np.pi * k * months.dt.month / 12)
         X[f"cos{k}"] = np.cos(2 * np.pi * k * months.dt.month / 12)
     return X
 
 
-def tariff_effect_its(monthly: pd.DataFrame, *, outcome: str = "instroom", population: str = "inwoners",
-                      start: str = TARIFF_START, family: str = "poisson", fourier: int = 1,
-                      hac_lags: int = 3) -> ITSResult:
+def tariff_effect_its(
+    monthly: pd.DataFrame,
+    *,
+    outcome: str = "instroom",
+    population: str = "inwoners",
+    start: str = TARIFF_START,
+    family: str = "poisson",
+    fourier: int = 1,
+    hac_lags: int = 3,
+) -> ITSResult:
     """Fit log E[y_t] = log(pop_t) + b0 + b1 t + b2 post_t + b3 (t - t0) post_t [+ Fourier terms].
 
     ``monthly`` has one row per month with ``maand``, the outcome count and the population (e.g. 65+).
@@ -100,16 +114,34 @@ def tariff_effect_its(monthly: pd.DataFrame, *, outcome: str = "instroom", popul
     from statsmodels.stats.stattools import durbin_watson
 
     lb = acorr_ljungbox(pearson, lags=[12], return_df=True)
-    diag = {"dispersion": float(res.pearson_chi2 / res.df_resid), "durbin_watson": float(durbin_watson(pearson)),
-            "ljung_box_p_lag12": float(lb["lb_pvalue"].iloc[0]), "n_months": int(len(df)),
-            "n_pre": int((df["maand"] < s).sum()), "aic": float(res.aic)}
+    diag = {
+        "dispersion": float(res.pearson_chi2 / res.df_resid),
+        "durbin_watson": float(durbin_watson(pearson)),
+        "ljung_box_p_lag12": float(lb["lb_pvalue"].iloc[0]),
+        "n_months": len(df),
+        "n_pre": int((df["maand"] < s).sum()),
+        "aic": float(res.aic),
+    }
     lvl, lse = res.params["niveau"], res.bse["niveau"]
     slp, sse = res.params["helling"], res.bse["helling"]
-    series = pd.DataFrame({"maand": df["maand"], "waargenomen": y, "model": fitted,
-                           "zonder_tarief": np.where(df["maand"] >= s, counterfactual, np.nan)})
-    return ITSResult(coef, float(np.exp(lvl)), (float(np.exp(lvl - Z975 * lse)), float(np.exp(lvl + Z975 * lse))),
-                     float(np.exp(slp)), (float(np.exp(slp - Z975 * sse)), float(np.exp(slp + Z975 * sse))),
-                     series, diag, family)
+    series = pd.DataFrame(
+        {
+            "maand": df["maand"],
+            "waargenomen": y,
+            "model": fitted,
+            "zonder_tarief": np.where(df["maand"] >= s, counterfactual, np.nan),
+        }
+    )
+    return ITSResult(
+        coef,
+        float(np.exp(lvl)),
+        (float(np.exp(lvl - Z975 * lse)), float(np.exp(lvl + Z975 * lse))),
+        float(np.exp(slp)),
+        (float(np.exp(slp - Z975 * sse)), float(np.exp(slp + Z975 * sse))),
+        series,
+        diag,
+        family,
+    )
 
 
 def monthly_series(hh_monthly: pd.DataFrame, *, bands=("65-74", "75-84", "85+")) -> pd.DataFrame:
@@ -136,8 +168,9 @@ class DiDResult:
     mean_rate_pre: float
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.concat([self.coefficients.assign(model="did"), self.placebo.assign(model="placebo_2018")],
-                         ignore_index=True)
+        return pd.concat(
+            [self.coefficients.assign(model="did"), self.placebo.assign(model="placebo_2018")], ignore_index=True
+        )
 
     @property
     def effect_per_sd(self) -> float:
@@ -164,8 +197,14 @@ def _twfe(d: pd.DataFrame, treat: list[str]):
     return smf.ols(formula, data=d).fit(cov_type="cluster", cov_kwds={"groups": groups})
 
 
-def tariff_effect_did(panel: pd.DataFrame, herindelingen: pd.DataFrame, *, start_year: int = 2019,
-                      years: tuple[int, int] = (2017, 2020), break_threshold: float = 0.25) -> DiDResult:
+def tariff_effect_did(
+    panel: pd.DataFrame,
+    herindelingen: pd.DataFrame,
+    *,
+    start_year: int = 2019,
+    years: tuple[int, int] = (2017, 2020),
+    break_threshold: float = 0.25,
+) -> DiDResult:
     """Continuous DiD on the own-boundary CBS panel with exclusions listed (boundary changes, breaks, gaps)."""
     from analysis.data.geography import changed_municipalities
 
@@ -178,9 +217,18 @@ def tariff_effect_did(panel: pd.DataFrame, herindelingen: pd.DataFrame, *, start
     for r in breaks.itertuples():
         excluded.append({"gemeente_code": r.gemeente_code, "reden": f"registratiebreuk {r.jaar}"})
     bad = set(e["gemeente_code"] for e in excluded)
-    complete = d[~d.gemeente_code.isin(bad)].groupby("gemeente_code").apply(
-        lambda g: len(g) == years[1] - years[0] + 1 and g["hh_clienten"].notna().all()
-        and (g["inwoners_65plus"] > 0).all(), include_groups=False)
+    complete = (
+        d[~d.gemeente_code.isin(bad)]
+        .groupby("gemeente_code")
+        .apply(
+            lambda g: (
+                len(g) == years[1] - years[0] + 1
+                and g["hh_clienten"].notna().all()
+                and (g["inwoners_65plus"] > 0).all()
+            ),
+            include_groups=False,
+        )
+    )
     for code in complete[~complete].index:
         excluded.append({"gemeente_code": code, "reden": "ontbrekende jaren of HH-cijfers (niet gepubliceerd)"})
     bad |= set(complete[~complete].index)
@@ -213,5 +261,13 @@ def tariff_effect_did(panel: pd.DataFrame, herindelingen: pd.DataFrame, *, start
     excl = pd.DataFrame(excluded, columns=["gemeente_code", "reden"])
     names = panel.drop_duplicates("gemeente_code", keep="last").set_index("gemeente_code")["gemeente_naam"]
     excl.insert(1, "gemeente_naam", excl["gemeente_code"].map(names))
-    return DiDResult(coef, placebo, event, excl, int(d.gemeente_code.nunique()), int(len(d)),
-                     float(pre_income.std()), float(d.loc[d.jaar < start_year, "rate"].mean()))
+    return DiDResult(
+        coef,
+        placebo,
+        event,
+        excl,
+        int(d.gemeente_code.nunique()),
+        len(d),
+        float(pre_income.std()),
+        float(d.loc[d.jaar < start_year, "rate"].mean()),
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from analysis.demand import rates
@@ -29,10 +28,20 @@ class FinancingAnalysis:
     n_draws: int
 
 
-def run(*, clients: pd.DataFrame, population: pd.DataFrame, episodes: pd.DataFrame, log,
-        components: dict | None = None, ruleset_names: tuple[str, ...] = ("geen", "ventiel", "volledig"),
-        contract_year: int = 2023, base_year: int = 2022, n_draws: int = 100_000, seed: int = 1,
-        dispersion: float | None = None) -> FinancingAnalysis:
+def run(
+    *,
+    clients: pd.DataFrame,
+    population: pd.DataFrame,
+    episodes: pd.DataFrame,
+    log,
+    components: dict | None = None,
+    ruleset_names: tuple[str, ...] = ("geen", "ventiel", "volledig"),
+    contract_year: int = 2023,
+    base_year: int = 2022,
+    n_draws: int = 100_000,
+    seed: int = 1,
+    dispersion: float | None = None,
+) -> FinancingAnalysis:
     """Area budget for ``contract_year`` from ``base_year`` usage rates (the demand library) and the population
     prognosis, then the risk of each rule set over the same ``n_draws`` simulated years."""
     comp = budget.CostComponents(**{**log.value("F01"), **(components or {})})
@@ -52,15 +61,47 @@ def run(*, clients: pd.DataFrame, population: pd.DataFrame, episodes: pd.DataFra
     d = pd.Timestamp(f"{base_year}-07-01")
     act = clients[(clients.start <= d) & (clients.einde.isna() | (clients.einde > d))]
     sd = (act.groupby("gebied")["uren_per_week"].std() * 52).reindex(ab.gebied)
-    draws = montecarlo.draw_scenarios(ab.verwachte_clienten, ab.uren_per_client, sd, ab.clienten, n_draws=n_draws,
-                                      dispersion=float(dispersion if dispersion is not None else f3["forecast_dispersion"]),
-                                      delivery_mean=float(f3["delivery_mean"]), delivery_sd=float(f3["delivery_sd"]),
-                                      seed=seed, areas=ab.gebied)
-    comp_table, risks = montecarlo.compare_rulesets(rs, draws, forecast=ab.verwachte_clienten.to_numpy(),
-                                                    budget=ab.budget.to_numpy(), tariff=tariff, cost_per_hour=cph)
+    draws = montecarlo.draw_scenarios(
+        ab.verwachte_clienten,
+        ab.uren_per_client,
+        sd,
+        ab.clienten,
+        n_draws=n_draws,
+        dispersion=float(dispersion if dispersion is not None else f3["forecast_dispersion"]),
+        delivery_mean=float(f3["delivery_mean"]),
+        delivery_sd=float(f3["delivery_sd"]),
+        seed=seed,
+        areas=ab.gebied,
+    )
+    comp_table, risks = montecarlo.compare_rulesets(
+        rs,
+        draws,
+        forecast=ab.verwachte_clienten.to_numpy(),
+        budget=ab.budget.to_numpy(),
+        tariff=tariff,
+        cost_per_hour=cph,
+    )
     f4 = log.value("F04")
-    kp = koppels.pair_continuity(clients, change_date=f"{contract_year}-01-01", transfer_rate=float(f4["transfer_rate"]),
-                                 long_pair_years=float(f4["long_pair_years"]))
+    kp = koppels.pair_continuity(
+        clients,
+        change_date=f"{contract_year}-01-01",
+        transfer_rate=float(f4["transfer_rate"]),
+        long_pair_years=float(f4["long_pair_years"]),
+    )
     hs = herstel.herstel_analysis(episodes)
-    return FinancingAnalysis(comp, budget.tariff_buildup(comp), tariff, cph, ab, cur, comp_table, risks, tuple(rs), kp,
-                             hs, contract_year, base_year, n_draws)
+    return FinancingAnalysis(
+        comp,
+        budget.tariff_buildup(comp),
+        tariff,
+        cph,
+        ab,
+        cur,
+        comp_table,
+        risks,
+        tuple(rs),
+        kp,
+        hs,
+        contract_year,
+        base_year,
+        n_draws,
+    )

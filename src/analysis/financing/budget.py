@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
 import pandas as pd
 
 
@@ -31,7 +30,7 @@ class CostComponents:
             raise ValueError("non-productive time must be less than 100% of paid hours")
 
     @classmethod
-    def from_log(cls, log) -> "CostComponents":
+    def from_log(cls, log) -> CostComponents:
         return cls(**log.value("F01"))
 
 
@@ -42,11 +41,13 @@ def tariff_buildup(c: CostComponents) -> pd.DataFrame:
     per_productive = wage_cost / productive
     with_overhead = per_productive * (1 + c.overhead)
     tariff = with_overhead * (1 + c.profit_margin)
-    steps = [("Brutoloon per uur", c.hourly_wage, c.hourly_wage),
-             ("Werkgeverslasten", c.hourly_wage * c.employer_costs, wage_cost),
-             ("Niet-productieve tijd (verzuim, verlof, reistijd)", per_productive - wage_cost, per_productive),
-             ("Overhead", with_overhead - per_productive, with_overhead),
-             ("Winstopslag", tariff - with_overhead, tariff)]
+    steps = [
+        ("Brutoloon per uur", c.hourly_wage, c.hourly_wage),
+        ("Werkgeverslasten", c.hourly_wage * c.employer_costs, wage_cost),
+        ("Niet-productieve tijd (verzuim, verlof, reistijd)", per_productive - wage_cost, per_productive),
+        ("Overhead", with_overhead - per_productive, with_overhead),
+        ("Winstopslag", tariff - with_overhead, tariff),
+    ]
     return pd.DataFrame(steps, columns=["component", "bedrag", "cumulatief"])
 
 
@@ -59,8 +60,14 @@ def cost_price_without_margin(c: CostComponents) -> float:
     return hourly_tariff(c) / (1 + c.profit_margin)
 
 
-def area_budget(population: pd.DataFrame, rates_per_1000: pd.DataFrame, hours_per_client_year: pd.Series,
-                tariff: float, *, year: int) -> pd.DataFrame:
+def area_budget(
+    population: pd.DataFrame,
+    rates_per_1000: pd.DataFrame,
+    hours_per_client_year: pd.Series,
+    tariff: float,
+    *,
+    year: int,
+) -> pd.DataFrame:
     """Expected clients per area = sum over age bands of population x usage rate; budget = clients x hours x tariff.
 
     ``population``: jaar, gebied, leeftijdsgroep, inwoners. ``rates_per_1000``: leeftijdsgroep, per_1000.
@@ -75,8 +82,9 @@ def area_budget(population: pd.DataFrame, rates_per_1000: pd.DataFrame, hours_pe
     if m["per_1000"].isna().any():
         raise ValueError(f"no usage rate for age band(s) {sorted(m.loc[m.per_1000.isna(), 'leeftijdsgroep'].unique())}")
     m["verwachte_clienten"] = m["inwoners"] * m["per_1000"] / 1000
-    a = m.groupby("gebied", as_index=False).agg(inwoners=("inwoners", "sum"),
-                                               verwachte_clienten=("verwachte_clienten", "sum"))
+    a = m.groupby("gebied", as_index=False).agg(
+        inwoners=("inwoners", "sum"), verwachte_clienten=("verwachte_clienten", "sum")
+    )
     a["uren_per_client"] = a["gebied"].map(hours_per_client_year)
     if a["uren_per_client"].isna().any():
         raise ValueError("hours per client missing for an area")

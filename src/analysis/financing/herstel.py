@@ -50,18 +50,42 @@ def herstel_analysis(episodes: pd.DataFrame) -> HerstelResult:
             se_ll = ci / (p * np.abs(np.log(p)))
             c_lo = p ** np.exp(1.96 * se_ll)
             c_hi = p ** np.exp(-1.96 * se_ll)
-        km_rows.append(pd.DataFrame({"groep": g, "maanden": t, "overleving": p, "ci_lower": c_lo, "ci_upper": c_hi,
-                                     "band_lower": lo, "band_upper": hi}))
-        n[g], ev[g] = int(len(grp)), int(grp["hh_gestart"].sum())
+        km_rows.append(
+            pd.DataFrame(
+                {
+                    "groep": g,
+                    "maanden": t,
+                    "overleving": p,
+                    "ci_lower": c_lo,
+                    "ci_upper": c_hi,
+                    "band_lower": lo,
+                    "band_upper": hi,
+                }
+            )
+        )
+        n[g], ev[g] = len(grp), int(grp["hh_gestart"].sum())
         idx = np.searchsorted(t, 12, side="right") - 1
         at12[g] = float(p[idx]) if idx >= 0 else 1.0
-    X = pd.DataFrame({"herstelgericht": (episodes["groep"] == "herstelgericht").astype(float),
-                      "leeftijd_per_10": (episodes["leeftijd"] - 75) / 10,
-                      "alleenstaand": (episodes["huishouden"] == "alleenstaand").astype(float)})
-    res = PHReg(episodes["maanden"].to_numpy(), X, status=episodes["hh_gestart"].astype(int).to_numpy(),
-                ties="efron").fit()
+    X = pd.DataFrame(
+        {
+            "herstelgericht": (episodes["groep"] == "herstelgericht").astype(float),
+            "leeftijd_per_10": (episodes["leeftijd"] - 75) / 10,
+            "alleenstaand": (episodes["huishouden"] == "alleenstaand").astype(float),
+        }
+    )
+    res = PHReg(
+        episodes["maanden"].to_numpy(), X, status=episodes["hh_gestart"].astype(int).to_numpy(), ties="efron"
+    ).fit()
     b, se = res.params, res.bse
-    cox = pd.DataFrame({"term": X.columns, "estimate": b, "std_error": se, "ci_lower": b - 1.96 * se,
-                        "ci_upper": b + 1.96 * se, "p_value": res.pvalues})
+    cox = pd.DataFrame(
+        {
+            "term": X.columns,
+            "estimate": b,
+            "std_error": se,
+            "ci_lower": b - 1.96 * se,
+            "ci_upper": b + 1.96 * se,
+            "p_value": res.pvalues,
+        }
+    )
     cox["hr"], cox["hr_lower"], cox["hr_upper"] = np.exp(cox.estimate), np.exp(cox.ci_lower), np.exp(cox.ci_upper)
     return HerstelResult(pd.concat(km_rows, ignore_index=True), cox.reset_index(drop=True), n, ev, at12)

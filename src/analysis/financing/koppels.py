@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -24,8 +23,14 @@ class KoppelResult:
         return self.per_area
 
 
-def pair_continuity(clients: pd.DataFrame, *, change_date: str = "2023-01-01", transfer_rate: float = 0.6,
-                    long_pair_years: float = 3.0, chosen: dict[str, str] | None = None) -> KoppelResult:
+def pair_continuity(
+    clients: pd.DataFrame,
+    *,
+    change_date: str = "2023-01-01",
+    transfer_rate: float = 0.6,
+    long_pair_years: float = 3.0,
+    chosen: dict[str, str] | None = None,
+) -> KoppelResult:
     if not 0 <= transfer_rate <= 1:
         raise ValueError("transfer_rate must be between 0 and 1")
     d = pd.Timestamp(change_date)
@@ -44,9 +49,17 @@ def pair_continuity(clients: pd.DataFrame, *, change_date: str = "2023-01-01", t
         expected = (n - switch + transfer_rate * switch) / n
         # binomial uncertainty over which helpers move, for the pairs that switch provider
         lo_k, hi_k = stats.binom.ppf([0.025, 0.975], switch, transfer_rate) if switch else (0, 0)
-        rows.append({"gebied": area, "koppels": n, "nieuwe_aanbieder": switch, "aandeel_behouden": expected,
-                     "behouden_laag": (n - switch + lo_k) / n, "behouden_hoog": (n - switch + hi_k) / n,
-                     "risico_lang": int((~g.blijft_aanbieder & g.lang).sum()),
-                     "risico_85plus": int((~g.blijft_aanbieder & g.oud).sum()),
-                     "gekozen_aanbieder": chosen[area]})
+        rows.append(
+            {
+                "gebied": area,
+                "koppels": n,
+                "nieuwe_aanbieder": switch,
+                "aandeel_behouden": expected,
+                "behouden_laag": (n - switch + lo_k) / n,
+                "behouden_hoog": (n - switch + hi_k) / n,
+                "risico_lang": int((~g.blijft_aanbieder & g.lang).sum()),
+                "risico_85plus": int((~g.blijft_aanbieder & g.oud).sum()),
+                "gekozen_aanbieder": chosen[area],
+            }
+        )
     return KoppelResult(pd.DataFrame(rows), chosen, change_date)

@@ -23,8 +23,19 @@ class Draws:
     areas: tuple[str, ...]
 
 
-def draw_scenarios(forecast, hours_mean, hours_sd, n_clients_data, *, n_draws: int, dispersion: float,
-                   delivery_mean: float, delivery_sd: float, seed: int, areas) -> Draws:
+def draw_scenarios(
+    forecast,
+    hours_mean,
+    hours_sd,
+    n_clients_data,
+    *,
+    n_draws: int,
+    dispersion: float,
+    delivery_mean: float,
+    delivery_sd: float,
+    seed: int,
+    areas,
+) -> Draws:
     rng = np.random.default_rng(seed)
     mu = np.asarray(forecast, float)
     if np.any(mu <= 0) or dispersion < 0:
@@ -53,15 +64,31 @@ class RiskResult:
 
 
 def simulate(rules: RuleSet, draws: Draws, *, forecast, budget, tariff: float, cost_per_hour: float) -> RiskResult:
-    out = apply_rules(rules, forecast=forecast, budget=budget, clients=draws.clients,
-                      hours_per_client=draws.hours_per_client, delivery=draws.delivery, tariff=tariff,
-                      cost_per_hour=cost_per_hour)
+    out = apply_rules(
+        rules,
+        forecast=forecast,
+        budget=budget,
+        clients=draws.clients,
+        hours_per_client=draws.hours_per_client,
+        delivery=draws.delivery,
+        tariff=tariff,
+        cost_per_hour=cost_per_hour,
+    )
     g, m = out["gemeente"], out["marge"]
-    per_area = pd.DataFrame({
-        "gebied": draws.areas, "budget": np.asarray(budget, float), "gem_uitgaven": g.mean(0),
-        "p05_uitgaven": np.quantile(g, 0.05, axis=0), "p95_uitgaven": np.quantile(g, 0.95, axis=0),
-        "gem_marge": m.mean(0), "kans_verlies": (m < 0).mean(0), "kans_ventiel": out["ventiel_actief"].mean(0),
-        "gem_malus": out["malus"].mean(0), "gem_afroming": out["afroming"].mean(0)})
+    per_area = pd.DataFrame(
+        {
+            "gebied": draws.areas,
+            "budget": np.asarray(budget, float),
+            "gem_uitgaven": g.mean(0),
+            "p05_uitgaven": np.quantile(g, 0.05, axis=0),
+            "p95_uitgaven": np.quantile(g, 0.95, axis=0),
+            "gem_marge": m.mean(0),
+            "kans_verlies": (m < 0).mean(0),
+            "kans_ventiel": out["ventiel_actief"].mean(0),
+            "gem_malus": out["malus"].mean(0),
+            "gem_afroming": out["afroming"].mean(0),
+        }
+    )
     return RiskResult(rules.name, rules.label, per_area, g.sum(1), m)
 
 
@@ -71,10 +98,17 @@ def compare_rulesets(rulesets: list[RuleSet], draws: Draws, **kw) -> tuple[pd.Da
     for r in rulesets:
         res = results[r.name]
         t = res.total_spend
-        rows.append({"regelset": r.label, "gem_uitgaven": t.mean(), "p05": np.quantile(t, 0.05),
-                     "p95": np.quantile(t, 0.95), "sd_uitgaven": t.std(),
-                     "kans_verlies_aanbieder": float((res.margin < 0).mean()),
-                     "kans_ventiel": float(res.per_area.kans_ventiel.mean()),
-                     "gem_malus": float(res.per_area.gem_malus.sum()),
-                     "gem_afroming": float(res.per_area.gem_afroming.sum())})
+        rows.append(
+            {
+                "regelset": r.label,
+                "gem_uitgaven": t.mean(),
+                "p05": np.quantile(t, 0.05),
+                "p95": np.quantile(t, 0.95),
+                "sd_uitgaven": t.std(),
+                "kans_verlies_aanbieder": float((res.margin < 0).mean()),
+                "kans_ventiel": float(res.per_area.kans_ventiel.mean()),
+                "gem_malus": float(res.per_area.gem_malus.sum()),
+                "gem_afroming": float(res.per_area.gem_afroming.sum()),
+            }
+        )
     return pd.DataFrame(rows), results

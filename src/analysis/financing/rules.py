@@ -58,8 +58,13 @@ def default_rulesets(log) -> list[RuleSet]:
     return [
         RuleSet("geen", "Alleen vast budget", description="Geen ventiel, malus of afroming."),
         RuleSet("ventiel", "Vast budget + ventiel", Ventiel(f["ventiel_band"], "pct", f["ventiel_compensation"])),
-        RuleSet("volledig", "Ventiel + malus + afroming", Ventiel(f["ventiel_band"], "pct", f["ventiel_compensation"]),
-                Malus(f["malus_threshold"], f["malus_rate"]), ProfitSkim(f["skim_margin"], f["skim_share"])),
+        RuleSet(
+            "volledig",
+            "Ventiel + malus + afroming",
+            Ventiel(f["ventiel_band"], "pct", f["ventiel_compensation"]),
+            Malus(f["malus_threshold"], f["malus_rate"]),
+            ProfitSkim(f["skim_margin"], f["skim_share"]),
+        ),
     ]
 
 
@@ -69,8 +74,9 @@ def _bounds(v: Ventiel, forecast):
     return forecast - v.band, forecast + v.band
 
 
-def apply_rules(rules: RuleSet, *, forecast, budget, clients, hours_per_client, delivery, tariff: float,
-                cost_per_hour: float) -> dict[str, np.ndarray]:
+def apply_rules(
+    rules: RuleSet, *, forecast, budget, clients, hours_per_client, delivery, tariff: float, cost_per_hour: float
+) -> dict[str, np.ndarray]:
     """All inputs broadcast to (draws, areas). Returns arrays of the same shape.
 
     Written to make few passes over memory (100,000 x 4 cells): clients - clip(clients, lo, hi) is the excess
@@ -113,12 +119,21 @@ def apply_rules(rules: RuleSet, *, forecast, budget, clients, hours_per_client, 
     else:
         skim = np.zeros(shape)
         gemeente, marge = net, profit
-    return {"gemeente": gemeente, "marge": marge, "ventiel": adj, "ventiel_actief": trig, "malus": malus,
-            "afroming": skim, "geleverd": delivered, "geindiceerd": indicated}
+    return {
+        "gemeente": gemeente,
+        "marge": marge,
+        "ventiel": adj,
+        "ventiel_actief": trig,
+        "malus": malus,
+        "afroming": skim,
+        "geleverd": delivered,
+        "geindiceerd": indicated,
+    }
 
 
-def apply_rules_loop(rules: RuleSet, *, forecast, budget, clients, hours_per_client, delivery, tariff: float,
-                     cost_per_hour: float) -> dict[str, np.ndarray]:
+def apply_rules_loop(
+    rules: RuleSet, *, forecast, budget, clients, hours_per_client, delivery, tariff: float, cost_per_hour: float
+) -> dict[str, np.ndarray]:
     """Reference implementation: one draw and one area at a time."""
     n_draws, n_areas = np.shape(clients)
     out = {k: np.zeros((n_draws, n_areas)) for k in ("gemeente", "marge", "ventiel", "malus", "afroming")}

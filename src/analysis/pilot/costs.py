@@ -22,12 +22,19 @@ class CostResult:
 
 
 def budget_table(budget_per_year: dict) -> pd.DataFrame:
-    return pd.DataFrame({"jaar": [int(y) for y in budget_per_year],
-                         "begroot": [float(v) for v in budget_per_year.values()]})
+    return pd.DataFrame(
+        {"jaar": [int(y) for y in budget_per_year], "begroot": [float(v) for v in budget_per_year.values()]}
+    )
 
 
-def pilot_costs(costs: pd.DataFrame, *, budget_per_year: dict, families_served: int, months_of_support: float,
-                placement_cost_per_year: float) -> CostResult:
+def pilot_costs(
+    costs: pd.DataFrame,
+    *,
+    budget_per_year: dict,
+    families_served: int,
+    months_of_support: float,
+    placement_cost_per_year: float,
+) -> CostResult:
     if placement_cost_per_year <= 0:
         raise ValueError("placement_cost_per_year must be > 0")
     b = budget_table(budget_per_year)
@@ -37,14 +44,24 @@ def pilot_costs(costs: pd.DataFrame, *, budget_per_year: dict, families_served: 
     total_b = float(d["begroot"].sum())
     total_s = float(d["gerealiseerd"].sum(min_count=1)) if d["gerealiseerd"].notna().any() else np.nan
     spent = total_s if np.isfinite(total_s) else total_b
-    return CostResult(d, total_b, total_s,
-                      spent / families_served if families_served else np.nan,
-                      spent / months_of_support if months_of_support else np.nan,
-                      spent / placement_cost_per_year)
+    return CostResult(
+        d,
+        total_b,
+        total_s,
+        spent / families_served if families_served else np.nan,
+        spent / months_of_support if months_of_support else np.nan,
+        spent / placement_cost_per_year,
+    )
 
 
-def break_even_table(pilot_cost: float, *, placement_costs: list[float], avoided_fractions: list[float],
-                     families: int, placement_years: float = 1.0) -> pd.DataFrame:
+def break_even_table(
+    pilot_cost: float,
+    *,
+    placement_costs: list[float],
+    avoided_fractions: list[float],
+    families: int,
+    placement_years: float = 1.0,
+) -> pd.DataFrame:
     """Net saving (EUR) = avoided placements x yearly cost x duration - pilot cost, where avoided placements =
     fraction of pilot families for whom a placement was avoided x families. Rows: yearly cost; columns: fraction."""
     if families <= 0:

@@ -19,18 +19,30 @@ class HeavyCareResult:
     caveat: str
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"term": "verschil_kans_uithuisplaatsing", "estimate": self.risk_difference,
-                              "std_error": np.nan, "ci_lower": self.rd_ci[0], "ci_upper": self.rd_ci[1],
-                              "p_value": self.fisher_p}])
+        return pd.DataFrame(
+            [
+                {
+                    "term": "verschil_kans_uithuisplaatsing",
+                    "estimate": self.risk_difference,
+                    "std_error": np.nan,
+                    "ci_lower": self.rd_ci[0],
+                    "ci_upper": self.rd_ci[1],
+                    "p_value": self.fisher_p,
+                }
+            ]
+        )
 
 
-CAVEAT = ("De vergelijkingsgroep is niet gerandomiseerd: WIJ koos per gezin tussen gezinsverzorger, gezinscoach en "
-          "reguliere hulp op basis van de ingeschatte zelfredzaamheid. Verschillen kunnen door die selectie komen "
-          "en zijn geen bewijs van effect.")
+CAVEAT = (
+    "De vergelijkingsgroep is niet gerandomiseerd: WIJ koos per gezin tussen gezinsverzorger, gezinscoach en "
+    "reguliere hulp op basis van de ingeschatte zelfredzaamheid. Verschillen kunnen door die selectie komen "
+    "en zijn geen bewijs van effect."
+)
 
 
-def heavy_care(families: pd.DataFrame, events: pd.DataFrame, indications: pd.DataFrame, *, as_of: str,
-               window_days: int = 365) -> HeavyCareResult:
+def heavy_care(
+    families: pd.DataFrame, events: pd.DataFrame, indications: pd.DataFrame, *, as_of: str, window_days: int = 365
+) -> HeavyCareResult:
     """Placements and escalations within ``window_days`` of the start (only events known by ``as_of``)."""
     as_of_ts = pd.Timestamp(as_of)
     f = families[(families["start"] <= as_of_ts) & families["route"].isin(["gezinsverzorger", "regulier"])]
@@ -41,12 +53,22 @@ def heavy_care(families: pd.DataFrame, events: pd.DataFrame, indications: pd.Dat
     esc = ev[ev.soort == "escalatie"]
     rows = []
     for g, grp in f.groupby("groep"):
-        rows.append({"groep": g, "gezinnen": len(grp), "uithuisplaatsing": int(grp.gezin_id.isin(placed).sum()),
-                     "escalatie_gezinnen": int(grp.gezin_id.isin(set(esc.gezin_id)).sum()),
-                     "escalaties": int(esc.gezin_id.isin(grp.gezin_id).sum())})
+        rows.append(
+            {
+                "groep": g,
+                "gezinnen": len(grp),
+                "uithuisplaatsing": int(grp.gezin_id.isin(placed).sum()),
+                "escalatie_gezinnen": int(grp.gezin_id.isin(set(esc.gezin_id)).sum()),
+                "escalaties": int(esc.gezin_id.isin(grp.gezin_id).sum()),
+            }
+        )
     per = pd.DataFrame(rows)
     pg = per.set_index("groep")
-    if {"pilot", "vergelijking"} <= set(pg.index) and pg.loc["pilot", "gezinnen"] and pg.loc["vergelijking", "gezinnen"]:
+    if (
+        {"pilot", "vergelijking"} <= set(pg.index)
+        and pg.loc["pilot", "gezinnen"]
+        and pg.loc["vergelijking", "gezinnen"]
+    ):
         a, n1 = int(pg.loc["pilot", "uithuisplaatsing"]), int(pg.loc["pilot", "gezinnen"])
         b, n2 = int(pg.loc["vergelijking", "uithuisplaatsing"]), int(pg.loc["vergelijking", "gezinnen"])
         from statsmodels.stats.proportion import confint_proportions_2indep
@@ -57,6 +79,9 @@ def heavy_care(families: pd.DataFrame, events: pd.DataFrame, indications: pd.Dat
     else:
         rd, lo, hi, fisher = np.nan, np.nan, np.nan, np.nan
     ind = indications.merge(f[["gezin_id", "groep"]], on="gezin_id")
-    stacking = ind.groupby(["groep", "fase"], sort=False).agg(gem_indicaties=("indicaties", "mean"),
-                                                              gezinnen=("gezin_id", "nunique")).reset_index()
+    stacking = (
+        ind.groupby(["groep", "fase"], sort=False)
+        .agg(gem_indicaties=("indicaties", "mean"), gezinnen=("gezin_id", "nunique"))
+        .reset_index()
+    )
     return HeavyCareResult(per, float(rd), (float(lo), float(hi)), fisher, stacking, CAVEAT)

@@ -29,13 +29,24 @@ def change_scores(zrm: pd.DataFrame, families: list[str], *, moment: int, as_of:
     z = zrm[zrm.gezin_id.isin(families)]
     if as_of is not None:
         z = z[z["datum"] <= pd.Timestamp(as_of)]
-    w = z[z.meetmoment.isin([0, moment])].pivot_table(index=["gezin_id", "domein"], columns="meetmoment",
-                                                       values="score").dropna()
+    w = (
+        z[z.meetmoment.isin([0, moment])]
+        .pivot_table(index=["gezin_id", "domein"], columns="meetmoment", values="score")
+        .dropna()
+    )
     if w.empty:
         return pd.DataFrame(columns=["domein", "n", "gem_voor", "gem_na", "gem_verandering"])
     w["verandering"] = w[moment] - w[0]
-    per_dom = w.groupby("domein").agg(n=("verandering", "size"), gem_voor=(0, "mean"), gem_na=(moment, "mean"),
-                                      gem_verandering=("verandering", "mean")).reset_index()
+    per_dom = (
+        w.groupby("domein")
+        .agg(
+            n=("verandering", "size"),
+            gem_voor=(0, "mean"),
+            gem_na=(moment, "mean"),
+            gem_verandering=("verandering", "mean"),
+        )
+        .reset_index()
+    )
     return per_dom
 
 
@@ -86,9 +97,18 @@ class OutcomeResult:
 
     def to_frame(self) -> pd.DataFrame:
         se = self.sd_change / np.sqrt(self.n) if self.n > 1 else np.nan
-        return pd.DataFrame([{"term": f"zrm_verandering_{self.moment}m", "estimate": self.mean_change,
-                              "std_error": se, "ci_lower": self.ci[0], "ci_upper": self.ci[1],
-                              "p_value": self.p_permutation}])
+        return pd.DataFrame(
+            [
+                {
+                    "term": f"zrm_verandering_{self.moment}m",
+                    "estimate": self.mean_change,
+                    "std_error": se,
+                    "ci_lower": self.ci[0],
+                    "ci_upper": self.ci[1],
+                    "p_value": self.p_permutation,
+                }
+            ]
+        )
 
 
 def minimal_detectable_change(n: int, sd: float, alpha: float = 0.05, power: float = 0.8) -> float:
@@ -101,9 +121,19 @@ def minimal_detectable_change(n: int, sd: float, alpha: float = 0.05, power: flo
     return float(d * sd)
 
 
-def zrm_outcome(zrm: pd.DataFrame, families: list[str], *, moment: int, reliability: float,
-                sd_pre: float | None = None, as_of: str | None = None, n_boot: int = 4000,
-                seed: int = 0, assumed_sd_change: float | None = None, min_n: int = 5) -> OutcomeResult:
+def zrm_outcome(
+    zrm: pd.DataFrame,
+    families: list[str],
+    *,
+    moment: int,
+    reliability: float,
+    sd_pre: float | None = None,
+    as_of: str | None = None,
+    n_boot: int = 4000,
+    seed: int = 0,
+    assumed_sd_change: float | None = None,
+    min_n: int = 5,
+) -> OutcomeResult:
     tot = zrm_totals(zrm, as_of=as_of)
     tot = tot[tot.index.isin(families)]
     if sd_pre is None:
@@ -111,26 +141,47 @@ def zrm_outcome(zrm: pd.DataFrame, families: list[str], *, moment: int, reliabil
     have = tot[[0, moment]].dropna() if moment in tot.columns and 0 in tot.columns else pd.DataFrame()
     n = len(have)
     if n == 0:
-        return OutcomeResult(moment, 0, np.nan, (np.nan, np.nan), np.nan, np.nan,
-                             pd.DataFrame(columns=["gezin_id", "voor", "na", "verandering", "rci", "klasse"]),
-                             {"verbeterd": 0, "onveranderd": 0, "verslechterd": 0},
-                             minimal_detectable_change(len(families), assumed_sd_change or np.nan), np.nan)
+        return OutcomeResult(
+            moment,
+            0,
+            np.nan,
+            (np.nan, np.nan),
+            np.nan,
+            np.nan,
+            pd.DataFrame(columns=["gezin_id", "voor", "na", "verandering", "rci", "klasse"]),
+            {"verbeterd": 0, "onveranderd": 0, "verslechterd": 0},
+            minimal_detectable_change(len(families), assumed_sd_change or np.nan),
+            np.nan,
+        )
     diff = (have[moment] - have[0]).to_numpy(float)
     rci = reliable_change_index(have[0], have[moment], sd_pre=sd_pre, reliability=reliability)
     klass = classify_rci(rci)
-    per_family = pd.DataFrame({"gezin_id": have.index, "voor": have[0].to_numpy(), "na": have[moment].to_numpy(),
-                               "verandering": diff, "rci": rci, "klasse": klass})
+    per_family = pd.DataFrame(
+        {
+            "gezin_id": have.index,
+            "voor": have[0].to_numpy(),
+            "na": have[moment].to_numpy(),
+            "verandering": diff,
+            "rci": rci,
+            "klasse": klass,
+        }
+    )
     if n >= min_n and np.ptp(diff) > 0:
-        bs = stats.bootstrap((diff,), np.mean, n_resamples=n_boot, method="BCa", random_state=seed,
-                             confidence_level=0.95)
+        bs = stats.bootstrap(
+            (diff,), np.mean, n_resamples=n_boot, method="BCa", random_state=seed, confidence_level=0.95
+        )
         ci = (float(bs.confidence_interval.low), float(bs.confidence_interval.high))
     else:
         ci = (np.nan, np.nan)  # a bootstrap on fewer than min_n families says nothing
     # scipy picks the exact distribution when there are no ties or zeros, otherwise a normal approximation
-    p_w = float(stats.wilcoxon(diff, zero_method="wilcox", method="auto").pvalue) \
-        if n >= 2 and np.any(diff != 0) else np.nan
+    p_w = (
+        float(stats.wilcoxon(diff, zero_method="wilcox", method="auto").pvalue)
+        if n >= 2 and np.any(diff != 0)
+        else np.nan
+    )
     sd_change = float(np.std(diff, ddof=1)) if n > 1 else np.nan
     mde = minimal_detectable_change(n, assumed_sd_change or sd_change)
     counts = {k: int((klass == k).sum()) for k in ("verbeterd", "onveranderd", "verslechterd")}
-    return OutcomeResult(moment, n, float(diff.mean()), ci, sign_flip_test(diff, seed=seed), p_w, per_family,
-                         counts, mde, sd_change)
+    return OutcomeResult(
+        moment, n, float(diff.mean()), ci, sign_flip_test(diff, seed=seed), p_w, per_family, counts, mde, sd_change
+    )

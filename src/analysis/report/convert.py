@@ -67,8 +67,11 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
     # text language first: the page header is laid out before pandoc's template sets the document language
     typst = ['#set text(lang: "nl", region: "NL")', '#set page(numbering: "1 / 1"']
     # long tables must be able to continue on the next page (pandoc wraps captioned tables in a figure)
-    tail = ['#show figure: set block(breakable: true)', '#set table(stroke: (x: none, y: 0.4pt + luma(60%)))',
-            '#show table: set par(justify: false)']
+    tail = [
+        "#show figure: set block(breakable: true)",
+        "#set table(stroke: (x: none, y: 0.4pt + luma(60%)))",
+        "#show table: set par(justify: false)",
+    ]
     if audience == "intern":
         typst[1] += ', header: align(right, text(fill: rgb("#a00000"), weight: "bold")[VERTROUWELIJK, niet openbaar])'
     elif meta.get("synthetic"):
@@ -76,21 +79,31 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
     typst[1] += ")"
     typst += tail
     return {
-        "title": title, "subtitle": subtitle, "lang": "nl-NL", "date": f"{date(when)}, versie {version}",
-        "toc-title": "Inhoudsopgave", "papersize": "a4", "margin": {"x": "2.2cm", "y": "2.4cm"},
-        "pagetitle": title, "typst-header": "\n".join(typst),
+        "title": title,
+        "subtitle": subtitle,
+        "lang": "nl-NL",
+        "date": f"{date(when)}, versie {version}",
+        "toc-title": "Inhoudsopgave",
+        "papersize": "a4",
+        "margin": {"x": "2.2cm", "y": "2.4cm"},
+        "pagetitle": title,
+        "typst-header": "\n".join(typst),
     }
 
 
 def banner(meta: dict, audience: str) -> str:
     out = []
     if audience == "intern":
-        out.append("::: {.banner .vertrouwelijk}\n**Vertrouwelijk.** Dit rapport bevat gegevens per gezin of cliënt "
-                   "en is alleen bedoeld voor intern gebruik. Niet verspreiden.\n:::")
+        out.append(
+            "::: {.banner .vertrouwelijk}\n**Vertrouwelijk.** Dit rapport bevat gegevens per gezin of cliënt "
+            "en is alleen bedoeld voor intern gebruik. Niet verspreiden.\n:::"
+        )
     if meta.get("synthetic"):
-        out.append("::: {.banner}\n**Synthetische gegevens.** Dit rapport is gemaakt met *synthetische* "
-                   "(kunstmatig gegenereerde) microdata die zijn afgestemd op openbare cijfers. De uitkomsten laten "
-                   "zien hoe de analyse werkt; het zijn geen feiten over echte inwoners.\n:::")
+        out.append(
+            "::: {.banner}\n**Synthetische gegevens.** Dit rapport is gemaakt met *synthetische* "
+            "(kunstmatig gegenereerde) microdata die zijn afgestemd op openbare cijfers. De uitkomsten laten "
+            "zien hoe de analyse werkt; het zijn geen feiten over echte inwoners.\n:::"
+        )
     return "\n\n".join(out)
 
 
@@ -103,8 +116,9 @@ def write_markdown(conv: Converted, fm: dict, audience: str, path: Path) -> Path
 
     body = banner(conv.meta, audience) + "\n\n" + conv.markdown
     fm = {k: v for k, v in fm.items() if k != "typst-header"}
-    path.write_text("---\n" + yaml.safe_dump(fm, allow_unicode=True, sort_keys=False) + "---\n\n" + body,
-                    encoding="utf-8")
+    path.write_text(
+        "---\n" + yaml.safe_dump(fm, allow_unicode=True, sort_keys=False) + "---\n\n" + body, encoding="utf-8"
+    )
     return path
 
 
@@ -115,10 +129,28 @@ def pandoc_path() -> str:
 
 
 def to_html(md_path: Path, out: Path) -> None:
-    subprocess.run([pandoc_path(), str(md_path), "-f", "markdown-citations", "-s", "--embed-resources", "--toc", "--toc-depth=2",
-                    "--css", str(_resource("templates/style.css")), "--lua-filter",
-                    str(_resource("filters/formats.lua")), "-o", str(out)],
-                   check=True, capture_output=True, text=True, cwd=md_path.parent)
+    subprocess.run(
+        [
+            pandoc_path(),
+            str(md_path),
+            "-f",
+            "markdown-citations",
+            "-s",
+            "--embed-resources",
+            "--toc",
+            "--toc-depth=2",
+            "--css",
+            str(_resource("templates/style.css")),
+            "--lua-filter",
+            str(_resource("filters/formats.lua")),
+            "-o",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=md_path.parent,
+    )
 
 
 def to_pdf(md_path: Path, out: Path, typst_header: str = "") -> None:
@@ -127,9 +159,29 @@ def to_pdf(md_path: Path, out: Path, typst_header: str = "") -> None:
     typ = md_path.with_suffix(".typ")
     header = md_path.with_name("header.typ")
     header.write_text(typst_header + "\n", encoding="utf-8")
-    subprocess.run([pandoc_path(), str(md_path), "-f", "markdown-citations", "-s", "--toc", "--toc-depth=2", "-t", "typst", "-H", str(header),
-                    "--lua-filter", str(_resource("filters/formats.lua")), "-o", str(typ)],
-                   check=True, capture_output=True, text=True, cwd=md_path.parent)
+    subprocess.run(
+        [
+            pandoc_path(),
+            str(md_path),
+            "-f",
+            "markdown-citations",
+            "-s",
+            "--toc",
+            "--toc-depth=2",
+            "-t",
+            "typst",
+            "-H",
+            str(header),
+            "--lua-filter",
+            str(_resource("filters/formats.lua")),
+            "-o",
+            str(typ),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=md_path.parent,
+    )
     typst.compile(str(typ), output=str(out), root=str(md_path.parent))
 
 
@@ -145,13 +197,33 @@ def quarto_render(quarto: str, executed: Path, fm: dict, fmt: str, out: Path) ->
     header = executed.with_name("header.typ")
     header.write_text(fm.get("typst-header", "") + "\n", encoding="utf-8")
     meta = {k: v for k, v in fm.items() if k != "typst-header"}
-    meta = dict(meta, filters=[str(_resource("filters/formats.lua"))], css=str(_resource("templates/style.css")),
-                **{"embed-resources": True, "toc": True, "echo": False, "include-in-header": str(header)})
+    meta = dict(
+        meta,
+        filters=[str(_resource("filters/formats.lua"))],
+        css=str(_resource("templates/style.css")),
+        **{"embed-resources": True, "toc": True, "echo": False, "include-in-header": str(header)},
+    )
     meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
     target = {"html": "html", "pdf": "typst"}[fmt]
-    subprocess.run([quarto, "render", str(executed), "--to", target, "--no-execute", "--metadata-file",
-                    str(meta_file), "--output", out.name, "--output-dir", str(out.parent)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [
+            quarto,
+            "render",
+            str(executed),
+            "--to",
+            target,
+            "--no-execute",
+            "--metadata-file",
+            str(meta_file),
+            "--output",
+            out.name,
+            "--output-dir",
+            str(out.parent),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     if not out.exists():
         raise RuntimeError(f"quarto did not write {out}")
 

@@ -44,14 +44,21 @@ def table(df: pd.DataFrame, caption: str, *, source_note: str | None = None) -> 
     from great_tables import GT
 
     # 'visible' overflow: a scrolling container is not keyboard-focusable (axe: scrollable-region-focusable)
-    gt = GT(df).tab_header(title=caption).tab_options(
-        container_overflow_x="visible", container_overflow_y="visible", table_width="100%",
-        table_font_names="Segoe UI, Arial, Helvetica, sans-serif")
+    gt = (
+        GT(df)
+        .tab_header(title=caption)
+        .tab_options(
+            container_overflow_x="visible",
+            container_overflow_y="visible",
+            table_width="100%",
+            table_font_names="Segoe UI, Arial, Helvetica, sans-serif",
+        )
+    )
     if source_note:
         gt = gt.tab_source_note(source_note)
     html = gt.as_raw_html()
     note = f"\n\n*{source_note}*" if source_note else ""
-    markdown = (f"```{{=html}}\n{html}\n```\n\n::: {{.pdf-only}}\n{_pipe_table(df)}\n\n: {caption}\n{note}\n:::\n")
+    markdown = f"```{{=html}}\n{html}\n```\n\n::: {{.pdf-only}}\n{_pipe_table(df)}\n\n: {caption}\n{note}\n:::\n"
     return _Bundle({"text/markdown": markdown, "text/plain": df.to_string()})
 
 
@@ -63,8 +70,9 @@ def figure(fig, alt: str, caption: str) -> _Bundle:
     fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")
     plt.close(fig)
     b64 = base64.b64encode(buf.getvalue()).decode()
-    return _Bundle({"image/png": b64, FIG_MIME: {"alt": alt, "caption": caption}, "text/plain": alt},
-                   {"image/png": {"alt": alt}})
+    return _Bundle(
+        {"image/png": b64, FIG_MIME: {"alt": alt, "caption": caption}, "text/plain": alt}, {"image/png": {"alt": alt}}
+    )
 
 
 @dataclass
@@ -94,16 +102,27 @@ class ReportContext:
         df = load_processed(name, base)
         path = base / f"{name}.parquet"
         meta = read_dataset_meta(path)
-        self.inputs[name] = {"path": str(path), "sha256": sha256_file(path), "synthetic": meta.get("synthetic", False),
-                             "source": meta.get("source", ""), "description": meta.get("description", "")}
+        self.inputs[name] = {
+            "path": str(path),
+            "sha256": sha256_file(path),
+            "synthetic": meta.get("synthetic", False),
+            "source": meta.get("source", ""),
+            "description": meta.get("description", ""),
+        }
         return df
 
     def uses(self, *ids: str) -> None:
         self.assumption_ids.update(ids)
 
     def metadata(self) -> _Bundle:
-        payload = {"report": self.report, "audience": self.audience, "title": self.title,
-                   "synthetic": self.synthetic, "inputs": self.inputs, "assumptions": sorted(self.assumption_ids)}
+        payload = {
+            "report": self.report,
+            "audience": self.audience,
+            "title": self.title,
+            "synthetic": self.synthetic,
+            "inputs": self.inputs,
+            "assumptions": sorted(self.assumption_ids),
+        }
         return _Bundle({META_MIME: payload, "text/plain": f"report metadata ({self.report})"})
 
     def assumptions_section(self) -> _Bundle:
@@ -112,10 +131,16 @@ class ReportContext:
         log = load_assumptions()
         ids = set(self.assumption_ids) | {a.id for a in log.for_analysis(self.report)}
         rows = [log[i] for i in sorted(ids)]
-        lines = ["Dit rapport rust op de volgende aannames uit het aannamelogboek (`data/assumptions.toml`). "
-                 "Kwaliteit en impact zijn beoordeeld als groen (goed / klein), oranje of rood (zwak / groot).\n"]
-        df = pd.DataFrame([{"Id": a.id, "Aanname": a.title, "Kwaliteit": a.quality, "Impact": a.impact,
-                            "Bron": a.source} for a in rows])
+        lines = [
+            "Dit rapport rust op de volgende aannames uit het aannamelogboek (`data/assumptions.toml`). "
+            "Kwaliteit en impact zijn beoordeeld als groen (goed / klein), oranje of rood (zwak / groot).\n"
+        ]
+        df = pd.DataFrame(
+            [
+                {"Id": a.id, "Aanname": a.title, "Kwaliteit": a.quality, "Impact": a.impact, "Bron": a.source}
+                for a in rows
+            ]
+        )
         lines.append(table(df, "Aannames en kanttekeningen").data["text/markdown"])
         lines.append("")
         for a in rows:
@@ -126,6 +151,5 @@ class ReportContext:
         lines = ["De cijfers in dit rapport komen uit de volgende bestanden:\n"]
         for name, m in self.inputs.items():
             label = " (**synthetisch**)" if m["synthetic"] else ""
-            lines.append(f"- `{name}`{label}: {m['description']}. Bron: {m['source']}. "
-                         f"SHA-256 `{m['sha256'][:12]}…`.")
+            lines.append(f"- `{name}`{label}: {m['description']}. Bron: {m['source']}. SHA-256 `{m['sha256'][:12]}…`.")
         return md("\n".join(lines))

@@ -64,9 +64,14 @@ def load_specs(path: str | Path | None = None) -> dict[str, ReportSpec]:
     specs = {}
     for name, r in raw.get("reports", {}).items():
         nb = Path(r["notebook"])
-        specs[name] = ReportSpec(name, nb if nb.is_absolute() else path.parent / nb, r.get("title", name),
-                                 dict(r.get("parameters", {})), tuple(r.get("audiences", ["openbaar"])),
-                                 tuple(r.get("formats", list(FORMATS))))
+        specs[name] = ReportSpec(
+            name,
+            nb if nb.is_absolute() else path.parent / nb,
+            r.get("title", name),
+            dict(r.get("parameters", {})),
+            tuple(r.get("audiences", ["openbaar"])),
+            tuple(r.get("formats", list(FORMATS))),
+        )
     return specs
 
 
@@ -84,8 +89,18 @@ def code_hash() -> str:
 
 
 def render_key(spec: ReportSpec, audience: str, params: dict, formats: tuple[str, ...], inputs: dict) -> str:
-    payload = json.dumps({"nb": _sha(spec.notebook), "params": params, "aud": audience, "fmt": sorted(formats),
-                          "inputs": inputs, "code": code_hash()}, sort_keys=True, default=str)
+    payload = json.dumps(
+        {
+            "nb": _sha(spec.notebook),
+            "params": params,
+            "aud": audience,
+            "fmt": sorted(formats),
+            "inputs": inputs,
+            "code": code_hash(),
+        },
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -109,9 +124,15 @@ def leak_scan(texts: list[str]) -> list[str]:
     return findings
 
 
-def render_report(spec: ReportSpec, *, audience: str = "openbaar", params: dict | None = None,
-                  formats: tuple[str, ...] | None = None, reports_root: Path | None = None,
-                  when: dt.date | None = None) -> RenderResult:
+def render_report(
+    spec: ReportSpec,
+    *,
+    audience: str = "openbaar",
+    params: dict | None = None,
+    formats: tuple[str, ...] | None = None,
+    reports_root: Path | None = None,
+    when: dt.date | None = None,
+) -> RenderResult:
     import papermill as pm
 
     if audience not in AUDIENCES:
@@ -131,16 +152,30 @@ def render_report(spec: ReportSpec, *, audience: str = "openbaar", params: dict 
     try:
         executed = work / f"{stem}.ipynb"
         try:
-            pm.execute_notebook(str(spec.notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
-                                cwd=str(paths.project_root()), progress_bar=False, log_output=False)
+            pm.execute_notebook(
+                str(spec.notebook),
+                str(executed),
+                parameters=params,
+                kernel_name=_kernel_name(),
+                cwd=str(paths.project_root()),
+                progress_bar=False,
+                log_output=False,
+            )
         except pm.PapermillExecutionError as exc:
-            raise RenderError(f"{spec.notebook.name}: cell {exc.cell_index} (execution count {exc.exec_count}) "
-                              f"raised {exc.ename}: {exc.evalue}") from None
+            raise RenderError(
+                f"{spec.notebook.name}: cell {exc.cell_index} (execution count {exc.exec_count}) "
+                f"raised {exc.ename}: {exc.evalue}"
+            ) from None
         conv = convert.notebook_to_markdown(executed, work / "media")
         res.synthetic = bool(conv.meta.get("synthetic"))
         res.inputs = {k: v["sha256"] for k, v in conv.meta.get("inputs", {}).items()}
-        fm = convert.front_matter(conv.meta.get("title") or spec.title, conv.meta, version=__version__,
-                                  when=when or dt.date.today(), audience=audience)
+        fm = convert.front_matter(
+            conv.meta.get("title") or spec.title,
+            conv.meta,
+            version=__version__,
+            when=when or dt.date.today(),
+            audience=audience,
+        )
         md = convert.write_markdown(conv, fm, audience, work / f"{stem}.md")
         quarto = convert.quarto_available()
         res.engine = "quarto" if quarto else "pandoc+typst"
@@ -192,8 +227,20 @@ def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for p in ("pandas", "numpy", "statsmodels", "papermill", "pandera", "great_tables", "typst", "pypandoc_binary",
-              "matplotlib", "seaborn", "duckdb", "pyarrow"):
+    for p in (
+        "pandas",
+        "numpy",
+        "statsmodels",
+        "papermill",
+        "pandera",
+        "great_tables",
+        "typst",
+        "pypandoc_binary",
+        "matplotlib",
+        "seaborn",
+        "duckdb",
+        "pyarrow",
+    ):
         try:
             out[p] = version(p)
         except PackageNotFoundError:
@@ -204,8 +251,9 @@ def package_versions() -> dict[str, str]:
 
 def git_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-                              cwd=paths.project_root()).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=paths.project_root()
+        ).stdout.strip()
     except Exception:
         return "unknown"
 
@@ -224,8 +272,15 @@ def _current_inputs(previous: dict) -> dict:
     return now
 
 
-def render_all(specs: dict[str, ReportSpec], *, reports_root: Path | None = None, force: bool = False,
-               workers: int = 2, only: list[str] | None = None, progress=None) -> list[RenderResult]:
+def render_all(
+    specs: dict[str, ReportSpec],
+    *,
+    reports_root: Path | None = None,
+    force: bool = False,
+    workers: int = 2,
+    only: list[str] | None = None,
+    progress=None,
+) -> list[RenderResult]:
     """Render every report x audience in parallel (one kernel per report), write manifest.json and index.html."""
     root = Path(reports_root or paths.reports_dir())
     root.mkdir(parents=True, exist_ok=True)
@@ -270,17 +325,23 @@ def write_manifest(root: Path, results: list[RenderResult], old: dict) -> None:
     for r in results:
         d = asdict(r)
         if r.status == "failed":  # keep pointing at the previous good files, which are still in place
-            prev = next((o for o in old.get("outputs", []) if (o["report"], o["audience"]) == (r.report, r.audience)),
-                        None)
+            prev = next(
+                (o for o in old.get("outputs", []) if (o["report"], o["audience"]) == (r.report, r.audience)), None
+            )
             d["previous_good"] = prev
         if r.status == "skipped":
             d["status"] = "ok"
             d["skipped_at"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         outputs.append(d)
-    write_json_atomic({"generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                       "git_commit": git_commit(), "packages": package_versions(),
-                       "outputs": sorted(kept + outputs, key=lambda o: (o["report"], o["audience"]))},
-                      root / "manifest.json")
+    write_json_atomic(
+        {
+            "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "git_commit": git_commit(),
+            "packages": package_versions(),
+            "outputs": sorted(kept + outputs, key=lambda o: (o["report"], o["audience"])),
+        },
+        root / "manifest.json",
+    )
 
 
 def write_index(root: Path, results: list[RenderResult]) -> None:
@@ -293,14 +354,19 @@ def write_index(root: Path, results: list[RenderResult]) -> None:
     m = _load_manifest(root)
     rows = []
     for o in m["outputs"]:
-        links = " ".join(f'<a href="{escape(f)}">{escape(Path(f).suffix[1:].upper())}'
-                         f'<span class="sr"> van {escape(o["report"])} ({escape(o["audience"])})</span></a>'
-                         for f in o.get("outputs", {}) if not f.endswith(".ipynb"))
+        links = " ".join(
+            f'<a href="{escape(f)}">{escape(Path(f).suffix[1:].upper())}'
+            f'<span class="sr"> van {escape(o["report"])} ({escape(o["audience"])})</span></a>'
+            for f in o.get("outputs", {})
+            if not f.endswith(".ipynb")
+        )
         status = {"ok": "gereed", "failed": "mislukt"}.get(o["status"], o["status"])
         err = f"<br><small>{escape(o.get('error', ''))}</small>" if o.get("error") else ""
         synth = "ja" if o.get("synthetic") else "nee"
-        rows.append(f"<tr><td>{escape(o['report'])}</td><td>{escape(o['audience'])}</td><td>{links or '–'}</td>"
-                    f"<td>{status}{err}</td><td>{synth}</td><td>{escape(o.get('finished', ''))}</td></tr>")
+        rows.append(
+            f"<tr><td>{escape(o['report'])}</td><td>{escape(o['audience'])}</td><td>{links or '–'}</td>"
+            f"<td>{status}{err}</td><td>{synth}</td><td>{escape(o.get('finished', ''))}</td></tr>"
+        )
     html = f"""<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Rapporten sociaal domein gemeente Groningen</title>
@@ -310,11 +376,12 @@ a{{color:#005a87;margin-right:.6em}}.sr{{position:absolute;left:-10000px;width:1
 </head><body><main>
 <h1>Rapporten sociaal domein</h1>
 <p>Overzicht van gegenereerde rapporten, bijgewerkt op {escape(date(dt.date.today()))}. Commit
-<code>{escape(m.get('git_commit', '')[:10])}</code>. Details per rapport staan in <a href="manifest.json">manifest.json</a>.</p>
+<code>{escape(m.get("git_commit", "")[:10])}</code>. Details per rapport staan in
+<a href="manifest.json">manifest.json</a>.</p>
 <table><caption>Rapporten en hun status</caption>
 <thead><tr><th scope="col">Rapport</th><th scope="col">Publiek</th><th scope="col">Bestanden</th>
 <th scope="col">Status</th><th scope="col">Synthetische gegevens</th><th scope="col">Gemaakt</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table></main></body></html>
+<tbody>{"".join(rows)}</tbody></table></main></body></html>
 """
     with atomic_path(root / "index.html") as tmp:
         tmp.write_text(html, encoding="utf-8")

@@ -11,9 +11,17 @@ def apply() -> None:
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=1.0)
-    mpl.rcParams.update({"figure.figsize": (7.5, 4.0), "axes.titleweight": "bold", "axes.titlesize": 12,
-                         "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 110,
-                         "axes.formatter.use_locale": False})
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (7.5, 4.0),
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "figure.dpi": 110,
+            "axes.formatter.use_locale": False,
+        }
+    )
 
 
 def dutch_axis(ax, axis: str = "y", decimals: int = 0, percent: bool = False) -> None:
