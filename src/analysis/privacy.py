@@ -98,31 +98,21 @@ def suppress_small_cells(
     primary = [(r, c) for r in body_rows for c in cols if mask.loc[r, c]]
     secondary: list[tuple] = []
 
+    def hide(picks) -> bool:
+        for r, c in picks:
+            mask.loc[r, c] = True
+            secondary.append((r, c))
+        return bool(picks)
+
+    # each line with a margin needs 0 or >= 2 hidden cells; columns are the rows of the transpose, and the column
+    # pass sees what the row pass hid
     changed = True
     while changed:
         changed = False
-        if total_col is not None:  # each row has a margin: needs 0 or >= 2 suppressed cells
-            for r in body_rows:
-                row = mask.loc[r]
-                if row.sum() == 1:
-                    cand = values.loc[r][~row]
-                    cand = cand[cand > 0] if (cand > 0).any() else cand
-                    if len(cand):
-                        c = cand.idxmin()
-                        mask.loc[r, c] = True
-                        secondary.append((r, c))
-                        changed = True
+        if total_col is not None:
+            changed |= hide(_lone_hidden_partners(mask, values))
         if total_row is not None:
-            for c in cols:
-                col = mask[c]
-                if col.sum() == 1:
-                    cand = values[c][~col]
-                    cand = cand[cand > 0] if (cand > 0).any() else cand
-                    if len(cand):
-                        r = cand.idxmin()
-                        mask.loc[r, c] = True
-                        secondary.append((r, c))
-                        changed = True
+            changed |= hide([(r, c) for c, r in _lone_hidden_partners(mask.T, values.T)])
     out = table.copy().astype(object)
     for r in body_rows:
         for c in cols:
@@ -131,6 +121,19 @@ def suppress_small_cells(
     # A margin total built only from suppressed cells of one line would itself reveal them; totals stay, since
     # every line now has 0 or >= 2 hidden cells.
     return SuppressionResult(out, tuple(primary), tuple(secondary), threshold)
+
+
+def _lone_hidden_partners(mask: pd.DataFrame, values: pd.DataFrame) -> list[tuple]:
+    """For each row with exactly one hidden cell: the smallest other cell (non-zero if there is one) to hide too."""
+    picks = []
+    for r in mask.index:
+        row = mask.loc[r]
+        if row.sum() == 1:
+            cand = values.loc[r][~row]
+            cand = cand[cand > 0] if (cand > 0).any() else cand
+            if len(cand):
+                picks.append((r, cand.idxmin()))
+    return picks
 
 
 # ------------------------------------------------------------------------------------------ leak scan
