@@ -169,6 +169,7 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
     own = schemas.validate(own, schemas.PANEL, "processed/wmo_panel_eigen_grenzen")
     harm = schemas.validate(harm, schemas.PANEL, f"processed/wmo_panel_grenzen_{HARMONISED_YEAR}")
     reference = pd.concat([r.assign(tabel=name) for name, r in references.items()], ignore_index=True)
+    reference = schemas.validate(reference, schemas.PROCESSED_REFERENCE, "processed/reference", line_offset=0)
 
     # 3. save outputs (staging, then move)
     out_dir.mkdir(parents=True, exist_ok=True)

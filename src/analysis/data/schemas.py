@@ -261,3 +261,104 @@ def _describe_check(schema: DataFrameSchema, col: str | None, check: str) -> str
         if c.name and c.name in check and c.error:
             return c.error
     return check
+
+
+AGE_BANDS = ["18-64", "65-74", "75-84", "85+"]
+
+HH_MONTHLY = DataFrameSchema(
+    {
+        "maand": Column("datetime64[ns]", not_future_date()),
+        "gebied": Column(str),
+        "leeftijdsgroep": Column(str, Check.isin(AGE_BANDS)),
+        "actief": Column(int, Check.ge(0)),
+        "instroom": Column(int, Check.ge(0)),
+        "uitstroom": Column(int, Check.ge(0)),
+        "inwoners": Column(int, Check.gt(0)),
+    },
+    unique=["maand", "gebied", "leeftijdsgroep"],
+    name="HH monthly counts",
+)
+
+POPULATION = DataFrameSchema(
+    {
+        "jaar": Column(int, Check.in_range(2000, 2060)),
+        "gebied": Column(str),
+        "leeftijdsgroep": Column(str, Check.isin(AGE_BANDS)),
+        "inwoners": Column(int, Check.ge(0)),
+    },
+    unique=["jaar", "gebied", "leeftijdsgroep"],
+    name="population by area and age",
+)
+
+HH_HERSTEL = DataFrameSchema(
+    {
+        "client_id": Column(str, Check.str_matches(r"^C[0-9a-f]{10}$"), unique=True),
+        "groep": Column(str, Check.isin(["herstelgericht", "direct"])),
+        "aanmelding": Column("datetime64[ns]", not_future_date()),
+        "leeftijd": Column(int, Check.in_range(18, 110)),
+        "huishouden": Column(str, Check.isin(["alleenstaand", "samenwonend"])),
+        "maanden": Column(float, Check.in_range(0, 24)),
+        "hh_gestart": Column(bool),
+    },
+    name="herstelgerichte hulp episodes",
+)
+
+PILOT_ZRM = DataFrameSchema(
+    {
+        "gezin_id": Column(str, Check.str_matches(r"^G[0-9a-f]{8}$")),
+        "meetmoment": Column(int, Check.isin([0, 3, 6, 12])),
+        "datum": Column("datetime64[ns]"),
+        "domein": Column(str),
+        "score": Column(int, Check.in_range(1, 5)),
+    },
+    unique=["gezin_id", "meetmoment", "domein"],
+    name="ZRM scores",
+)
+
+PILOT_INDICATIONS = DataFrameSchema(
+    {
+        "gezin_id": Column(str, Check.str_matches(r"^G[0-9a-f]{8}$")),
+        "fase": Column(str, Check.isin(["voor", "tijdens", "na"])),
+        "indicaties": Column(int, Check.ge(0)),
+    },
+    unique=["gezin_id", "fase"],
+    name="concurrent indications",
+)
+
+PILOT_EVENTS = DataFrameSchema(
+    {
+        "gezin_id": Column(str, Check.str_matches(r"^G[0-9a-f]{8}$")),
+        "soort": Column(str, Check.isin(["uithuisplaatsing", "escalatie"])),
+        "datum": Column("datetime64[ns]"),
+    },
+    name="heavy-care events",
+)
+
+PILOT_COSTS = DataFrameSchema(
+    {
+        "jaar": Column(int, Check.in_range(2020, 2030), unique=True),
+        "begroot": Column(float, Check.ge(0)),
+        "gerealiseerd": Column(float, Check.ge(0), nullable=True),
+    },
+    name="pilot costs",
+)
+
+PROCESSED_REFERENCE = REFERENCE.add_columns({"tabel": Column(str)})
+
+# Processed and synthetic tables by the name the reports load them with: the processed -> report boundary.
+PROCESSED = {
+    "wmo_panel_eigen_grenzen": PANEL,
+    "wmo_panel_grenzen_2020": PANEL,
+    "herindelingen": HERINDELING,
+    "reference": PROCESSED_REFERENCE,
+    "synthetic/hh_clients": HH_CLIENTS,
+    "synthetic/hh_monthly": HH_MONTHLY,
+    "synthetic/population": POPULATION,
+    "synthetic/hh_herstel": HH_HERSTEL,
+    "synthetic/pilot_families": PILOT_FAMILIES,
+    "synthetic/pilot_zrm": PILOT_ZRM,
+    "synthetic/pilot_indications": PILOT_INDICATIONS,
+    "synthetic/pilot_events": PILOT_EVENTS,
+    "synthetic/pilot_costs": PILOT_COSTS,
+    "synthetic/regional_monitor": REGIONAL_MONITOR,
+}

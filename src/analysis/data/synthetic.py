@@ -224,7 +224,8 @@ def generate_hh(seed: int, log: AssumptionLog | None = None) -> HHSynthetic:
         clients["client_id"].isin(herstel.loc[herstel.groep == "herstelgericht", "client_id"]), "herstelgericht"
     ] = True
     monthly = monthly_counts(clients, pop)
-    return HHSynthetic(clients, monthly, pop[pop.jaar >= 2015].reset_index(drop=True), herstel)
+    # the population table carries the prognosis too (D01), so budgets for later contract years can be made
+    return HHSynthetic(clients, monthly, population(log, range(2015, 2043)), herstel)
 
 
 def _month_offsets(idx: np.ndarray) -> np.ndarray:
@@ -549,9 +550,6 @@ def write_synthetic(out_dir: str | Path, seed: int, log: AssumptionLog | None = 
     log = log or load_assumptions()
     hh = generate_hh(seed, log)
     pilot = generate_pilot(seed, log)
-    schemas.validate(hh.clients, schemas.HH_CLIENTS, "synthetic/hh_clients", line_offset=0)
-    schemas.validate(pilot.families, schemas.PILOT_FAMILIES, "synthetic/pilot_families", line_offset=0)
-    schemas.validate(pilot.regional, schemas.REGIONAL_MONITOR, "synthetic/regional_monitor", line_offset=0)
     src = f"{SYNTH_LABEL}: analysis.data.synthetic, seed={seed}, parameters data/assumptions.toml"
     tables = {
         "hh_clients": (
@@ -591,6 +589,8 @@ def write_synthetic(out_dir: str | Path, seed: int, log: AssumptionLog | None = 
         "regional_monitor": (pilot.regional, "Regionale monitor pilots gezinsverzorger", "zie kolommen", ["S10"]),
     }
     written = []
+    for name, (df, _, _, _) in tables.items():  # validate everything before writing anything
+        schemas.validate(df, schemas.PROCESSED[f"synthetic/{name}"], f"synthetic/{name}", line_offset=0)
     for name, (df, desc, unit, ids) in tables.items():
         write_dataset(
             df,

@@ -26,6 +26,7 @@ class DemandAnalysis:
     drivers: pd.DataFrame
     first_year: int
     last_year: int
+    monitor_growth_2019: float  # national HH growth in 2019 according to the abonnementstarief monitor
 
 
 def run(
@@ -69,15 +70,8 @@ def run(
     its = tariff.tariff_effect_its(monthly)
     truth = sum(log.value("S03")[k] * log.value("S04")[k] for k in ("laag", "midden", "hoog"))
     did = tariff.tariff_effect_did(panel_own, herindelingen)
-    d02 = log.value("D02")
     lse = float(its.coefficients.set_index("term").loc["niveau", "std_error"])
-    all_sc = {
-        "tarief_blijft": projection.tariff_stays(),
-        "inkomensafhankelijk": projection.income_dependent_from(
-            d02["income_dependent_from"], last_year, float(log.value("S02"))
-        ),
-        "minder_mantelzorg": projection.less_informal_care(d02["mantelzorg_extra_growth"], last_year),
-    }
+    all_sc = projection.scenarios_from_log(log, last_year)
     unknown = set(scenarios) - set(all_sc)
     if unknown:
         raise ValueError(f"unknown scenario(s) {sorted(unknown)}; choose from {sorted(all_sc)}")
@@ -92,6 +86,11 @@ def run(
         seed=seed,
     )
     bt = projection.backtest(by_age, fit_until=2019)
+    mon = reference[
+        (reference.tabel == "abonnementstarief_effect")
+        & reference.measure.str.startswith("growth Wmo HH clients in first year")
+    ]
+    monitor = float(mon.value.iloc[0]) / 100 if len(mon) else float("nan")
     return DemandAnalysis(
         pg,
         nl,
@@ -106,6 +105,7 @@ def run(
         drivers.driver_inputs(reference),
         first_year,
         last_year,
+        monitor,
     )
 
 

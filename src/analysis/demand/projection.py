@@ -63,6 +63,18 @@ def less_informal_care(extra_growth: float, base_year: int) -> Scenario:
     )
 
 
+def scenarios_from_log(log, base_year: int) -> dict[str, Scenario]:
+    """The report scenarios with their defaults from the assumptions log (D02, S02)."""
+    d02 = log.value("D02")
+    return {
+        "tarief_blijft": tariff_stays(),
+        "inkomensafhankelijk": income_dependent_from(
+            int(d02["income_dependent_from"]), base_year, float(log.value("S02"))
+        ),
+        "minder_mantelzorg": less_informal_care(float(d02["mantelzorg_extra_growth"]), base_year),
+    }
+
+
 @dataclass(frozen=True)
 class ProjectionResult:
     frame: pd.DataFrame  # jaar, scenario, label, verwacht, ondergrens, bovengrens

@@ -26,6 +26,7 @@ class FinancingAnalysis:
     contract_year: int
     base_year: int
     n_draws: int
+    scenario: str
 
 
 def run(
@@ -41,14 +42,28 @@ def run(
     n_draws: int = 100_000,
     seed: int = 1,
     dispersion: float | None = None,
+    scenario: str = "tarief_blijft",
+    tariff_rr: float = 1.0,
 ) -> FinancingAnalysis:
-    """Area budget for ``contract_year`` from ``base_year`` usage rates (the demand library) and the population
-    prognosis, then the risk of each rule set over the same ``n_draws`` simulated years."""
+    """Area budget for ``contract_year`` from ``base_year`` usage rates (the demand library) moved to the contract
+    year by a demand ``scenario`` and applied to the population prognosis, then the risk of each rule set over the
+    same ``n_draws`` simulated years. ``tariff_rr`` is the estimated abonnementstarief rate ratio, used by the
+    income-dependent scenario."""
     comp = budget.CostComponents(**{**log.value("F01"), **(components or {})})
     tariff = budget.hourly_tariff(comp)
     cph = budget.cost_price_without_margin(comp)
     f3 = log.value("F03")
     by_age = rates.hh_rates(clients, population, [base_year])
+    # the demand scenario moves the usage rates from the base year to the contract year (analysis.demand)
+    from analysis.demand.projection import scenarios_from_log
+
+    scenarios = scenarios_from_log(log, base_year)
+    if scenario not in scenarios:
+        raise ValueError(f"unknown scenario {scenario!r}; choose from {sorted(scenarios)}")
+    mult = {
+        b: scenarios[scenario].multiplier(contract_year, b, {"tariff_rr": tariff_rr}) for b in by_age.leeftijdsgroep
+    }
+    by_age["per_1000"] = by_age["per_1000"] * by_age["leeftijdsgroep"].map(mult)
     cur = budget.current_spend(clients, year=base_year, hourly_price=float(f3["current_hourly_price"]))
     hours = cur.set_index("gebied")["uren_per_client"]
     ab = budget.area_budget(population, by_age, hours, tariff, year=contract_year)
@@ -104,4 +119,5 @@ def run(
         contract_year,
         base_year,
         n_draws,
+        scenario,
     )

@@ -99,8 +99,12 @@ class ReportContext:
         from analysis.paths import processed_dir
 
         base = Path(self.processed_dir) if self.processed_dir else processed_dir()
+        from analysis.data.schemas import PROCESSED, validate
+
         df = load_processed(name, base)
         path = base / f"{name}.parquet"
+        if name in PROCESSED:  # the processed -> report boundary: a report never reads an unchecked table
+            df = validate(df, PROCESSED[name], str(path), line_offset=0)
         meta = read_dataset_meta(path)
         self.inputs[name] = {
             "path": str(path),

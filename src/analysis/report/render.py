@@ -64,14 +64,23 @@ def load_specs(path: str | Path | None = None) -> dict[str, ReportSpec]:
     specs = {}
     for name, r in raw.get("reports", {}).items():
         nb = Path(r["notebook"])
-        specs[name] = ReportSpec(
-            name,
-            nb if nb.is_absolute() else path.parent / nb,
-            r.get("title", name),
-            dict(r.get("parameters", {})),
-            tuple(r.get("audiences", ["openbaar"])),
-            tuple(r.get("formats", list(FORMATS))),
-        )
+        nb = nb if nb.is_absolute() else path.parent / nb
+        base = dict(r.get("parameters", {}))
+        audiences = tuple(r.get("audiences", ["openbaar"]))
+        formats = tuple(r.get("formats", list(FORMATS)))
+        specs[name] = ReportSpec(name, nb, r.get("title", name), base, audiences, formats)
+        for v in r.get("variants", []):  # extra parameter sets render as reports of their own
+            vname = f"{name}-{v['name']}"
+            if vname in specs:
+                raise RenderError(f"{path}: duplicate report name {vname!r}")
+            specs[vname] = ReportSpec(
+                vname,
+                nb,
+                r.get("title", name),
+                {**base, **v.get("parameters", {})},
+                tuple(v.get("audiences", audiences)),
+                formats,
+            )
     return specs
 
 
