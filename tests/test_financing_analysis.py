@@ -7,9 +7,13 @@ from analysis.financing import analysis as fa
 
 @pytest.fixture(scope="module")
 def inputs(synth):
-    return dict(clients=pd.read_parquet(synth / "hh_clients.parquet"),
-                population=pd.read_parquet(synth / "population.parquet"),
-                episodes=pd.read_parquet(synth / "hh_herstel.parquet"), log=load_assumptions(), n_draws=2000)
+    return dict(
+        clients=pd.read_parquet(synth / "hh_clients.parquet"),
+        population=pd.read_parquet(synth / "population.parquet"),
+        episodes=pd.read_parquet(synth / "hh_herstel.parquet"),
+        log=load_assumptions(),
+        n_draws=2000,
+    )
 
 
 def test_scenario_moves_the_area_forecast(inputs):

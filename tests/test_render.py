@@ -174,8 +174,11 @@ def test_cli_render_all_exit_code(tmp_path, nb, synth, monkeypatch):
 
 def test_reports_toml_variants_are_reports_of_their_own(tmp_path):
     cfg = tmp_path / "reports.toml"
-    cfg.write_text('[reports.a]\nnotebook = "a.ipynb"\naudiences = ["openbaar", "intern"]\n[reports.a.parameters]\nx = 1\n'
-                   'y = 2\n[[reports.a.variants]]\nname = "v2"\nparameters = { x = 3 }\n')
+    cfg.write_text(
+        '[reports.a]\nnotebook = "a.ipynb"\naudiences = ["openbaar", "intern"]\n'
+        "[reports.a.parameters]\nx = 1\ny = 2\n"
+        '[[reports.a.variants]]\nname = "v2"\nparameters = { x = 3 }\n'
+    )
     specs = render.load_specs(cfg)
     assert set(specs) == {"a", "a-v2"}
     assert specs["a-v2"].parameters == {"x": 3, "y": 2} and specs["a-v2"].audiences == ("openbaar", "intern")
@@ -185,8 +188,13 @@ def test_reports_toml_variants_are_reports_of_their_own(tmp_path):
 def test_real_tussenevaluatie_openbaar_renders_clean(synth, tmp_path):
     """The privacy-critical report end to end: renders, passes the leak scan, suppresses, and is accessible."""
     spec = render.load_specs()["tussenevaluatie"]
-    spec = render.ReportSpec(spec.name, spec.notebook, spec.title,
-                             {**spec.parameters, "n_boot": 300, "processed_dir": str(synth.parent)}, ("openbaar",))
+    spec = render.ReportSpec(
+        spec.name,
+        spec.notebook,
+        spec.title,
+        {**spec.parameters, "n_boot": 300, "processed_dir": str(synth.parent)},
+        ("openbaar",),
+    )
     res = render.render_report(spec, audience="openbaar", reports_root=tmp_path, formats=("html",))
     assert res.status == "ok", res.error
     html = (tmp_path / "tussenevaluatie" / "tussenevaluatie-openbaar.html").read_text(encoding="utf-8")

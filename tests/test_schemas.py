@@ -28,6 +28,7 @@ def test_report_boundary_rejects_a_bad_table(synth, tmp_path):
 
 
 def test_import_analysis_is_light():
-    code = "import sys, analysis; heavy = {'pandas', 'numpy', 'statsmodels', 'matplotlib', 'pandera'} & set(sys.modules); print(sorted(heavy))"
+    heavy = "{'pandas', 'numpy', 'statsmodels', 'matplotlib', 'pandera'}"
+    code = f"import sys, analysis; print(sorted({heavy} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
