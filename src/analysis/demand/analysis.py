@@ -16,6 +16,7 @@ class DemandAnalysis:
     panel_gemeente: pd.DataFrame  # real CBS: HH clients of the chosen gemeente, harmonised boundaries
     panel_nl_growth: pd.DataFrame  # real reference figures: national HH clients
     rates_by_age: pd.DataFrame  # synthetic
+    rates_by_area: pd.DataFrame  # synthetic, 65+ per area, first and last year
     monthly: pd.DataFrame  # synthetic monthly series (65+)
     decomposition: decompose.DecompositionResult
     its: tariff.ITSResult
@@ -64,6 +65,7 @@ def run(
     nl["groei"] = nl["hh_clienten"].pct_change()
     years = range(first_year, last_year + 1)
     by_age = rates.hh_rates(clients, population, years)
+    by_area = rates.rates_65plus_by_area(clients, population, [max(first_year, 2018), last_year])
     decomp_from = max(first_year, 2018)
     dec = decompose.decompose_growth(by_age, decomp_from, last_year)
     monthly = tariff.monthly_series(hh_monthly)
@@ -95,6 +97,7 @@ def run(
         pg,
         nl,
         by_age,
+        by_area,
         monthly,
         dec,
         its,

@@ -68,6 +68,13 @@ def hh_rates(
     return usage_rate_per_1000(merged)
 
 
+def rates_65plus_by_area(clients: pd.DataFrame, population: pd.DataFrame, years) -> pd.DataFrame:
+    """HH clients aged 65+ per 1,000 inhabitants aged 65+, per area and year (age in that year)."""
+    r = hh_rates(clients, population, years, by=("gebied", "leeftijdsgroep"))
+    r = r[r.leeftijdsgroep != "18-64"].groupby(["jaar", "gebied"], as_index=False)[["clienten", "inwoners"]].sum()
+    return usage_rate_per_1000(r)
+
+
 def panel_rates_65plus(panel: pd.DataFrame) -> pd.DataFrame:
     """CBS panel: HH clients (all ages) per 1,000 inhabitants aged 65+ (the panel has no finer age band)."""
     d = panel.dropna(subset=["hh_clienten"]).rename(columns={"hh_clienten": "clienten", "inwoners_65plus": "pop65"})
