@@ -55,10 +55,22 @@ def test_panel_rates_real_groningen_2019(processed):
 
 
 def test_rates_65plus_by_area_counts_only_65plus_in_each_year():
-    c = pd.DataFrame({"start": pd.to_datetime(["2015-01-01"] * 3), "einde": pd.NaT, "geboortejaar": [1952, 1955, 1930],
-                      "gebied": ["A", "A", "B"]})
-    pop = pd.DataFrame([{"jaar": y, "gebied": g, "leeftijdsgroep": b, "inwoners": 100}
-                        for y in (2018, 2020) for g in "AB" for b in ["18-64", "65-74", "75-84", "85+"]])
+    c = pd.DataFrame(
+        {
+            "start": pd.to_datetime(["2015-01-01"] * 3),
+            "einde": pd.NaT,
+            "geboortejaar": [1952, 1955, 1930],
+            "gebied": ["A", "A", "B"],
+        }
+    )
+    pop = pd.DataFrame(
+        [
+            {"jaar": y, "gebied": g, "leeftijdsgroep": b, "inwoners": 100}
+            for y in (2018, 2020)
+            for g in "AB"
+            for b in ["18-64", "65-74", "75-84", "85+"]
+        ]
+    )
     r = rates.rates_65plus_by_area(c, pop, [2018, 2020]).set_index(["jaar", "gebied"])
     assert r.loc[(2018, "A"), "clienten"] == 1  # born 1955 is 63 in 2018
     assert r.loc[(2020, "A"), "clienten"] == 2 and r.loc[(2020, "A"), "inwoners"] == 300

@@ -81,10 +81,25 @@ def run(
     dom = outcomes.change_scores(zrm, pilot_ids, moment=moment, as_of=as_of)
     rows = []
     for mm in (3, 6, 12):
-        om = o if mm == moment else outcomes.zrm_outcome(zrm, pilot_ids, moment=mm, reliability=rel, sd_pre=sd_pre,
-                                                          as_of=as_of, n_boot=n_boot, seed=seed)
-        rows.append({"meetmoment": mm, "n": om.n, "gem_verandering": om.mean_change, "ci_lower": om.ci[0],
-                     "ci_upper": om.ci[1], "p_permutatie": om.p_permutation, **om.counts, "mde_80": om.mde_80})
+        om = (
+            o
+            if mm == moment
+            else outcomes.zrm_outcome(
+                zrm, pilot_ids, moment=mm, reliability=rel, sd_pre=sd_pre, as_of=as_of, n_boot=n_boot, seed=seed
+            )
+        )
+        rows.append(
+            {
+                "meetmoment": mm,
+                "n": om.n,
+                "gem_verandering": om.mean_change,
+                "ci_lower": om.ci[0],
+                "ci_upper": om.ci[1],
+                "p_permutatie": om.p_permutation,
+                **om.counts,
+                "mde_80": om.mde_80,
+            }
+        )
     by_moment = pd.DataFrame(rows)
     hv = heavycare.heavy_care(families, events, indications, as_of=as_of)
     costs_as_of = costs[costs.jaar <= pd.Timestamp(as_of).year]
@@ -103,7 +118,9 @@ def run(
     )
     reg = regional.regional_comparison(monitor)
     concl = conclusions(o, r, hv, cr, min_effect=min_effect, capacity_max=int(c01["capacity_max"]))
-    return PilotAnalysis(as_of, r, o, oc, dom, by_moment, hv, cr, be, reg, moment, float(min_effect), threshold, tuple(concl))
+    return PilotAnalysis(
+        as_of, r, o, oc, dom, by_moment, hv, cr, be, reg, moment, float(min_effect), threshold, tuple(concl)
+    )
 
 
 def conclusions(

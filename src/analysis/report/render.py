@@ -169,6 +169,8 @@ def render_report(
                 cwd=str(paths.project_root()),
                 progress_bar=False,
                 log_output=False,
+                # the kernel listens on loopback only; its start-up warning about unencrypted TCP is noise here
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         except pm.PapermillExecutionError as exc:
             raise RenderError(
