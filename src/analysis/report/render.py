@@ -274,11 +274,13 @@ def _load_manifest(root: Path) -> dict:
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {"outputs": []}
 
 
-def _current_inputs(previous: dict) -> dict:
-    """Hashes, now, of the files a previous render read (for skip-when-unchanged)."""
+def _current_inputs(previous: dict, params: dict) -> dict:
+    """Hashes, now, of the files a previous render read (for skip-when-unchanged), from the folder the report
+    reads (its ``processed_dir`` parameter, else data/processed)."""
+    base = Path(params.get("processed_dir") or paths.processed_dir())
     now = {}
     for name in previous:
-        p = paths.processed_dir() / f"{name}.parquet"
+        p = base / f"{name}.parquet"
         now[name] = _sha(p) if p.exists() else "missing"
     return now
 
@@ -305,7 +307,7 @@ def render_all(
             params = {**spec.parameters, "audience": aud}
             prev = previous.get((spec.name, aud))
             if prev and not force:
-                key = render_key(spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {})))
+                key = render_key(spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {}), params))
                 files_ok = all((root / f).exists() and _sha(root / f) == h for f, h in prev["outputs"].items())
                 if key == prev.get("key") and files_ok:
                     results.append(RenderResult(**{**prev, "status": "skipped"}))
