@@ -146,7 +146,7 @@ def test_render_all_isolates_failures_writes_manifest_and_skips_unchanged(nb, sy
     assert entry["inputs"]["synthetic/pilot_costs"] and len(entry["outputs"]) == 2
     assert all(len(h) == 64 for h in entry["outputs"].values())
     assert entry["parameters"]["audience"] == "openbaar" and entry["started"] and entry["finished"]
-    assert "pandas" in manifest["packages"] and manifest["git_commit"]
+    assert "pandas" in manifest["packages"] and manifest["git_commit"] and manifest["git_dirty"] in (True, False)
     assert 'lang="nl"' in (root / "index.html").read_text()
     again = {r.report: r for r in render.render_all(specs, reports_root=root)}
     assert again["voorbeeld"].status == "skipped" and again["kapot"].status == "failed"

@@ -78,19 +78,18 @@ def _refuse_bsn_columns(path: Path, df: pd.DataFrame) -> None:
     from analysis.privacy import looks_like_bsn_column
 
     for col in df.columns:
-        if df[col].dtype == object or str(df[col].dtype).startswith(("string", "Float", "Int", "int", "float")):
-            vals = df[col].dropna()
-            if pd.api.types.is_float_dtype(vals) and len(vals):
-                if not (vals % 1 == 0).all():
-                    continue
-                vals = vals.astype("int64")
-            if looks_like_bsn_column(vals.astype(str)):
-                raise io.DataInputError(
-                    path,
-                    "column looks like BSN numbers (9 digits passing the eleven test)",
-                    column=col,
-                    expected="no personal identifiers in any input of this pipeline",
-                )
+        vals = df[col].dropna()
+        if pd.api.types.is_float_dtype(vals):  # numbers were parsed already: only whole numbers can be BSNs
+            if not (vals % 1 == 0).all():
+                continue
+            vals = vals.astype("int64")
+        if looks_like_bsn_column(vals.astype(str)):
+            raise io.DataInputError(
+                path,
+                "column looks like BSN numbers (9 digits passing the eleven test)",
+                column=col,
+                expected="no personal identifiers in any input of this pipeline",
+            )
 
 
 def tidy_panel(raw: pd.DataFrame) -> pd.DataFrame:

@@ -174,8 +174,7 @@ def generate_hh(seed: int, log: AssumptionLog | None = None) -> HHSynthetic:
     old = age_at_start >= 75
     c["geslacht"] = np.where(rng.random(n) < np.where(old, 0.68, 0.6), "v", "m")
     c["huishouden"] = np.where(rng.random(n) < np.where(old, 0.62, 0.45), "alleenstaand", "samenwonend")
-    teams = {a: t for a, t in areas_teams.items()}
-    c["wij_team"] = [teams[a][k % len(teams[a])] for a, k in zip(c["gebied"], rng.integers(0, 6, n))]
+    c["wij_team"] = [areas_teams[a][k % len(areas_teams[a])] for a, k in zip(c["gebied"], rng.integers(0, 6, n))]
     mult = np.where(age_at_start >= 85, hours_p["age85_multiplier"], 1.0) * np.where(
         c["huishouden"] == "alleenstaand", hours_p["single_multiplier"], 1.0
     )

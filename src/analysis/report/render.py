@@ -269,6 +269,21 @@ def git_commit() -> str:
         return "unknown"
 
 
+def git_dirty() -> bool | None:
+    """True when the working tree has uncommitted changes: the commit alone then does not identify the code."""
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=paths.project_root(),
+        ).stdout
+    except Exception:
+        return None
+    return bool(out.strip())
+
+
 def _load_manifest(root: Path) -> dict:
     p = root / "manifest.json"
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {"outputs": []}
@@ -350,6 +365,7 @@ def write_manifest(root: Path, results: list[RenderResult], old: dict) -> None:
         {
             "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "git_commit": git_commit(),
+            "git_dirty": git_dirty(),
             "packages": package_versions(),
             "outputs": sorted(kept + outputs, key=lambda o: (o["report"], o["audience"])),
         },
