@@ -203,3 +203,19 @@ def test_real_tussenevaluatie_openbaar_renders_clean(synth, tmp_path):
     assert render.leak_scan([html]) == []
     if a11y.available() or CI:
         assert a11y.axe_violations(tmp_path / "tussenevaluatie" / "tussenevaluatie-openbaar.html") == []
+
+
+def test_leak_scan_covers_the_published_notebook(tmp_path):
+    import nbformat as nbf
+
+    nb = nbf.v4.new_notebook()
+    nb.cells = [nbf.v4.new_code_cell("x")]
+    nb.cells[0].outputs = [
+        nbf.v4.new_output("stream", name="stdout", text="gezin 111222333\n"),
+        nbf.v4.new_output("display_data", data={"image/png": "AAAA123456782AAAA"}),
+    ]
+    p = tmp_path / "n.ipynb"
+    nbf.write(nb, str(p))
+    text = render._notebook_text(p)
+    assert "111222333" in text and "123456782" not in text
+    assert render.leak_scan([text])

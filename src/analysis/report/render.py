@@ -133,6 +133,16 @@ def leak_scan(texts: list[str]) -> list[str]:
     return findings
 
 
+def _notebook_text(path: Path) -> str:
+    """The executed notebook as published, minus image payloads (base64 is not text a reader sees)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            for mime in [m for m in out.get("data", {}) if m.startswith("image/")]:
+                del out["data"][mime]
+    return json.dumps(nb, ensure_ascii=False)
+
+
 def render_report(
     spec: ReportSpec,
     *,
@@ -202,7 +212,7 @@ def render_report(
             except subprocess.CalledProcessError as exc:
                 raise RenderError(f"{fmt} conversion failed: {exc.stderr or exc}") from None
         if audience == "openbaar":
-            texts = [md.read_text(encoding="utf-8")]
+            texts = [md.read_text(encoding="utf-8"), _notebook_text(executed)]
             if (work / f"{stem}.html").exists():
                 texts.append((work / f"{stem}.html").read_text(encoding="utf-8"))
             findings = leak_scan(texts)
