@@ -59,52 +59,38 @@ def bench_generation() -> None:
 
 def bench_rates() -> None:
     header("Rates + decomposition on nl-scale data: library vs naive pandas vs DuckDB SQL")
+    # every variant computes the client counts `c` its own way (timed from `t`), then the same decomposition
     common = f"""
         import time, pandas as pd
-        NL = {str(NL)!r}; POP = {str(SYN / "nl_population.parquet")!r}
-    """
-    lib = run_child(
-        common
-        + """
-        import duckdb  # imported before timing, as in the SQL variant
+        import duckdb  # imported before timing in every variant
         from analysis.demand.scale import clients_by_year_parquet, decompose_by_gemeente
+        NL = {str(NL)!r}; POP = {str(SYN / "nl_population.parquet")!r}
         t = time.perf_counter()
-        c = clients_by_year_parquet(NL)
+    """
+    finish = """
         d = decompose_by_gemeente(c, pd.read_parquet(POP), 2019, 2023)
         RESULT = {"seconds": time.perf_counter() - t, "rows": len(c), "gemeenten": len(d), "total": float(c.clienten.sum())}
     """
-    )
-    naive = run_child(
-        common
-        + """
+    library = """
+        c = clients_by_year_parquet(NL)
+    """
+    naive_pandas = """
         import numpy as np
-        from analysis.demand.scale import decompose_by_gemeente
-        t = time.perf_counter()
         df = pd.read_parquet(NL)
-        df = df[df.maand.dt.month == 7] if hasattr(df.maand, "dt") else df[pd.to_datetime(df.maand).dt.month == 7]
+        df = df[pd.to_datetime(df.maand).dt.month == 7]
         year = pd.to_datetime(df.maand).dt.year
         age = year - df.geboortejaar
         band = np.select([age < 65, age < 75, age < 85], ["18-64", "65-74", "75-84"], "85+")
         c = (df.assign(jaar=year, leeftijdsgroep=band).groupby(["jaar", "gemeente_code", "leeftijdsgroep"])
              .client_id.nunique().rename("clienten").reset_index())
-        d = decompose_by_gemeente(c, pd.read_parquet(POP), 2019, 2023)
-        RESULT = {"seconds": time.perf_counter() - t, "rows": len(c), "gemeenten": len(d), "total": float(c.clienten.sum())}
     """
-    )
-    sql = run_child(
-        common
-        + """
-        import duckdb
-        from analysis.demand.scale import decompose_by_gemeente
-        t = time.perf_counter()
+    duckdb_sql = """
         c = duckdb.sql(f'''SELECT year(maand) jaar, gemeente_code,
               CASE WHEN year(maand)-geboortejaar < 65 THEN '18-64' WHEN year(maand)-geboortejaar < 75 THEN '65-74'
                    WHEN year(maand)-geboortejaar < 85 THEN '75-84' ELSE '85+' END leeftijdsgroep,
               count(DISTINCT client_id) clienten FROM read_parquet('{NL}') WHERE month(maand) = 7 GROUP BY ALL''').df()
-        d = decompose_by_gemeente(c, pd.read_parquet(POP), 2019, 2023)
-        RESULT = {"seconds": time.perf_counter() - t, "rows": len(c), "gemeenten": len(d), "total": float(c.clienten.sum())}
     """
-    )
+    lib, naive, sql = (run_child(common + body + finish) for body in (library, naive_pandas, duckdb_sql))
     assert lib["total"] == naive["total"] == sql["total"], "the three approaches must agree"
     for name, r in (("library (analysis.demand.scale)", lib), ("naive pandas groupby", naive), ("DuckDB SQL", sql)):
         print(f"{name:34s} {r['seconds']:7.2f} s   peak {r['peak_mb']:7.0f} MB")
