@@ -38,6 +38,10 @@ def run_child(code: str, env: dict | None = None) -> dict:
     return {**json.loads(line[2:]), "wall_s": wall}
 
 
+def verdict(met: bool) -> str:
+    return "OK" if met else "MISSED"
+
+
 def header(title: str) -> None:
     print(f"\n== {title}")
 
@@ -53,7 +57,7 @@ def bench_generation() -> None:
     """)
     print(
         f"rows {r['rows']:,}; generation {r['seconds']:.1f} s; peak memory {r['peak_mb']:.0f} MB "
-        f"(target <= 4096 MB: {'OK' if r['peak_mb'] <= 4096 else 'MISSED'})"
+        f"(target <= 4096 MB: {verdict(r['peak_mb'] <= 4096)})"
     )
 
 
@@ -96,9 +100,9 @@ def bench_rates() -> None:
         print(f"{name:34s} {r['seconds']:7.2f} s   peak {r['peak_mb']:7.0f} MB")
     ratio = lib["seconds"] / sql["seconds"]
     print(
-        f"library / DuckDB time = {ratio:.2f}x (target <= 1.5x: {'OK' if ratio <= 1.5 else 'MISSED'}); "
+        f"library / DuckDB time = {ratio:.2f}x (target <= 1.5x: {verdict(ratio <= 1.5)}); "
         f"naive pandas / library = {naive['seconds'] / lib['seconds']:.1f}x; library peak {lib['peak_mb']:.0f} MB "
-        f"(target <= 4096 MB: {'OK' if lib['peak_mb'] <= 4096 else 'MISSED'})"
+        f"(target <= 4096 MB: {verdict(lib['peak_mb'] <= 4096)})"
     )
 
 
@@ -127,8 +131,8 @@ def bench_montecarlo() -> None:
     ratio = r["loop"] / r["vectorised"]
     print(
         f"vectorised {r['vectorised'] * 1000:.0f} ms; loop {r['loop']:.2f} s; speed-up {ratio:.0f}x "
-        f"(target >= 50x: {'OK' if ratio >= 50 else 'MISSED'}; 'well under a second': "
-        f"{'OK' if r['vectorised'] < 0.5 else 'MISSED'})"
+        f"(target >= 50x: {verdict(ratio >= 50)}; 'well under a second': "
+        f"{verdict(r['vectorised'] < 0.5)})"
     )
 
 
@@ -153,7 +157,7 @@ def bench_render() -> None:
     ratio = r["render"] / r["bare"]
     print(
         f"bare papermill {r['bare']:.1f} s; render HTML+PDF {r['render']:.1f} s; ratio {ratio:.2f}x "
-        f"(target <= 1.3x: {'OK' if ratio <= 1.3 else 'MISSED'})"
+        f"(target <= 1.3x: {verdict(ratio <= 1.3)})"
     )
 
     header("render --all of 8 reports: 2 workers vs 1 (serial)")
@@ -187,7 +191,7 @@ def bench_render() -> None:
     sp = res["serial"] / res["parallel"]
     print(
         f"{res['n']} reports: serial {res['serial']:.1f} s; 2 workers {res['parallel']:.1f} s; speed-up {sp:.2f}x "
-        f"(target >= 1.7x on 2 cores: {'OK' if sp >= 1.7 else 'MISSED'})"
+        f"(target >= 1.7x on 2 cores: {verdict(sp >= 1.7)})"
     )
 
 
