@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 SECRET_ENV = "ANALYSIS_PSEUDONYM_KEY"
@@ -203,9 +202,3 @@ def scan_for_identifiers(
             if year < 2010:
                 findings.append(Finding("datum", m.group(0), ctx(m.start(), m.end())))
     return ScanResult(tuple(findings))
-
-
-def min_cell(table: pd.DataFrame) -> float:
-    vals = table.select_dtypes("number").to_numpy(dtype=float)
-    vals = vals[(vals > 0) & ~np.isnan(vals)]
-    return float(vals.min()) if vals.size else float("inf")

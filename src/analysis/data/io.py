@@ -70,7 +70,6 @@ class CsvFormat:
 
 
 DUTCH = CsvFormat()
-INTERNATIONAL = CsvFormat(sep=",", decimal=".", thousands="", encoding="utf-8")
 
 # Header line = line 1, so data row i (0-based) is line i + 2.
 HEADER_OFFSET = 2

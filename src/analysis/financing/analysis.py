@@ -73,9 +73,7 @@ def run(
     if unknown:
         raise ValueError(f"unknown rule set(s) {sorted(unknown)}; choose from {sorted(all_rs)}")
     rs = [all_rs[n] for n in ruleset_names]
-    d = pd.Timestamp(f"{base_year}-07-01")
-    act = clients[(clients.start <= d) & (clients.einde.isna() | (clients.einde > d))]
-    sd = (act.groupby("gebied")["uren_per_week"].std() * 52).reindex(ab.gebied)
+    sd = cur.set_index("gebied")["uren_per_client_sd"].reindex(ab.gebied)
     draws = montecarlo.draw_scenarios(
         ab.verwachte_clienten,
         ab.uren_per_client,

@@ -96,9 +96,15 @@ def area_budget(
 
 def current_spend(clients: pd.DataFrame, *, year: int, hourly_price: float) -> pd.DataFrame:
     """Current per-hour financing from the registration: active clients on 1 July x indicated hours x price."""
-    d = pd.Timestamp(f"{year}-07-01")
-    act = clients[(clients.start <= d) & (clients.einde.isna() | (clients.einde > d))]
-    g = act.groupby("gebied").agg(clienten=("client_id", "size"), uren_per_week=("uren_per_week", "mean"))
+    from analysis.demand.rates import active_on
+
+    act = clients[active_on(clients, f"{year}-07-01")]
+    g = act.groupby("gebied").agg(
+        clienten=("client_id", "size"),
+        uren_per_week=("uren_per_week", "mean"),
+        uren_per_week_sd=("uren_per_week", "std"),
+    )
     g["uren_per_client"] = g["uren_per_week"] * 52
+    g["uren_per_client_sd"] = g["uren_per_week_sd"] * 52
     g["uitgaven_per_uur_model"] = g["clienten"] * g["uren_per_client"] * hourly_price
     return g.reset_index()

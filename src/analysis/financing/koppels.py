@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy import stats
 
+from analysis.demand.rates import active_on
+
 
 @dataclass(frozen=True)
 class KoppelResult:
@@ -34,7 +36,7 @@ def pair_continuity(
     if not 0 <= transfer_rate <= 1:
         raise ValueError("transfer_rate must be between 0 and 1")
     d = pd.Timestamp(change_date)
-    act = clients[(clients.start <= d) & (clients.einde.isna() | (clients.einde > d))].copy()
+    act = clients[active_on(clients, d)].copy()
     if act.empty:
         raise ValueError(f"no active pairs on {change_date}")
     if chosen is None:  # the provider that already serves most clients in the area keeps most pairs intact

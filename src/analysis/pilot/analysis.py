@@ -10,7 +10,7 @@ import pandas as pd
 from analysis.assumptions import AssumptionLog
 from analysis.pilot import costs as pcosts
 from analysis.pilot import heavycare, outcomes, reach, regional
-from analysis.privacy import SUPPRESSED, suppress_small_cells
+from analysis.privacy import SUPPRESSED
 
 PILOT_START = "2021-11-01"
 
@@ -192,21 +192,6 @@ def public_count(n: int, threshold: int, audience: str) -> str:
     if audience == "openbaar" and 0 < n < threshold:
         return SUPPRESSED
     return number(n)
-
-
-def public_table(
-    df: pd.DataFrame,
-    threshold: int,
-    audience: str,
-    *,
-    total_row: str | None = None,
-    total_col: str | None = None,
-    columns: list[str] | None = None,
-) -> pd.DataFrame:
-    """Counts table for a report: suppressed (primary + secondary) for ``openbaar``, as is for ``intern``."""
-    if audience != "openbaar":
-        return df
-    return suppress_small_cells(df, threshold, total_row=total_row, total_col=total_col, columns=columns).table
 
 
 def reveals_small_counts(table: pd.DataFrame, columns: list[str], threshold: int) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -192,7 +191,3 @@ def quarto_render(quarto: str, executed: Path, fm: dict, fmt: str, out: Path) ->
     )
     if not out.exists():
         raise RuntimeError(f"quarto did not write {out}")
-
-
-def meta_json(meta: dict) -> str:
-    return json.dumps(meta, ensure_ascii=False, indent=1)

@@ -270,28 +270,24 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def git_commit() -> str:
+def _git(*args: str) -> str | None:
     try:
         return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=paths.project_root()
-        ).stdout.strip()
-    except Exception:
-        return "unknown"
+            ["git", *args], capture_output=True, text=True, check=True, cwd=paths.project_root()
+        ).stdout
+    except Exception:  # not a checkout, or no git: the manifest says so instead of failing the batch
+        return None
+
+
+def git_commit() -> str:
+    out = _git("rev-parse", "HEAD")
+    return out.strip() if out else "unknown"
 
 
 def git_dirty() -> bool | None:
     """True when the working tree has uncommitted changes: the commit alone then does not identify the code."""
-    try:
-        out = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=paths.project_root(),
-        ).stdout
-    except Exception:
-        return None
-    return bool(out.strip())
+    out = _git("status", "--porcelain", "--untracked-files=no")
+    return None if out is None else bool(out.strip())
 
 
 def _load_manifest(root: Path) -> dict:
