@@ -3,7 +3,9 @@
 import nbformat as nbf
 
 
-def example_notebook(path, *, raise_in_cell: bool = False, plant: str = "") -> None:
+def example_notebook(
+    path, *, raise_in_cell: bool = False, plant: str = "", table: str = "synthetic/pilot_costs"
+) -> None:
     nb = nbf.v4.new_notebook()
     params = nbf.v4.new_code_cell("audience = 'openbaar'\nn = 3\nprocessed_dir = None")
     params.metadata["tags"] = ["parameters"]
@@ -15,13 +17,13 @@ def example_notebook(path, *, raise_in_cell: bool = False, plant: str = "") -> N
             "from analysis.report.notebook import ReportContext, figure, md, table\n"
             "from analysis.formatting import number\n"
             "ctx = ReportContext('voorbeeld', audience, title='Voorbeeldrapport', processed_dir=processed_dir)\n"
-            "df = ctx.load('synthetic/pilot_costs')\n"
-            "md(f'Er zijn **{number(n)}** rijen gevraagd; totaal begroot € {number(df.begroot.sum())}.')"
+            f"df = ctx.load({table!r})\n"
+            "md(f'Er zijn **{number(n)}** rijen gevraagd; de tabel heeft {number(len(df))} rijen.')"
         ),
         nbf.v4.new_markdown_cell("## Tabel en figuur"),
         nbf.v4.new_code_cell("table(df.head(n).astype(str), 'Begroting per jaar', source_note='Bron: test')"),
         nbf.v4.new_code_cell(
-            "fig, ax = plt.subplots(figsize=(5, 3))\nax.bar(df.jaar.astype(str), df.begroot)\n"
+            "fig, ax = plt.subplots(figsize=(5, 3))\nax.bar([str(i) for i in range(len(df))], range(1, len(df) + 1))\n"
             "ax.set_xlabel('Jaar'); ax.set_ylabel('Euro')\n"
             "figure(fig, alt='Staafdiagram van de begroting per jaar', caption='Begroting per jaar')"
         ),
@@ -36,6 +38,20 @@ def example_notebook(path, *, raise_in_cell: bool = False, plant: str = "") -> N
         nbf.v4.new_markdown_cell("## Bronnen"),
         nbf.v4.new_code_cell("ctx.sources_section()"),
         nbf.v4.new_code_cell("ctx.metadata()"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbf.write(nb, str(path))
+
+
+def trivial_notebook(path) -> None:
+    """The smallest report: a parameters cell and one line of text (for kernel-start stress runs)."""
+    nb = nbf.v4.new_notebook()
+    params = nbf.v4.new_code_cell("audience = 'openbaar'\nk = 0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbf.v4.new_markdown_cell("# Samenvatting"),
+        params,
+        nbf.v4.new_code_cell("from analysis.report.notebook import md\nmd(f'Rapport {k}.')"),
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbf.write(nb, str(path))

@@ -149,10 +149,11 @@ def test_render_all_isolates_failures_writes_manifest_and_skips_unchanged(nb, sy
     assert "pandas" in manifest["packages"] and manifest["git_commit"] and manifest["git_dirty"] in (True, False)
     assert 'lang="nl"' in (root / "index.html").read_text()
     again = {r.report: r for r in render.render_all(specs, reports_root=root)}
-    assert again["voorbeeld"].status == "skipped" and again["kapot"].status == "failed"
+    assert again["voorbeeld"].action == "skipped" and again["kapot"].action == "failed"
     specs["voorbeeld"] = render.ReportSpec("voorbeeld", nb, "Voorbeeld", {**params, "n": 1}, ("openbaar",), ("html",))
     third = {r.report: r for r in render.render_all(specs, reports_root=root, only=["voorbeeld"])}
-    assert third["voorbeeld"].status == "ok"  # parameters changed -> rendered again
+    assert third["voorbeeld"].action == "rendered"  # parameters changed -> rendered again
+    assert third["voorbeeld"].reason == "parameters changed"
 
 
 def test_cli_render_all_exit_code(tmp_path, nb, synth, monkeypatch):
@@ -219,3 +220,152 @@ def test_leak_scan_covers_the_published_notebook(tmp_path):
     text = render._notebook_text(p)
     assert "111222333" in text and "123456782" not in text
     assert render.leak_scan([text])
+
+
+# ------------------------------------------------------------------------------------- the scheduler's life
+
+
+def _soak_setup(tmp_path, synth):
+    """Three small reports reading two tables from a private copy of the processed data."""
+    import pandas as pd
+
+    from make_example_notebook import example_notebook
+
+    data = tmp_path / "processed"
+    (data / "synthetic").mkdir(parents=True)
+    for t in ("pilot_costs", "regional_monitor"):
+        for ext in (".parquet", ".meta.json"):
+            shutil.copy(synth / f"{t}{ext}", data / "synthetic" / f"{t}{ext}")
+    nbs = tmp_path / "nb"
+    nbs.mkdir()
+    example_notebook(nbs / "kosten.ipynb", table="synthetic/pilot_costs")
+    example_notebook(nbs / "monitor.ipynb", table="synthetic/regional_monitor")
+    example_notebook(nbs / "begroting.ipynb", table="synthetic/pilot_costs")
+    cfg = tmp_path / "reports.toml"
+    entries = [("kosten", '["openbaar", "intern"]'), ("monitor", '["openbaar"]'), ("begroting", '["openbaar"]')]
+    cfg.write_text(
+        "".join(
+            f'[reports.{n}]\nnotebook = "{nbs / (n + ".ipynb")}"\naudiences = {a}\nformats = ["html"]\n'
+            f'[reports.{n}.parameters]\nprocessed_dir = "{data}"\n'
+            for n, a in entries
+        )
+    )
+    return cfg, data, nbs, pd
+
+
+def _check_manifest_and_index(root):
+    """After every step: a valid manifest that says per output which run made it and why, files that match their
+    hashes, and an index that lists exactly the published files."""
+    m = json.loads((root / "manifest.json").read_text())
+    index = (root / "index.html").read_text()
+    for o in m["outputs"]:
+        assert o["run_id"] and o["last_run"]["run_id"] and o["last_run"]["action"] in ("rendered", "skipped", "failed")
+        assert o["last_run"]["reason"]
+        for f, h in o["outputs"].items():
+            assert render._sha(root / f) == h
+            if not f.endswith(".ipynb"):
+                assert f'href="{f}"' in index
+        assert ("mislukt" in index) or o["last_run"]["action"] != "failed"
+    h = json.loads((root / "history.json").read_text())["runs"]
+    assert h[-1]["run_id"] == m["run_id"]
+    return {(o["report"], o["audience"]): o for o in m["outputs"]}
+
+
+@pytest.mark.slow
+def test_soak_the_nightly_job(tmp_path, synth, monkeypatch):
+    """The scheduler's whole life through the real CLI: forced run with 2 workers, three unchanged nights, one
+    changed input table, a library change, a notebook that raises, and the night after the fix."""
+    import time as _time
+
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+    from make_example_notebook import example_notebook
+
+    cfg, data, nbs, pd = _soak_setup(tmp_path, synth)
+    root = tmp_path / "reports"
+    monkeypatch.setenv("ANALYSIS_REPORTS", str(root))
+    cli = CliRunner()
+
+    def run(*extra):
+        r = cli.invoke(app, ["render", "--all", "--config", str(cfg), "--workers", "2", *extra])
+        assert r.exception is None or isinstance(r.exception, SystemExit), r.output
+        return r.exit_code, _check_manifest_and_index(root)
+
+    code, m = run("--force")
+    assert code == 0 and {o["last_run"]["action"] for o in m.values()} == {"rendered"} and len(m) == 4
+    assert {o["last_run"]["reason"] for o in m.values()} == {"forced (--force)"}
+    first_run = {k: o["run_id"] for k, o in m.items()}
+
+    for _ in range(3):  # unchanged nights: all skipped, exit 0, seconds
+        t0 = _time.perf_counter()
+        code, m = run()
+        assert code == 0 and _time.perf_counter() - t0 < 10
+        assert {o["last_run"]["action"] for o in m.values()} == {"skipped"}
+        assert {k: o["run_id"] for k, o in m.items()} == first_run  # the files are still those of the first run
+
+    costs = pd.read_parquet(data / "synthetic" / "pilot_costs.parquet")
+    costs.loc[0, "begroot"] += 1
+    costs.to_parquet(data / "synthetic" / "pilot_costs.parquet", index=False)
+    code, m = run()
+    assert code == 0
+    redone = {k for k, o in m.items() if o["last_run"]["action"] == "rendered"}
+    assert redone == {("kosten", "openbaar"), ("kosten", "intern"), ("begroting", "openbaar")}
+    assert m[("kosten", "openbaar")]["last_run"]["reason"] == "inputs changed: synthetic/pilot_costs"
+    assert m[("monitor", "openbaar")]["last_run"]["action"] == "skipped"
+
+    monkeypatch.setattr(render, "code_hash", lambda: "a-new-version-of-the-library")
+    code, m = run()
+    assert code == 0 and {o["last_run"]["action"] for o in m.values()} == {"rendered"}
+    assert {o["last_run"]["reason"] for o in m.values()} == {"library code changed"}
+
+    good = {p.name: p.read_bytes() for p in (root / "monitor").iterdir()}
+    example_notebook(nbs / "monitor.ipynb", table="synthetic/regional_monitor", raise_in_cell=True)
+    code, m = run()
+    assert code == 1
+    assert m[("monitor", "openbaar")]["last_run"]["action"] == "failed"
+    assert "kapot halverwege" in m[("monitor", "openbaar")]["last_run"]["error"]
+    assert m[("monitor", "openbaar")]["status"] == "ok"  # the previous good files are still published
+    assert {p.name: p.read_bytes() for p in (root / "monitor").iterdir()} == good
+    assert all(o["last_run"]["action"] == "skipped" for k, o in m.items() if k[0] != "monitor")
+
+    example_notebook(nbs / "monitor.ipynb", table="synthetic/regional_monitor")
+    code, m = run()
+    assert code == 0 and m[("monitor", "openbaar")]["last_run"]["action"] == "rendered"
+    assert m[("monitor", "openbaar")]["last_run"]["reason"] == "previous render failed"
+    assert not list(render.work_root(root).glob("*-*")), "no work folders left behind"
+
+    status = cli.invoke(app, ["status", "--history", "10"])
+    assert status.exit_code == 0 and "previous render failed" in " ".join(status.output.split())
+    assert len(json.loads((root / "history.json").read_text())["runs"]) == 8
+
+
+@pytest.mark.slow
+def test_stress_parallel_kernel_starts(tmp_path):
+    """Forced parallel renders in a row: kernels on IPC sockets never collide (TCP ports could)."""
+    from make_example_notebook import trivial_notebook
+
+    nb = tmp_path / "t.ipynb"
+    trivial_notebook(nb)
+    specs = {f"r{i}": render.ReportSpec(f"r{i}", nb, "T", {"k": i}, ("openbaar",), ("html",)) for i in range(2)}
+    failures = []
+    for _ in range(20):
+        res = render.render_all(specs, reports_root=tmp_path / "reports", force=True, workers=2)
+        failures += [r.error for r in res if r.action != "rendered"]
+    assert failures == []
+
+
+def test_old_or_damaged_manifest_never_stops_the_run(tmp_path):
+    root = tmp_path / "reports"
+    root.mkdir()
+    entry = {"report": "a", "audience": "openbaar", "status": "ok", "skipped_at": "x", "future_field": 1}
+    assert render.RenderResult.from_dict({**entry, "parameters": {}, "started": "", "finished": "", "seconds": 0})
+    (root / "manifest.json").write_text("{not json")
+    assert render.load_manifest(root)["outputs"] == []
+
+
+def test_published_files_are_world_readable(rendered):
+    folder, _ = rendered
+    for p in list(folder.iterdir()) + [folder.parent / "manifest.json"]:
+        if p.exists():
+            assert p.stat().st_mode & 0o044 == 0o044, p

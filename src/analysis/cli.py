@@ -101,6 +101,48 @@ def assumptions(analysis: Annotated[str | None, typer.Argument(help="filter by a
     Console().print(t)
 
 
+def paths_reports() -> Path:
+    from analysis import paths
+
+    return paths.reports_dir()
+
+
+@app.command("status")
+def status(
+    history: Annotated[int, typer.Option(help="also list the last N runs")] = 5,
+) -> None:
+    """Per report: the files published now, the run that made them, and what the latest run did and why."""
+    from analysis.report.render import load_history, load_manifest
+
+    root = paths_reports()
+    m = load_manifest(root)
+    if not m["outputs"]:
+        console.print(f"no runs recorded in {root / 'manifest.json'} yet")
+        raise typer.Exit(0)
+    # plain lines, not a table: an operator reads this in a terminal or a mail from cron, and greps it
+    out = Console(width=400, soft_wrap=True, highlight=False)
+    out.print(f"reports in {root} (manifest of run {m.get('run_id', '?')}, {m.get('generated', '?')})")
+    for o in m["outputs"]:
+        last = o.get("last_run", {})
+        published = "published" if o.get("status") == "ok" else "NOT published"
+        err = f": {last['error']}" if last.get("error") else ""
+        out.print(
+            f"  {o['report']} ({o['audience']}): {published}, made by run {o.get('run_id') or '?'} "
+            f"at {o.get('finished', '?')}; latest run {last.get('run_id', '?')}: {last.get('action', '?')} - "
+            f"{last.get('reason', '')}{err}"
+        )
+    runs = load_history(root)[-history:] if history > 0 else []
+    if runs:
+        out.print(f"last {len(runs)} run(s):")
+        for r in runs:
+            out.print(
+                f"  {r['run_id']} {r['kind']}: {r['rendered']} rendered, {r['skipped']} skipped, "
+                f"{r['failed']} failed ({r['started']} - {r['finished']})"
+            )
+    failed = [o for o in m["outputs"] if o.get("last_run", {}).get("action") == "failed"]
+    raise typer.Exit(1 if failed else 0)
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())
 
@@ -149,15 +191,16 @@ def render(
             task = prog.add_task("rapporten renderen", total=n)
 
             def tick(r):
-                prog.console.print(
-                    f"  {r.report}-{r.audience}: {r.status} ({r.seconds:.0f} s) {r.error}", highlight=False
-                )
+                took = f" ({r.seconds:.0f} s)" if r.action != "skipped" else ""
+                why = f" - {r.reason}" if r.reason else ""
+                err = f": {r.error}" if r.error else ""
+                prog.console.print(f"  {r.report}-{r.audience}: {r.action}{took}{why}{err}", highlight=False)
                 prog.advance(task)
 
             results = render_all(specs, force=force, workers=workers, progress=tick)
             prog.update(task, completed=n)
-        failed = [r for r in results if r.status == "failed"]
-        skipped = [r for r in results if r.status == "skipped"]
+        failed = [r for r in results if r.action == "failed"]
+        skipped = [r for r in results if r.action == "skipped"]
         console.print(
             f"{len(results) - len(failed) - len(skipped)} rendered, {len(skipped)} unchanged (skipped), "
             f"{len(failed)} failed. Open reports/index.html"
@@ -169,12 +212,21 @@ def render(
         _fail("give a report name or --all", 2)
     if name not in specs:
         _fail(f"unknown report {name!r}; known: {', '.join(specs) or 'none'}", 2)
+    import datetime as dt
+
+    from analysis.report.render import new_run_id, record_run
+
+    run_id = new_run_id()
+    started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     res = render_report(
         specs[name],
         audience=audience,
         params=_parse_params(param or []),
         formats=tuple(f.strip() for f in to.split(",") if f.strip()),
+        run_id=run_id,
     )
+    res.reason = "requested (analysis render " + name + ")"
+    record_run(paths_reports(), [res], run_id=run_id, started=started, kind=f"render {name}")
     if res.status != "ok":
         _fail(f"{name} ({audience}) failed: {res.error}")
     for f in res.outputs:

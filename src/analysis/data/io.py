@@ -195,6 +195,14 @@ def read_parquet_checked(path: str | Path, expected_columns: list[str] | None = 
 # ---------------------------------------------------------------------------------------------- writing
 
 
+def public_mode() -> int:
+    """The mode a newly created file gets under the current umask (0644 under the usual 022). ``mkstemp`` creates
+    0600 files, which a web server running as another user cannot read."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(final: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``final``; rename it over ``final`` only if the block succeeds."""
@@ -205,6 +213,8 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if tmp_path.exists():
+            os.chmod(tmp_path, public_mode())
         os.replace(tmp_path, final)
     finally:
         if tmp_path.exists():

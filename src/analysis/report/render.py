@@ -17,7 +17,7 @@ import tempfile
 import time
 import tomllib
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from analysis import __version__, paths
@@ -56,6 +56,17 @@ class RenderResult:
     synthetic: bool = False
     error: str = ""
     key: str = ""
+    key_parts: dict = field(default_factory=dict)  # what the key hashes, so a re-render can say what changed
+    run_id: str = ""  # the run that produced the files listed in ``outputs``
+    action: str = ""  # what the latest run did: rendered | skipped | failed
+    reason: str = ""  # why it was rendered or skipped
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RenderResult:
+        """A manifest entry back into a result; keys this version does not know (older or newer manifests) are
+        ignored, so a manifest written by another version never stops the nightly run."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
 
 
 def load_specs(path: str | Path | None = None) -> dict[str, ReportSpec]:
@@ -97,20 +108,48 @@ def code_hash() -> str:
     return h.hexdigest()
 
 
+def key_parts(spec: ReportSpec, audience: str, params: dict, formats: tuple[str, ...], inputs: dict) -> dict:
+    """Everything a rendered report depends on. Equal parts (and intact output files) mean: skip."""
+    return {
+        "notebook": _sha(spec.notebook),
+        "parameters": json.loads(json.dumps(params, sort_keys=True, default=str)),
+        "audience": audience,
+        "formats": sorted(formats),
+        "inputs": dict(sorted(inputs.items())),
+        "code": code_hash(),
+    }
+
+
 def render_key(spec: ReportSpec, audience: str, params: dict, formats: tuple[str, ...], inputs: dict) -> str:
-    payload = json.dumps(
-        {
-            "nb": _sha(spec.notebook),
-            "params": params,
-            "aud": audience,
-            "fmt": sorted(formats),
-            "inputs": inputs,
-            "code": code_hash(),
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return _key_of(key_parts(spec, audience, params, formats, inputs))
+
+
+def _key_of(parts: dict) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+_PART_REASON = {
+    "notebook": "notebook changed",
+    "parameters": "parameters changed",
+    "audience": "audience changed",
+    "formats": "formats changed",
+    "code": "library code changed",
+}
+
+
+def change_reason(old: dict, new: dict) -> str:
+    """Why a report must be rendered again, in the operator's terms ('inputs changed: synthetic/pilot_costs')."""
+    if not old:
+        return "no earlier render recorded"
+    why = []
+    for part, text in _PART_REASON.items():
+        if old.get(part) != new.get(part):
+            why.append(text)
+    if old.get("inputs") != new.get("inputs"):
+        a, b = old.get("inputs", {}), new.get("inputs", {})
+        changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        why.append("inputs changed: " + ", ".join(changed))
+    return "; ".join(why) or "unchanged"
 
 
 def _kernel_name() -> str:
@@ -143,6 +182,86 @@ def _notebook_text(path: Path) -> str:
     return json.dumps(nb, ensure_ascii=False)
 
 
+KERNEL_START_ATTEMPTS = 3
+LOCK_TIMEOUT_ENV = "ANALYSIS_LOCK_TIMEOUT"
+HISTORY_RUNS = 50
+
+
+def work_root(reports_root: Path) -> Path:
+    """Where renders stage their files: beside the published tree, never inside it (an ``intern`` render's half
+    product holds per-family data; a killed render must not leave it where a web server serves ``reports/``)."""
+    return reports_root.parent / f".{reports_root.name}-werk"
+
+
+def _lock(reports_root: Path, name: str, timeout: float | None = None):
+    from filelock import FileLock
+
+    locks = work_root(reports_root) / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    t = float(os.environ.get(LOCK_TIMEOUT_ENV, 600)) if timeout is None else timeout
+    return FileLock(str(locks / f"{name}.lock"), timeout=t)
+
+
+def _kernel_manager_class(socket_dir: str):
+    """A kernel manager on IPC (Unix socket files in a folder of this render's own) instead of TCP: TCP ports are
+    picked by binding port 0 and releasing it, so two kernels started at the same moment can get the same port
+    ('Address already in use'). Socket files in a private folder cannot collide."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.transport = "ipc"
+            self.ip = os.path.join(socket_dir, "kernel")
+
+    return IpcKernelManager
+
+
+def _cells_started(executed: Path) -> bool:
+    """True when papermill had started any cell: such a run is never retried (no half-executed notebook)."""
+    if not executed.exists():
+        return False
+    try:
+        nb = json.loads(executed.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return any(
+        c.get("metadata", {}).get("papermill", {}).get("status") not in (None, "pending") for c in nb.get("cells", [])
+    )
+
+
+def _execute(spec: ReportSpec, executed: Path, params: dict) -> None:
+    """papermill with IPC kernels; only the kernel start is retried, a bounded number of times."""
+    import papermill as pm
+
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        sockets = tempfile.mkdtemp(prefix="ak-")  # short path: Unix socket paths are limited to ~100 bytes
+        try:
+            pm.execute_notebook(
+                str(spec.notebook),
+                str(executed),
+                parameters=params,
+                kernel_name=_kernel_name(),
+                cwd=str(paths.project_root()),
+                progress_bar=False,
+                log_output=False,
+                kernel_manager_class=_kernel_manager_class(sockets),
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+            return
+        except pm.PapermillExecutionError as exc:
+            raise RenderError(
+                f"{spec.notebook.name}: cell {exc.cell_index} (execution count {exc.exec_count}) "
+                f"raised {exc.ename}: {exc.evalue}"
+            ) from None
+        except Exception as exc:  # kernel start failures: zmq errors, 'Kernel died before replying', timeouts
+            if _cells_started(executed) or attempt == KERNEL_START_ATTEMPTS:
+                raise RenderError(f"{spec.notebook.name}: kernel failed ({type(exc).__name__}: {exc})") from None
+            time.sleep(0.5 * attempt)
+        finally:
+            shutil.rmtree(sockets, ignore_errors=True)
+
+
 def render_report(
     spec: ReportSpec,
     *,
@@ -151,9 +270,8 @@ def render_report(
     formats: tuple[str, ...] | None = None,
     reports_root: Path | None = None,
     when: dt.date | None = None,
+    run_id: str = "",
 ) -> RenderResult:
-    import papermill as pm
-
     if audience not in AUDIENCES:
         raise RenderError(f"audience must be one of {AUDIENCES}, not {audience!r}")
     formats = tuple(formats or spec.formats)
@@ -165,83 +283,114 @@ def render_report(
     stem = f"{spec.name}-{audience}"
     started = dt.datetime.now().astimezone()
     t0 = time.perf_counter()
-    res = RenderResult(spec.name, audience, params, "failed", started.isoformat(timespec="seconds"), "", 0.0)
+    run_id = run_id or new_run_id()
+    res = RenderResult(
+        spec.name, audience, params, "failed", started.isoformat(timespec="seconds"), "", 0.0, run_id=run_id
+    )
     root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".tmp-{stem}-", dir=root))
+    work = None
     try:
-        executed = work / f"{stem}.ipynb"
+        from filelock import Timeout
+
         try:
-            pm.execute_notebook(
-                str(spec.notebook),
-                str(executed),
-                parameters=params,
-                kernel_name=_kernel_name(),
-                cwd=str(paths.project_root()),
-                progress_bar=False,
-                log_output=False,
-                # the kernel listens on loopback only; its start-up warning about unencrypted TCP is noise here
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            )
-        except pm.PapermillExecutionError as exc:
+            lock = _lock(root, stem)
+            lock.acquire()
+        except Timeout:
             raise RenderError(
-                f"{spec.notebook.name}: cell {exc.cell_index} (execution count {exc.exec_count}) "
-                f"raised {exc.ename}: {exc.evalue}"
+                f"another render of {stem} is still running (lock {lock.lock_file}); try again when it has finished"
             ) from None
-        conv = convert.notebook_to_markdown(executed, work / "media")
-        res.synthetic = bool(conv.meta.get("synthetic"))
-        res.inputs = {k: v["sha256"] for k, v in conv.meta.get("inputs", {}).items()}
-        fm = convert.front_matter(
-            conv.meta.get("title") or spec.title,
-            conv.meta,
-            version=__version__,
-            when=when or dt.date.today(),
-            audience=audience,
-        )
-        md = convert.write_markdown(conv, fm, audience, work / f"{stem}.md")
-        quarto = convert.quarto_available()
-        res.engine = "quarto" if quarto else "pandoc+typst"
-        for fmt in formats:
-            out = work / f"{stem}.{fmt}"
-            try:
-                if quarto:
-                    convert.quarto_render(quarto, executed, fm, fmt, out)
-                elif fmt == "html":
-                    convert.to_html(md, out)
-                else:
-                    convert.to_pdf(md, out, fm.get("typst-header", ""))
-            except subprocess.CalledProcessError as exc:
-                raise RenderError(f"{fmt} conversion failed: {exc.stderr or exc}") from None
-        if audience == "openbaar":
-            texts = [md.read_text(encoding="utf-8"), _notebook_text(executed)]
-            if (work / f"{stem}.html").exists():
-                texts.append((work / f"{stem}.html").read_text(encoding="utf-8"))
-            findings = leak_scan(texts)
-            if findings:
-                raise RenderError("leak scan refused the openbaar report: " + "; ".join(findings[:5]))
-        # all good: move into place (the executed notebook is kept next to the outputs)
-        dest = root / spec.name
-        dest.mkdir(parents=True, exist_ok=True)
-        for f in [executed] + [work / f"{stem}.{fmt}" for fmt in formats]:
-            os.replace(f, dest / f.name)
-            res.outputs[f"{spec.name}/{f.name}"] = _sha(dest / f.name)
-        res.status = "ok"
+        try:
+            wroot = work_root(root)
+            for stale in wroot.glob(f"{stem}-*"):  # left by a killed render of this report (we hold its lock)
+                shutil.rmtree(stale, ignore_errors=True)
+            work = Path(tempfile.mkdtemp(prefix=f"{stem}-", dir=wroot))
+            _render_into(spec, audience, params, formats, root, work, res, when)
+        finally:
+            lock.release()
     except RenderError as exc:
         res.error = str(exc)
     except Exception as exc:  # keep the batch going; the message names the failing step
         res.error = f"{type(exc).__name__}: {exc}"
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
         res.finished = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         res.seconds = round(time.perf_counter() - t0, 2)
+    res.action = "rendered" if res.status == "ok" else "failed"
+    if res.status == "ok":
+        res.key_parts = key_parts(spec, audience, params, formats, res.inputs)
+        res.key = _key_of(res.key_parts)
     return res
+
+
+def _render_into(spec, audience, params, formats, root: Path, work: Path, res: RenderResult, when) -> None:
+    stem = f"{spec.name}-{audience}"
+    executed = work / f"{stem}.ipynb"
+    _execute(spec, executed, params)
+    conv = convert.notebook_to_markdown(executed, work / "media")
+    res.synthetic = bool(conv.meta.get("synthetic"))
+    res.inputs = {k: v["sha256"] for k, v in conv.meta.get("inputs", {}).items()}
+    fm = convert.front_matter(
+        conv.meta.get("title") or spec.title,
+        conv.meta,
+        version=__version__,
+        when=when or dt.date.today(),
+        audience=audience,
+    )
+    md = convert.write_markdown(conv, fm, audience, work / f"{stem}.md")
+    quarto = convert.quarto_available()
+    res.engine = "quarto" if quarto else "pandoc+typst"
+    for fmt in formats:
+        out = work / f"{stem}.{fmt}"
+        try:
+            if quarto:
+                convert.quarto_render(quarto, executed, fm, fmt, out)
+            elif fmt == "html":
+                convert.to_html(md, out)
+            else:
+                convert.to_pdf(md, out, fm.get("typst-header", ""))
+        except subprocess.CalledProcessError as exc:
+            raise RenderError(f"{fmt} conversion failed: {exc.stderr or exc}") from None
+    if audience == "openbaar":
+        texts = [md.read_text(encoding="utf-8"), _notebook_text(executed)]
+        if (work / f"{stem}.html").exists():
+            texts.append((work / f"{stem}.html").read_text(encoding="utf-8"))
+        findings = leak_scan(texts)
+        if findings:
+            raise RenderError("leak scan refused the openbaar report: " + "; ".join(findings[:5]))
+    # all good: move into place (the executed notebook is kept next to the outputs). Files of another format from
+    # an earlier run are removed: they no longer belong to what is published now.
+    dest = root / spec.name
+    dest.mkdir(parents=True, exist_ok=True)
+    new = [executed] + [work / f"{stem}.{fmt}" for fmt in formats]
+    for old in [dest / f"{stem}.{fmt}" for fmt in FORMATS if fmt not in formats]:
+        old.unlink(missing_ok=True)
+    for f in new:
+        _publish(f, dest / f.name)
+        res.outputs[f"{spec.name}/{f.name}"] = _sha(dest / f.name)
+    res.status = "ok"
+
+
+def _publish(src: Path, final: Path) -> None:
+    """Move a finished file into the published tree, readable by a web server (0644 under the usual umask)."""
+    from analysis.data.io import public_mode
+
+    tmp = final.with_name(f".{final.name}.tmp")
+    shutil.copyfile(src, tmp)  # the work folder may be on another file system: copy, then an atomic rename
+    os.chmod(tmp, public_mode())
+    os.replace(tmp, final)
 
 
 # ------------------------------------------------------------------------------------------------ batch
 
 
+def new_run_id() -> str:
+    return dt.datetime.now().astimezone().strftime("%Y%m%dT%H%M%S") + "-" + os.urandom(3).hex()
+
+
 def _job(args) -> RenderResult:
-    spec, audience, params, formats, root = args
-    return render_report(spec, audience=audience, params=params, formats=formats, reports_root=root)
+    spec, audience, params, formats, root, run_id = args
+    return render_report(spec, audience=audience, params=params, formats=formats, reports_root=root, run_id=run_id)
 
 
 def package_versions() -> dict[str, str]:
@@ -290,9 +439,24 @@ def git_dirty() -> bool | None:
     return None if out is None else bool(out.strip())
 
 
-def _load_manifest(root: Path) -> dict:
+def load_manifest(root: Path) -> dict:
     p = root / "manifest.json"
-    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {"outputs": []}
+    if not p.exists():
+        return {"outputs": []}
+    try:
+        m = json.loads(p.read_text(encoding="utf-8"))
+    except ValueError:  # a damaged manifest: start afresh (everything re-renders) rather than stop every night
+        return {"outputs": [], "damaged": True}
+    m.setdefault("outputs", [])
+    return m
+
+
+def load_history(root: Path) -> list[dict]:
+    p = root / "history.json"
+    try:
+        return json.loads(p.read_text(encoding="utf-8")).get("runs", []) if p.exists() else []
+    except ValueError:
+        return []
 
 
 def _current_inputs(previous: dict, params: dict) -> dict:
@@ -306,6 +470,38 @@ def _current_inputs(previous: dict, params: dict) -> dict:
     return now
 
 
+def plan_run(
+    specs: dict[str, ReportSpec], root: Path, *, force: bool = False, only: list[str] | None = None
+) -> tuple[list[tuple[ReportSpec, str, str]], list[RenderResult]]:
+    """Which report x audience pairs to render (with the reason) and which to skip (unchanged)."""
+    manifest = load_manifest(root)
+    previous = {(o["report"], o["audience"]): o for o in manifest["outputs"]}
+    todo, skipped = [], []
+    for spec in specs.values():
+        if only and spec.name not in only:
+            continue
+        for aud in spec.audiences:
+            params = {**spec.parameters, "audience": aud}
+            prev = previous.get((spec.name, aud))
+            if force:
+                todo.append((spec, aud, "forced (--force)"))
+                continue
+            if not prev or prev.get("status") != "ok" or prev.get("action") == "failed":
+                todo.append((spec, aud, "first render" if not prev else "previous render failed"))
+                continue
+            parts = key_parts(spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {}), params))
+            files_ok = bool(prev.get("outputs")) and all(
+                (root / f).exists() and _sha(root / f) == h for f, h in prev["outputs"].items()
+            )
+            if _key_of(parts) == prev.get("key") and files_ok:
+                skipped.append(RenderResult.from_dict({**prev, "action": "skipped", "reason": "unchanged"}))
+            elif not files_ok and _key_of(parts) == prev.get("key"):
+                todo.append((spec, aud, "output files missing or modified"))
+            else:
+                todo.append((spec, aud, change_reason(prev.get("key_parts", {}), parts)))
+    return todo, skipped
+
+
 def render_all(
     specs: dict[str, ReportSpec],
     *,
@@ -315,61 +511,81 @@ def render_all(
     only: list[str] | None = None,
     progress=None,
 ) -> list[RenderResult]:
-    """Render every report x audience in parallel (one kernel per report), write manifest.json and index.html."""
+    """Render every report x audience in parallel (one kernel per report), write manifest.json, history.json and
+    index.html. Unchanged reports are skipped; the manifest says for each output which run produced it and why
+    the latest run rendered or skipped it."""
     root = Path(reports_root or paths.reports_dir())
     root.mkdir(parents=True, exist_ok=True)
-    manifest = _load_manifest(root)
-    previous = {(o["report"], o["audience"]): o for o in manifest.get("outputs", []) if o.get("status") == "ok"}
-    jobs, results = [], []
-    for spec in specs.values():
-        if only and spec.name not in only:
-            continue
-        for aud in spec.audiences:
-            params = {**spec.parameters, "audience": aud}
-            prev = previous.get((spec.name, aud))
-            if prev and not force:
-                key = render_key(spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {}), params))
-                files_ok = all((root / f).exists() and _sha(root / f) == h for f, h in prev["outputs"].items())
-                if key == prev.get("key") and files_ok:
-                    results.append(RenderResult(**{**prev, "status": "skipped"}))
-                    continue
-            jobs.append((spec, aud, {**spec.parameters}, spec.formats, root))
-    if jobs:
+    run_id = new_run_id()
+    started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    todo, results = plan_run(specs, root, force=force, only=only)
+    for r in results:
+        if progress:
+            progress(r)
+    if todo:
+        jobs = [(spec, aud, {**spec.parameters}, spec.formats, root, run_id) for spec, aud, _ in todo]
+        reasons = {(spec.name, aud): why for spec, aud, why in todo}
         with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
-            futs = {pool.submit(_job, j): j for j in jobs}
+            futs = [pool.submit(_job, j) for j in jobs]
             for fut in as_completed(futs):
                 r = fut.result()
-                if r.status == "ok":
-                    spec = specs[r.report]
-                    r.key = render_key(spec, r.audience, r.parameters, spec.formats, r.inputs)
+                r.reason = reasons[(r.report, r.audience)]
                 results.append(r)
                 if progress:
                     progress(r)
-    write_manifest(root, results, manifest)
-    write_index(root, results)
+    record_run(root, results, run_id=run_id, started=started, kind="render --all")
     return results
 
 
-def write_manifest(root: Path, results: list[RenderResult], old: dict) -> None:
+def record_run(root: Path, results: list[RenderResult], *, run_id: str, started: str, kind: str) -> None:
+    """Merge a run's results into manifest.json, append it to history.json and rewrite index.html, under one lock
+    so that two runs finishing at once do not lose each other's entries."""
+    with _lock(root, "manifest"):
+        write_manifest(root, results, load_manifest(root), run_id=run_id)
+        finished = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        entry = {
+            "run_id": run_id,
+            "kind": kind,
+            "started": started,
+            "finished": finished,
+            "rendered": sum(r.action == "rendered" for r in results),
+            "skipped": sum(r.action == "skipped" for r in results),
+            "failed": sum(r.action == "failed" for r in results),
+            "reports": [
+                {"report": r.report, "audience": r.audience, "action": r.action, "reason": r.reason, "error": r.error}
+                for r in sorted(results, key=lambda r: (r.report, r.audience))
+            ],
+        }
+        from analysis.data.io import write_json_atomic
+
+        history = (load_history(root) + [entry])[-HISTORY_RUNS:]
+        write_json_atomic({"runs": history}, root / "history.json")
+        write_index(root, results)
+
+
+def write_manifest(root: Path, results: list[RenderResult], old: dict, *, run_id: str = "") -> None:
+    """One entry per report x audience. ``status`` is the state of the files on disk (ok = a good render is
+    published); ``run_id`` is the run that produced them; ``action``/``reason``/``last_run`` say what the latest run
+    did and why. A failed render keeps pointing at the previous good files, which stay in place."""
     from analysis.data.io import write_json_atomic
 
+    previous = {(o["report"], o["audience"]): o for o in old.get("outputs", [])}
     done = {(r.report, r.audience) for r in results}
-    kept = [o for o in old.get("outputs", []) if (o["report"], o["audience"]) not in done]
+    kept = [o for key, o in previous.items() if key not in done]
+    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     outputs = []
     for r in results:
-        d = asdict(r)
-        if r.status == "failed":  # keep pointing at the previous good files, which are still in place
-            prev = next(
-                (o for o in old.get("outputs", []) if (o["report"], o["audience"]) == (r.report, r.audience)), None
-            )
-            d["previous_good"] = prev
-        if r.status == "skipped":
-            d["status"] = "ok"
-            d["skipped_at"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        last = {"run_id": run_id or r.run_id, "action": r.action, "reason": r.reason, "at": now, "error": r.error}
+        prev = previous.get((r.report, r.audience))
+        if r.action == "failed" and prev and prev.get("status") == "ok":
+            d = {**prev, "last_run": last, "action": "failed", "error": r.error, "reason": r.reason}
+        else:
+            d = {**asdict(r), "last_run": last}
         outputs.append(d)
     write_json_atomic(
         {
-            "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "run_id": run_id,
+            "generated": now,
             "git_commit": git_commit(),
             "git_dirty": git_dirty(),
             "packages": package_versions(),
@@ -386,7 +602,7 @@ def write_index(root: Path, results: list[RenderResult]) -> None:
     from analysis.data.io import atomic_path
     from analysis.formatting import date
 
-    m = _load_manifest(root)
+    m = load_manifest(root)
     rows = []
     for o in m["outputs"]:
         links = " ".join(
@@ -395,12 +611,16 @@ def write_index(root: Path, results: list[RenderResult]) -> None:
             for f in o.get("outputs", {})
             if not f.endswith(".ipynb")
         )
-        status = {"ok": "gereed", "failed": "mislukt"}.get(o["status"], o["status"])
-        err = f"<br><small>{escape(o.get('error', ''))}</small>" if o.get("error") else ""
+        last = o.get("last_run", {})
+        status = {"ok": "gepubliceerd", "failed": "niet beschikbaar"}.get(o["status"], o["status"])
+        did = {"rendered": "opnieuw gemaakt", "skipped": "overgeslagen (ongewijzigd)", "failed": "mislukt"}.get(
+            last.get("action", ""), last.get("action", "")
+        )
+        err = f"<br><small>{escape(o.get('error', ''))}</small>" if last.get("action") == "failed" else ""
         synth = "ja" if o.get("synthetic") else "nee"
         rows.append(
             f"<tr><td>{escape(o['report'])}</td><td>{escape(o['audience'])}</td><td>{links or '–'}</td>"
-            f"<td>{status}{err}</td><td>{synth}</td><td>{escape(o.get('finished', ''))}</td></tr>"
+            f"<td>{status}</td><td>{escape(did)}{err}</td><td>{synth}</td><td>{escape(o.get('finished', ''))}</td></tr>"
         )
     html = f"""<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -415,7 +635,8 @@ a{{color:#005a87;margin-right:.6em}}.sr{{position:absolute;left:-10000px;width:1
 <a href="manifest.json">manifest.json</a>.</p>
 <table><caption>Rapporten en hun status</caption>
 <thead><tr><th scope="col">Rapport</th><th scope="col">Publiek</th><th scope="col">Bestanden</th>
-<th scope="col">Status</th><th scope="col">Synthetische gegevens</th><th scope="col">Gemaakt</th></tr></thead>
+<th scope="col">Status</th><th scope="col">Laatste run</th><th scope="col">Synthetische gegevens</th>
+<th scope="col">Gemaakt</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table></main></body></html>
 """
     with atomic_path(root / "index.html") as tmp:
