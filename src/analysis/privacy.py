@@ -137,9 +137,10 @@ def _lone_hidden_partners(mask: pd.DataFrame, values: pd.DataFrame) -> list[tupl
 
 # ------------------------------------------------------------------------------------------ leak scan
 
-# Nine digits not part of a longer number: a '.' or ',' only joins numbers when a digit follows (1.234.567),
-# so a BSN at the end of a sentence ("kenmerk 111222333.") is still found.
-_BSN_CANDIDATE = re.compile(r"(?<!\d)(?<!\d[.,])(\d{9})(?!\d)(?![.,]\d)")
+# Nine digits standing alone: not part of a longer number (a '.' or ',' only joins numbers when a digit follows,
+# 1.234.567, so a BSN at the end of a sentence, "kenmerk 111222333.", is still found) and not inside a longer
+# alphanumeric token such as a SHA-256 hash, an id or a file name ("e016535261fc…", "export_123456782").
+_BSN_CANDIDATE = re.compile(r"(?<![0-9A-Za-z_])(?<!\d[.,])(\d{9})(?![0-9A-Za-z_])(?![.,]\d)")
 _DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](19\d{2}|20\d{2})\b|\b(19\d{2}|20\d{2})-(\d{2})-(\d{2})\b")
 
 

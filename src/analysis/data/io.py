@@ -240,8 +240,12 @@ def write_dataset(
     source: str,
     inputs: dict[str, str] | None = None,
     synthetic: bool = False,
+    citation: str = "",
 ) -> None:
-    """Write a processed table with its metadata beside it (``<name>.parquet`` + ``<name>.meta.json``)."""
+    """Write a processed table with its metadata beside it (``<name>.parquet`` + ``<name>.meta.json``).
+
+    ``citation`` is how a report cites the data for a council reader: the primary publisher and table ids, with a
+    note where we use a secondary copy (file names and hashes go to the report's Verantwoording instead)."""
     final = Path(final)
     write_parquet_atomic(df, final)
     meta = {
@@ -249,6 +253,7 @@ def write_dataset(
         "description": description,
         "unit": unit,
         "source": source,
+        "citation": citation,
         "synthetic": synthetic,
         "rows": len(df),
         "columns": {c: str(t) for c, t in df.dtypes.items()},

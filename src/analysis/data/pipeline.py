@@ -129,6 +129,20 @@ def load_herindelingen(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
     return schemas.validate(df, schemas.HERINDELING, str(path))
 
 
+def citation(meta: dict) -> str:
+    """'CBS StatLine, tabellen 84751NED, …; secundaire kopie' from a sources.toml entry."""
+    publisher = meta.get("publisher", "")
+    tables = meta.get("cbs_tables", [])
+    secondary = "secondary copy" in publisher or "derived" in publisher
+    if publisher.startswith("Centraal Bureau voor de Statistiek") and tables:
+        text = "CBS StatLine, tabellen " + ", ".join(tables)
+    elif tables:
+        text = "CBS StatLine (" + ", ".join(tables) + ") en andere publicaties; bron per cijfer in de tabel"
+    else:
+        text = "samengesteld in dit project uit wetten tot samenvoeging en het CBS-panel"
+    return text + ("; wij gebruiken een secundaire kopie, niet rechtstreeks uit StatLine gehaald" if secondary else "")
+
+
 def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     # 1. load inputs
@@ -182,6 +196,7 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
             unit="personen (CBS-afgerond op 5); inwoners",
             source=sources[PANEL_FILE]["origin"],
             inputs=src_panel,
+            citation=citation(sources[PANEL_FILE]),
         )
         io.write_dataset(
             harm,
@@ -191,6 +206,7 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
             unit="personen; inwoners",
             source=sources[PANEL_FILE]["origin"],
             inputs=src_panel,
+            citation=citation(sources[PANEL_FILE]) + "; geharmoniseerd naar de grenzen van 2020",
         )
         io.write_dataset(
             herindelingen,
@@ -199,6 +215,7 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
             unit="codes",
             source=sources[HERINDELING_FILE]["origin"],
             inputs={HERINDELING_FILE: hashes[HERINDELING_FILE]},
+            citation=citation(sources[HERINDELING_FILE]),
         )
         io.write_dataset(
             reference,
@@ -207,6 +224,8 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
             unit="zie kolom unit",
             source="shared/data/reference (gecureerd)",
             inputs={rel: hashes[rel] for rel in REFERENCE_FILES.values()},
+            citation="gepubliceerde cijfers van CBS, OIS Groningen, SCP, PBL, RIVM en de monitor abonnementstarief; "
+            "de bron staat bij elk cijfer",
         )
         outputs = []
         for f in sorted(staging.iterdir()):

@@ -598,6 +598,9 @@ def write_synthetic(out_dir: str | Path, seed: int, log: AssumptionLog | None = 
             unit=unit,
             source=src + "; assumptions " + ", ".join(ids),
             synthetic=True,
+            citation="synthetische gegevens, met code gemaakt en afgestemd op openbare cijfers (aannames "
+            + ", ".join(ids)
+            + ")",
         )
         written.append(name)
     return written

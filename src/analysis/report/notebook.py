@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,18 +32,73 @@ def md(text: str) -> _Bundle:
     return _Bundle({"text/markdown": text, "text/plain": text})
 
 
-def _pipe_table(df: pd.DataFrame) -> str:
-    cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+_NUMERIC_CELL = re.compile(r"^(?:[-−–]?\s?€\s?)?[-−]?[\d.]+(?:,\d+)?(?:\s?(?:%|mln|mld|punt|punten|dagen|jaar))?$")
+_INTERVAL_CELL = re.compile(r"^[-−]?€?\s?[\d.,]+%?\s?(?:-|–|tot)\s?[-−]?€?\s?[\d.,]+%?$")
+
+
+def _is_numeric_column(values) -> bool:
+    """A column whose cells are (Dutch formatted) numbers, amounts, percentages or intervals: right-aligned."""
+    cells = [str(v).strip() for v in values if str(v).strip() not in ("", "–", "-", "<10", "&lt;10")]
+    return bool(cells) and all(_NUMERIC_CELL.match(c) or _INTERVAL_CELL.match(c) for c in cells)
+
+
+def _typst_text(s) -> str:
+    """Escape text for a typst content block."""
+    s = str(s)
+    for ch in "\\#[]*_`$<>@~":
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def _typst_table(df: pd.DataFrame, caption: str, source_note: str | None, right: list[bool]) -> str:
+    n = len(df.columns)
+    align = ", ".join("right" if r else "left" for r in right)
+    header = ", ".join(f"[*{_typst_text(c)}*]" for c in df.columns)
+    rows = []
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v).replace("|", "/") for v in row) + " |")
-    return "\n".join(lines)
+        rows.append(", ".join(f"[{_typst_text(v)}]" for v in row))
+    size = "8.5pt" if n >= 6 else "9.5pt"
+    note = f'#v(3pt) #align(left, text(size: 8pt, style: "italic")[{_typst_text(source_note)}])' if source_note else ""
+    # Short tables are kept whole with their caption; long ones may continue on the next page with their header
+    # repeated (the caption stays with the first rows).
+    breakable = "true" if len(df) > 14 else "false"
+    return (
+        "```{=typst}\n"
+        f"#block(breakable: {breakable}, width: 100%)[#set block(breakable: {breakable})\n"
+        "#figure(kind: table, caption: figure.caption(position: top)["
+        f"{_typst_text(caption)}], [#set text(size: {size})\n"
+        f"#table(columns: {n}, align: ({align},), inset: (x: 4pt, y: 3pt), "
+        f"table.header(repeat: true, {header}),\n{', '.join(rows)})\n{note}])]\n"
+        "```"
+    )
 
 
-def table(df: pd.DataFrame, caption: str, *, source_note: str | None = None) -> _Bundle:
-    """A formatted table (values should already be formatted Dutch strings where needed)."""
+def table(
+    df: pd.DataFrame,
+    caption: str,
+    *,
+    source_note: str | None = None,
+    sum_columns: list[str] | None = None,
+) -> _Bundle:
+    """A formatted table: values are already formatted Dutch strings. HTML gets a great_tables table, the PDF a
+    typst table with numbers right-aligned and a repeated header.
+
+    ``sum_columns``: columns whose last row ('Totaal...') must equal the sum of the rows above it as printed; the
+    consistency checker (``analysis.report.consistency``) verifies that in the rendered report.
+    """
+    from html import escape
+
     from great_tables import GT
 
+    df = df.reset_index(drop=True)
+    df.columns = [str(c) for c in df.columns]
+    if sum_columns:
+        missing = set(sum_columns) - set(df.columns)
+        if missing:
+            raise KeyError(f"sum_columns {sorted(missing)} not in the table {caption!r}")
+        if not str(df.iloc[-1, 0]).startswith("Totaal"):
+            raise ValueError(f"table {caption!r} declares sum_columns but its last row is not a 'Totaal' row")
+    right = [_is_numeric_column(df[c]) for c in df.columns]
     # 'visible' overflow: a scrolling container is not keyboard-focusable (axe: scrollable-region-focusable)
     gt = (
         GT(df)
@@ -54,12 +110,24 @@ def table(df: pd.DataFrame, caption: str, *, source_note: str | None = None) -> 
             table_font_names="Segoe UI, Arial, Helvetica, sans-serif",
         )
     )
+    num_cols = [c for c, r in zip(df.columns, right) if r]
+    if num_cols:
+        gt = gt.cols_align(align="right", columns=num_cols)
     if source_note:
         gt = gt.tab_source_note(source_note)
-    html = gt.as_raw_html()
-    note = f"\n\n*{source_note}*" if source_note else ""
-    markdown = f"```{{=html}}\n{html}\n```\n\n::: {{.pdf-only}}\n{_pipe_table(df)}\n\n: {caption}\n{note}\n:::\n"
+    attrs = f'class="report-table" data-caption="{escape(caption)}"'
+    if sum_columns:
+        attrs += f' data-sum-columns="{escape("|".join(sum_columns))}"'
+    html = f"<div {attrs}>\n{gt.as_raw_html()}\n</div>"
+    markdown = f"```{{=html}}\n{html}\n```\n\n{_typst_table(df, caption, source_note, right)}\n"
     return _Bundle({"text/markdown": markdown, "text/plain": df.to_string()})
+
+
+def fact(key: str, text: str, *, table: str | None = None) -> str:
+    """A number in prose, marked so the consistency checker can find it: the same ``key`` must never be printed
+    with two values, and when ``table`` (a table caption) is given the same text must appear in that table."""
+    attrs = f'.fact fact="{key}"' + (f' tabel="{table}"' if table else "")
+    return f"[{text}]{{{attrs}}}"
 
 
 def figure(fig, alt: str, caption: str) -> _Bundle:
@@ -73,6 +141,27 @@ def figure(fig, alt: str, caption: str) -> _Bundle:
     return _Bundle(
         {"image/png": b64, FIG_MIME: {"alt": alt, "caption": caption}, "text/plain": alt}, {"image/png": {"alt": alt}}
     )
+
+
+_SEEDS = {
+    "seed 000": "préadvies initiatiefvoorstel De Gezinsverzorger (januari 2021)",
+    "seed 001": "collegebrief pilot gezinsverzorger (15 september 2021)",
+    "seed 002": "préadvies initiatiefvoorstel inkoop jeugdhulp (2 december 2020)",
+    "seed 003": "collegebrief toekomst huishoudelijke hulp (2021)",
+    "seed 004": "collegebrief sociaal domein (2017)",
+}
+
+
+def plain_source(source: str) -> str:
+    """An assumption's source as a reader cites it: council letters by name, no repository file paths."""
+    s = source
+    for code, name in _SEEDS.items():
+        s = s.replace(code, name)
+    s = re.sub(r"(?:shared/data/|data/raw/)?reference/[\w_]+\.csv", "gepubliceerde referentiecijfers", s)
+    s = re.sub(r"(?:data/raw/)?geography/[\w_]+\.csv", "overzicht gemeentelijke herindelingen", s)
+    s = s.replace("data/raw/sources.toml", "herkomstregistratie").replace("shared/data/README.md", "databeschrijving")
+    s = s.replace("CBS panel", "CBS-panel").replace("aanname;", "aanname:")
+    return s
 
 
 @dataclass
@@ -111,6 +200,7 @@ class ReportContext:
             "sha256": sha256_file(path),
             "synthetic": meta.get("synthetic", False),
             "source": meta.get("source", ""),
+            "citation": meta.get("citation", ""),
             "description": meta.get("description", ""),
         }
         return df
@@ -136,24 +226,54 @@ class ReportContext:
         ids = set(self.assumption_ids) | {a.id for a in log.for_analysis(self.report)}
         rows = [log[i] for i in sorted(ids)]
         lines = [
-            "Dit rapport rust op de volgende aannames uit het aannamelogboek (`data/assumptions.toml`). "
+            "Dit rapport rust op de volgende aannames uit het aannamelogboek. "
             "Kwaliteit en impact zijn beoordeeld als groen (goed / klein), oranje of rood (zwak / groot).\n"
         ]
-        df = pd.DataFrame(
-            [
-                {"Id": a.id, "Aanname": a.title, "Kwaliteit": a.quality, "Impact": a.impact, "Bron": a.source}
-                for a in rows
-            ]
-        )
+        df = pd.DataFrame([{"Id": a.id, "Aanname": a.title, "Kwaliteit": a.quality, "Impact": a.impact} for a in rows])
         lines.append(table(df, "Aannames en kanttekeningen").data["text/markdown"])
         lines.append("")
         for a in rows:
-            lines.append(f"- **{a.id} {a.title}.** {a.description}")
+            lines.append(f"- **{a.id} {a.title}.** {a.description} *Bron: {plain_source(a.source)}.*")
         return md("\n".join(lines))
 
     def sources_section(self) -> _Bundle:
-        lines = ["De cijfers in dit rapport komen uit de volgende bestanden:\n"]
-        for name, m in self.inputs.items():
+        """The sources as a council reader cites them: publisher and table ids, not file names or hashes."""
+        lines = ["De cijfers in dit rapport komen uit de volgende bronnen:\n"]
+        seen = set()
+        for m in self.inputs.values():
+            key = (m["description"], m.get("citation", ""))
+            if key in seen:
+                continue
+            seen.add(key)
             label = " (**synthetisch**)" if m["synthetic"] else ""
-            lines.append(f"- `{name}`{label}: {m['description']}. Bron: {m['source']}. SHA-256 `{m['sha256'][:12]}…`.")
+            cite = m.get("citation") or "zie Verantwoording"
+            lines.append(f"- {m['description']}{label}. Bron: {cite}.")
         return md("\n".join(lines))
+
+    def glossary_section(self, terms) -> _Bundle:
+        from analysis.labels import glossary
+
+        return md("\n".join(f"- **{t}**: {d}" for t, d in glossary(terms)))
+
+    def accountability_section(self, parameters: dict) -> _Bundle:
+        """Verantwoording: the files read (with sha256), the parameters and the code version, for reproduction."""
+        from analysis import __version__
+
+        rows = [
+            {
+                "Bestand": Path(m["path"]).name
+                if not name.startswith("synthetic/")
+                else f"synthetic/{Path(m['path']).name}",
+                "SHA-256 (begin)": m["sha256"][:16],
+                "Synthetisch": "ja" if m["synthetic"] else "nee",
+            }
+            for name, m in self.inputs.items()
+        ]
+        params = ", ".join(f"{k} = {v}" for k, v in parameters.items() if k not in ("processed_dir",))
+        text = (
+            "Dit rapport is gemaakt met het Python-pakket *analysis* (versie "
+            f"{__version__}) uit een notebook dat met papermill is uitgevoerd. Parameters: {params}. "
+            "Met dezelfde bestanden, parameters en versie geeft het dezelfde cijfers. De herkomst van elk "
+            "bronbestand staat in `data/raw/sources.toml`; de aannames in `data/assumptions.toml`."
+        )
+        return md(text + "\n\n" + table(pd.DataFrame(rows), "Gelezen bestanden").data["text/markdown"])

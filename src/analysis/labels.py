@@ -1,0 +1,209 @@
+"""Every Dutch word a council reader sees for a code in the data: one place, so no report prints an identifier.
+
+Code stays English (and the data's own short codes, such as ``tarief_blijft`` or ``adl``); reports look labels up
+here. ``label(kind, code)`` raises for an unknown code rather than printing the code itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+SCENARIOS = {
+    "tarief_blijft": "Abonnementstarief blijft",
+    "inkomensafhankelijk": "Inkomensafhankelijke bijdrage",
+    "minder_mantelzorg": "Snellere daling mantelzorg",
+}
+
+DECOMPOSITION_TERMS = {
+    "bevolkingsomvang": "Groei van de bevolking",
+    "leeftijdsopbouw": "Vergrijzing (leeftijdsopbouw)",
+    "gebruik": "Gebruik per leeftijdsgroep",
+    "totaal": "Totaal",
+}
+
+ZRM_DOMAINS = {
+    "financien": "Financiën",
+    "dagbesteding": "Dagbesteding",
+    "huisvesting": "Huisvesting",
+    "huiselijke_relaties": "Huiselijke relaties",
+    "geestelijke_gezondheid": "Geestelijke gezondheid",
+    "lichamelijke_gezondheid": "Lichamelijke gezondheid",
+    "middelengebruik": "Middelengebruik",
+    "adl": "Algemene dagelijkse levensverrichtingen",
+    "sociaal_netwerk": "Sociaal netwerk",
+    "participatie": "Maatschappelijke participatie",
+    "justitie": "Justitie",
+    "opvoeding": "Opvoeding",
+}
+
+ROUTES = {
+    "gezinsverzorger": "gezinsverzorger (pilot)",
+    "gezinscoach": "gezinscoach",
+    "regulier": "reguliere hulp",
+}
+
+GROUPS = {"pilot": "Pilot (gezinsverzorger)", "vergelijking": "Vergelijkingsgroep (reguliere hulp)"}
+
+HERSTEL_GROUPS = {"herstelgericht": "Herstelgerichte hulp eerst", "direct": "Direct maatwerk-HH"}
+
+COX_TERMS = {
+    "herstelgericht": "Herstelgerichte hulp eerst",
+    "leeftijd_per_10": "Per 10 jaar ouder",
+    "alleenstaand": "Alleenstaand",
+}
+
+RULESETS = {
+    "geen": "Alleen vast budget",
+    "ventiel": "Vast budget met ventiel",
+    "volledig": "Ventiel, malus en afroming",
+}
+
+TARIFF_TYPES = {"Wmo": "Wmo-tarief", "Jeugdwet": "jeugdhulptarief", "loonkosten": "loonkosten (in dienst)"}
+
+PHASES = {"voor": "Vóór", "tijdens": "Tijdens", "na": "Na"}
+
+GEO = {"Nederland": "Nederland", "GM0014": "Groningen"}
+
+_KINDS = {
+    "scenario": SCENARIOS,
+    "term": DECOMPOSITION_TERMS,
+    "zrm": ZRM_DOMAINS,
+    "route": ROUTES,
+    "groep": GROUPS,
+    "herstel": HERSTEL_GROUPS,
+    "cox": COX_TERMS,
+    "regelset": RULESETS,
+    "tarief": TARIFF_TYPES,
+    "fase": PHASES,
+}
+
+
+def label(kind: str, code: str) -> str:
+    """The Dutch label of ``code`` (e.g. ``label('scenario', 'tarief_blijft')``); unknown codes are an error."""
+    try:
+        table = _KINDS[kind]
+    except KeyError:
+        raise KeyError(f"no labels for {kind!r}; known kinds: {sorted(_KINDS)}") from None
+    base = code.split("_20")[0] if kind == "scenario" and code not in table else code  # 'inkomensafhankelijk_2027'
+    if base not in table:
+        raise KeyError(f"no Dutch label for {kind} {code!r}; add it to analysis.labels")
+    return table[base]
+
+
+# ------------------------------------------------------------------------------------------------ glossary
+
+GLOSSARY = {
+    "betrouwbaarheidsinterval": "De marge rond een geschatte waarde. Bij een 95%-betrouwbaarheidsinterval ligt de "
+    "werkelijke waarde in 95 van de 100 vergelijkbare onderzoeken binnen de marge.",
+    "voorspellingsinterval": "De marge waarbinnen een toekomstig aantal met de genoemde kans valt, als de aannames "
+    "van het model kloppen.",
+    "p-waarde": "De kans op een verschil van minstens deze omvang als er in werkelijkheid geen verschil is. Een "
+    "kleine p-waarde (onder 0,05) wijst op een verschil dat niet door toeval komt; een grote p-waarde betekent niet "
+    "dat er geen verschil is.",
+    "decompositie": "Het opdelen van een verandering in de bijdragen van afzonderlijke oorzaken, zodat de bijdragen "
+    "samen precies de totale verandering geven.",
+    "verschil-in-verschillen": "Een vergelijking van de verandering in een groep die een maatregel sterker raakt met "
+    "de verandering in een groep die de maatregel minder raakt; zo valt een gemeenschappelijke trend weg.",
+    "vaste effecten": "Correctie voor blijvende verschillen tussen gemeenten (en jaren), zodat alleen veranderingen "
+    "binnen een gemeente meetellen.",
+    "geclusterde standaardfout": "Een maat voor de onzekerheid die rekening houdt met herhaalde metingen in dezelfde "
+    "gemeente.",
+    "placebotoets": "Dezelfde analyse op een moment waarop er geen effect kan zijn (vóór de maatregel). Vindt die "
+    "toch een 'effect', dan is de opzet niet te vertrouwen.",
+    "onderbroken tijdreeks": "Een analyse die de trend vóór een maatregel doortrekt en vergelijkt met wat er daarna "
+    "gebeurde.",
+    "trechterdiagram": "Een grafiek met per gemeente het gebruik tegen de omvang, met grenzen waarbinnen verschillen "
+    "met het landelijk gemiddelde door toeval kunnen komen. Kleine gemeenten hebben wijdere grenzen.",
+    "synthetische gegevens": "Kunstmatig gemaakte gegevens met dezelfde opbouw als de echte registratie, afgestemd "
+    "op openbare cijfers. Ze laten zien hoe een analyse werkt; het zijn geen feiten over echte inwoners.",
+    "Reliable Change Index": "Een maat die per gezin aangeeft of een verandering in de ZRM-score groter is dan de "
+    "meetfout van het instrument.",
+    "minimaal aantoonbaar effect": "De kleinste gemiddelde verandering die een onderzoek van deze omvang met 80% "
+    "zekerheid kan aantonen.",
+    "permutatietoets": "Een toets die alle manieren nagaat waarop de gemeten veranderingen door toeval hadden kunnen "
+    "ontstaan; geschikt voor heel kleine aantallen.",
+    "bootstrap": "Een rekenmethode voor de onzekerheid door de gegevens vele malen opnieuw te trekken.",
+    "Monte Carlo-simulatie": "Het vele malen doorrekenen van een jaar met toevallig gekozen aantallen cliënten en "
+    "uren, om te zien hoe vaak een uitkomst voorkomt.",
+    "ventiel": "Een contractregel die het budget aanpast als het aantal cliënten meer dan een afgesproken "
+    "percentage afwijkt van de prognose.",
+    "malus": "Een terugbetaling plus boete als een aanbieder minder dan een afgesproken deel van de geïndiceerde "
+    "uren levert.",
+    "afroming": "Het terugvorderen van een deel van de winst boven een afgesproken percentage.",
+    "hazard ratio": "Hoe veel sneller (boven 1) of langzamer (onder 1) een gebeurtenis optreedt in de ene groep dan "
+    "in de andere.",
+    "Kaplan-Meiercurve": "Een grafiek van het aandeel dat na een bepaalde tijd een gebeurtenis nog niet heeft gehad.",
+    "prijspeil": "Het jaar waarvan de prijzen worden gebruikt; bedragen in latere jaren zijn niet voor inflatie "
+    "verhoogd (geïndexeerd) tenzij dat erbij staat.",
+    "terugtoets": "Het model alleen laten rekenen met oudere jaren en de voorspelling vergelijken met wat er daarna "
+    "werkelijk gebeurde.",
+}
+
+
+def glossary(terms) -> list[tuple[str, str]]:
+    """(term, definition) for the given terms, in alphabetical order; unknown terms are an error."""
+    missing = [t for t in terms if t not in GLOSSARY]
+    if missing:
+        raise KeyError(f"no glossary entry for {missing}; add them to analysis.labels.GLOSSARY")
+    return sorted(((t, GLOSSARY[t]) for t in set(terms)), key=lambda x: x[0].lower())
+
+
+# ------------------------------------------------------------------------------------------------ reference figures
+
+# The reference tables describe each figure in English (as curated); the report shows these Dutch descriptions.
+REFERENCE_MEASURES = {
+    "75+ prognosis": "Prognose aantal 75-plussers",
+    "inhabitants prognosis": "Prognose aantal inwoners",
+    "single-person households": "Eenpersoonshuishoudens",
+    "single persons aged 75+": "Alleenstaande 75-plussers",
+    "single persons aged 65+": "Alleenstaande 65-plussers",
+    "single women 65+ / single men 65+": "Alleenstaande vrouwen / mannen van 65+",
+    "share single-person households": "Aandeel eenpersoonshuishoudens",
+    "independently living 75+ receiving >=4h/week mantelzorg": "Zelfstandig wonende 75-plussers met minstens 4 uur "
+    "mantelzorg per week",
+    "potential carers (50-75) per person 85+": "Potentiële mantelzorgers (50-75 jaar) per 85-plusser",
+    "growth Wmo HH clients in first year of abonnementstarief": "Groei HH-cliënten in het eerste jaar van het "
+    "abonnementstarief",
+    "growth Wmo HH clients": "Groei HH-cliënten",
+    "growth HH clients, gross income >EUR 40k": "Groei HH-cliënten, bruto-inkomen boven € 40.000",
+    "growth HH clients, income EUR 20-40k": "Groei HH-cliënten, inkomen € 20.000-40.000",
+    "growth HH clients, income <EUR 20k": "Groei HH-cliënten, inkomen onder € 20.000",
+}
+
+
+def reference_measure(measure: str) -> str:
+    if measure not in REFERENCE_MEASURES:
+        raise KeyError(f"no Dutch description of reference figure {measure!r}; add it to analysis.labels")
+    return REFERENCE_MEASURES[measure]
+
+
+def dutch_figure_text(value: str) -> str:
+    """A curated figure as written in the reference table ('230000 -> ~390000 (+70%)') in Dutch notation
+    ('230.000 naar circa 390.000 (+70%)'): arrows become 'naar', '~' 'circa', '.' decimals ','."""
+    from analysis.formatting import number
+
+    s = str(value)
+    s = s.replace("->", " naar ").replace("→", " naar ")
+    s = re.sub(r"~\s*", "circa ", s)
+    s = s.replace(" / ", " / ").replace('""', '"')
+
+    def num(m: re.Match) -> str:
+        txt = m.group(0)
+        if "." in txt:
+            whole, dec = txt.split(".")
+            if len(dec) == 3 and len(whole) <= 3:  # '10.000' is already a Dutch thousands separator
+                return txt
+            return number(float(txt), len(dec))
+        v = int(txt)
+        return txt if 1900 <= v <= 2100 else number(v)
+
+    s = re.sub(r"(?<![\d.,])\d+(?:\.\d+)?(?![\d])", num, s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def dutch_period(period: str) -> str:
+    """'2019 -> 2039' -> '2019 tot 2039'; 'n.d. (~2020)' -> 'jaar onbekend (circa 2020)'."""
+    s = str(period).replace("n.d.", "jaar onbekend").replace("->", " tot ").replace("→", " tot ")
+    s = re.sub(r"~\s*", "circa ", s)
+    s = s.replace("1e halfjaar", "eerste halfjaar").replace("2e halfjaar", "tweede halfjaar")
+    return re.sub(r"\s+", " ", s).strip()
