@@ -26,6 +26,26 @@ def test_cost_arithmetic_and_break_even():
     assert r.total_spent == 336000 and r.cost_per_family == 33600 and r.cost_per_month == 2800
     assert_allclose(r.break_even_placements, 4.0)
     assert r.per_year.set_index("jaar").loc[2021, "verschil"] == -2000
+
+
+def test_break_even_is_budget_over_yearly_cost_and_costs_stop_at_the_peildatum():
+    """Issue 11: EUR 336,000 / EUR 60,000 = 5.6 placement-years, whatever has been spent so far; a peildatum of
+    1 November 2022 counts 2022 for 10/12 and 2023 not at all."""
+    spent = pd.DataFrame({"jaar": [2021, 2022, 2023], "gerealiseerd": [23100.0, 160900.0, 128200.0]})
+    r = costs.pilot_costs(
+        spent,
+        budget_per_year={"2021": 42000, "2022": 168000, "2023": 126000},
+        families_served=9,
+        months_of_support=66,
+        placement_cost_per_year=60000,
+        as_of="2022-11-01",
+    )
+    assert_allclose(r.break_even_placements, 5.6)
+    y = r.per_year.set_index("jaar")
+    assert_allclose(y.loc[2022, "deel_jaar"], 304 / 365)
+    assert_allclose(r.total_spent, 23100 + 160900 * 304 / 365)
+    assert pd.isna(y.loc[2023, "tot_peildatum"])
+    assert_allclose(r.cost_per_family, r.total_spent / 9)
     with pytest.raises(ValueError):
         costs.pilot_costs(spent, budget_per_year={}, families_served=1, months_of_support=1, placement_cost_per_year=0)
 

@@ -188,3 +188,14 @@ def test_processed_tables_have_metadata(processed):
     meta = io.read_dataset_meta(processed / "wmo_panel_grenzen_2020.parquet")
     assert meta["source"] and meta["unit"] and meta["description"]
     assert "cbs_wmo_panel/wmo_data.csv" in meta["inputs_sha256"]
+
+
+@pytest.mark.parametrize(
+    "values, decimals, expected",
+    [([13.4, 28.3, 58.3], 0, [14, 28, 58]), ([33.33, 33.33, 33.34], 0, [33, 33, 34]), ([1.25, 2.25], 1, [1.3, 2.2])],
+)
+def test_round_to_total_parts_add_up(values, decimals, expected):
+    from analysis.formatting import round_to_total
+
+    r = round_to_total(values, decimals)
+    assert r == pytest.approx(expected) and sum(r) == pytest.approx(round(sum(values), decimals))

@@ -36,3 +36,21 @@ def test_schema_violation_is_named():
     m.loc[1, "zrm_verbeterd"] = 9  # more improved than measured
     with pytest.raises(DataInputError, match="zrm_verbeterd <= zrm_gemeten"):
         regional.regional_comparison(m)
+
+
+def test_own_figures_replace_the_monitor_row():
+    own = {
+        "gezinnen_gestart": 9,
+        "gezinnen_afgerond": 6,
+        "zrm_verbeterd": 1,
+        "zrm_gemeten": 8,
+        "uithuisplaatsingen": 2,
+        "kosten_eur": 157000.0,
+        "periode_einde": "2022-10-31",
+    }
+    t = regional.regional_comparison(monitor(), own).set_index("pilot")
+    assert t.loc["Groningen", "gezinnen_gestart"] == 9 and t.loc["Groningen", "zrm_verbeterd"] == 1
+    assert t.loc["Groningen", "periode"] == "november 2021 t/m oktober 2022"
+    assert t.loc["Westerkwartier", "gezinnen_gestart"] == 8
+    with pytest.raises(KeyError):
+        regional.regional_comparison(monitor(), {"onbekend": 1})

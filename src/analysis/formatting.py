@@ -48,3 +48,23 @@ def month(d: dt.date | str) -> str:
     if isinstance(d, str):
         d = dt.date.fromisoformat(d[:10])
     return format_date(d, format="MMMM y", locale=LOCALE)
+
+
+def round_to_total(values, decimals: int = 0) -> list[float]:
+    """Round parts so that they add up to the rounded total (largest-remainder method, Hamilton): the rounding a
+    table needs whose printed parts must add up to its printed total (shares to 100%, amounts to the total)."""
+    import numpy as np
+
+    v = np.asarray(list(values), dtype=float)
+    if not np.all(np.isfinite(v)):
+        raise ValueError("round_to_total needs finite values")
+    scale = 10.0**decimals
+    target = round(float(v.sum()) * scale)
+    floor = np.floor(v * scale)
+    short = int(target - floor.sum())
+    order = np.argsort(-(v * scale - floor), kind="stable")
+    if short >= 0:
+        floor[order[:short]] += 1
+    else:  # negative parts can make the floors overshoot: take from the smallest remainders
+        floor[order[::-1][:-short]] -= 1
+    return list(floor / scale)

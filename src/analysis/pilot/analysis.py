@@ -1,4 +1,4 @@
-"""The tussenevaluatie analysis in one call, plus parameter-driven conclusions and privacy-safe public tables."""
+"""The tussenevaluatie analysis in one call, plus privacy-safe public counts (facts and findings: ``facts``)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ class PilotAnalysis:
     moment: int
     min_effect: float
     threshold: int
-    conclusions: tuple[str, ...]
 
 
 def run(
@@ -102,13 +101,13 @@ def run(
         )
     by_moment = pd.DataFrame(rows)
     hv = heavycare.heavy_care(families, events, indications, as_of=as_of)
-    costs_as_of = costs[costs.jaar <= pd.Timestamp(as_of).year]
     cr = pcosts.pilot_costs(
-        costs_as_of,
+        costs,
         budget_per_year=c01["per_year"],
         families_served=r.summary["gezinnen_totaal"],
         months_of_support=r.summary["maanden_ondersteuning"],
         placement_cost_per_year=placement_cost,
+        as_of=as_of,
     )
     be = pcosts.break_even_table(
         cr.total_budget,
@@ -116,74 +115,21 @@ def run(
         avoided_fractions=[0.1, 0.2, 0.3, 0.5],
         families=int(c01["capacity_max"]),
     )
-    reg = regional.regional_comparison(monitor)
-    concl = conclusions(o, r, hv, cr, min_effect=min_effect, capacity_max=int(c01["capacity_max"]))
-    return PilotAnalysis(
-        as_of, r, o, oc, dom, by_moment, hv, cr, be, reg, moment, float(min_effect), threshold, tuple(concl)
-    )
-
-
-def conclusions(
-    o: outcomes.OutcomeResult,
-    r: reach.ReachResult,
-    hv: heavycare.HeavyCareResult,
-    cr: pcosts.CostResult,
-    *,
-    min_effect: float,
-    capacity_max: int,
-) -> list[str]:
-    """Conclusions and recommendations that follow from the numbers and the chosen minimum effect."""
-    from analysis.formatting import number, percent
-
-    out = []
-    if o.n < 5 or not np.isfinite(o.ci[0]):
-        out.append(
-            f"Er zijn nog te weinig gezinnen met een tweede ZRM-meting ({o.n}) om iets over uitkomsten te "
-            "zeggen; herhaal de analyse bij de eindevaluatie."
-        )
-    elif o.ci[0] >= min_effect:
-        out.append(
-            f"De ZRM-totaalscore verbetert met meer dan het vooraf gekozen minimum van {number(min_effect, 1)} "
-            "punt (ook de ondergrens van het interval). Dit is een aanwijzing dat de aanpak werkt; "
-            "zonder gerandomiseerde vergelijking is het geen bewijs."
-        )
-    elif o.ci[0] > 0:
-        out.append(
-            f"De ZRM-totaalscore verbetert, maar niet aantoonbaar met het vooraf gekozen minimum van "
-            f"{number(min_effect, 1)} punt. Voortzetten en bij de eindevaluatie opnieuw beoordelen."
-        )
-    else:
-        out.append(
-            f"Er is (nog) geen aantoonbare verbetering van de ZRM-totaalscore; met {o.n} gezinnen is alleen een "
-            f"verandering van ten minste {number(o.mde_80, 1)} punt met redelijke zekerheid (80%) te zien."
-        )
-    if np.isfinite(o.mde_80) and o.mde_80 > min_effect:
-        out.append(
-            f"De pilot is te klein om een verandering van {number(min_effect, 1)} punt betrouwbaar te meten "
-            f"(minimaal detecteerbaar: {number(o.mde_80, 1)}). Overweeg meer gezinnen of aansluiten bij de "
-            "regionale monitor om gegevens te bundelen."
-        )
-    occ = r.summary["gem_bezetting"]
-    if np.isfinite(occ) and occ < 0.8:
-        out.append(
-            f"De gemiddelde bezetting is {percent(occ, 0)} van de capaciteit van {capacity_max} gezinnen. "
-            "Werving en toeleiding van gezinnen verdienen aandacht (ook Midden-Groningen had daar moeite mee)."
-        )
-    if np.isfinite(hv.rd_ci[0]) and hv.rd_ci[1] < 0:
-        out.append(
-            "Pilotgezinnen hadden minder vaak een uithuisplaatsing dan de vergelijkingsgroep; door selectie "
-            "kan dit verschil ook zonder effect van de pilot ontstaan."
-        )
-    else:
-        out.append(
-            "Een verschil in uithuisplaatsingen tussen pilot en vergelijkingsgroep is met deze aantallen niet "
-            "aan te tonen. Besparingen op zware zorg zijn daarom nog niet vast te stellen."
-        )
-    out.append(
-        f"De pilot betaalt zich terug als hij ongeveer {number(cr.break_even_placements, 1)} jaar "
-        "uithuisplaatsing voorkomt (bij de gekozen kosten per jaar); zie de gevoeligheidstabel."
-    )
-    return out
+    # Groningen's row in the regional table is computed from the pilot's own registration at the same peildatum
+    pg = hv.per_group.set_index("groep")
+    ended = families.loc[families.gezin_id.isin(pilot_ids) & (families.einde <= pd.Timestamp(as_of))]
+    own = {
+        "periode_einde": (pd.Timestamp(as_of) - pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+        "gezinnen_gestart": int(r.summary["gezinnen_totaal"]),
+        "gezinnen_afgerond": int(r.summary["gezinnen_afgerond"]),
+        "gem_duur_maanden": float(((ended.einde - ended.start).dt.days / 30.4375).mean()) if len(ended) else np.nan,
+        "zrm_verbeterd": int(o.counts["verbeterd"]),
+        "zrm_gemeten": int(o.n),
+        "uithuisplaatsingen": int(pg.loc["pilot", "uithuisplaatsing"]) if "pilot" in pg.index else 0,
+        "kosten_eur": float(cr.total_spent) if np.isfinite(cr.total_spent) else 0.0,
+    }
+    reg = regional.regional_comparison(monitor, own)
+    return PilotAnalysis(as_of, r, o, oc, dom, by_moment, hv, cr, be, reg, moment, float(min_effect), threshold)
 
 
 def public_count(n: int, threshold: int, audience: str) -> str:

@@ -9,17 +9,34 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+OWN_PILOT_CODE = "GM0014"
 
-def regional_comparison(monitor: pd.DataFrame) -> pd.DataFrame:
+
+def regional_comparison(monitor: pd.DataFrame, own: dict | None = None) -> pd.DataFrame:
+    """One row per pilot with common metrics. ``own``: our pilot's figures computed from its own registration at
+    the report's peildatum (keys as the monitor columns); they replace the monitor's Groningen row, so the regional
+    table never shows other numbers for Groningen than the rest of the report."""
     from analysis.data.schemas import REGIONAL_MONITOR, validate
+    from analysis.formatting import month
 
-    m = validate(monitor, REGIONAL_MONITOR, "regional monitor", line_offset=2)
+    m = validate(monitor, REGIONAL_MONITOR, "regional monitor", line_offset=2).copy()
+    if own is not None:
+        is_own = m["gemeente_code"] == OWN_PILOT_CODE
+        if not is_own.any():
+            raise ValueError(f"the regional monitor has no row for {OWN_PILOT_CODE} to replace")
+        for k, v in own.items():
+            if k not in m.columns:
+                raise KeyError(f"own pilot figure {k!r} is not a regional monitor column")
+            m.loc[is_own, k] = v
+        m = validate(m, REGIONAL_MONITOR, "regional monitor with own figures", line_offset=2)
     out = pd.DataFrame(
         {
             "pilot": m["pilot"],
             "uitvoerder": m["uitvoerder"],
             "tarief": m["tarief"],
-            "periode": m["periode_start"].astype(str).str[:7] + " t/m " + m["periode_einde"].astype(str).str[:7],
+            "periode": [
+                f"{month(str(a)[:10])} t/m {month(str(b)[:10])}" for a, b in zip(m["periode_start"], m["periode_einde"])
+            ],
             "gezinnen_gestart": m["gezinnen_gestart"],
             "gezinnen_afgerond": m["gezinnen_afgerond"],
             "gem_duur_maanden": m["gem_duur_maanden"],

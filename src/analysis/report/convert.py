@@ -81,7 +81,9 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
         "title": title,
         "subtitle": subtitle,
         "lang": "nl-NL",
-        "date": f"{date(when)}, versie {version}",
+        "date": f"Rapportdatum {date(when)}"
+        + (f" · peildatum gegevens: {meta['peildatum']}" if meta.get("peildatum") else "")
+        + f" · versie {version}",
         "toc-title": "Inhoudsopgave",
         "papersize": "a4",
         "margin": {"x": "2.2cm", "y": "2.4cm"},

@@ -174,6 +174,7 @@ class ReportContext:
     inputs: dict[str, dict] = field(default_factory=dict)
     assumption_ids: set[str] = field(default_factory=set)
     processed_dir: Path | None = None
+    peildatum: str = ""  # what the data describe ('1 november 2022'), shown on the title page beside the report date
 
     def __post_init__(self):
         if self.audience not in ("openbaar", "intern"):
@@ -213,6 +214,7 @@ class ReportContext:
             "report": self.report,
             "audience": self.audience,
             "title": self.title,
+            "peildatum": self.peildatum,
             "synthetic": self.synthetic,
             "inputs": self.inputs,
             "assumptions": sorted(self.assumption_ids),

@@ -1,0 +1,370 @@
+"""The numbers a tussenevaluatie reader sees, in one tested object, and findings that weigh both ways.
+
+Every number in the report's summary and conclusions comes from ``PilotFacts``; the notebook only formats them.
+Findings state the number they rest on and its uncertainty, and those that go against the pilot's hypothesis
+(fewer placements, less stacking, better self-sufficiency) are listed as prominently as those that support it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.formatting import euro, number, percent
+
+FOR, AGAINST, UNCERTAIN = "voor", "tegen", "onzeker"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One conclusion: a Dutch sentence with the number it rests on and its uncertainty, and whether it supports
+    the pilot's hypothesis (``voor``), goes against it (``tegen``) or cannot tell yet (``onzeker``).
+
+    ``template`` has ``{key}`` placeholders for the numbers in ``values`` (already formatted), so a report can mark
+    each number for the consistency checker; ``text`` is the plain sentence."""
+
+    topic: str
+    template: str
+    direction: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.render()
+
+    def render(self, mark=None) -> str:
+        """The sentence, with ``mark(key, text)`` applied to each number (e.g. the report's ``fact``)."""
+        mark = mark or (lambda key, text: text)
+        return self.template.format(**{k: mark(k, v) for k, v in self.values})
+
+
+def _finding(topic: str, direction: str, template: str, **values: str) -> Finding:
+    return Finding(topic, template, direction, tuple(values.items()))
+
+
+@dataclass(frozen=True)
+class PilotFacts:
+    peildatum: dt.date
+    months_running: int
+    families_started: int
+    families_active: int
+    families_finished: int
+    max_concurrent: int
+    capacity_min: int
+    capacity_max: int
+    occupancy: float
+    zrm_moment: int
+    zrm_n: int
+    zrm_mean: float
+    zrm_ci: tuple[float, float]
+    zrm_mde: float
+    comparison_n: int
+    comparison_mean: float
+    comparison_ci: tuple[float, float]
+    min_effect: float
+    placement_rate_pilot: float
+    placement_rate_comparison: float
+    placements_small: bool  # counts behind the rates are below the public threshold
+    stacking: dict  # (group, phase) -> mean concurrent indications
+    budget_total: float
+    budget_by_year: dict
+    spent_to_date: float
+    cost_per_family: float
+    placement_cost: float
+    break_even_years: float
+    findings: tuple[Finding, ...]
+
+    @property
+    def comparison_improved_more(self) -> bool:
+        return bool(np.isfinite(self.comparison_mean) and self.comparison_mean > self.zrm_mean)
+
+    @property
+    def placements_not_lower(self) -> bool:
+        return bool(self.placement_rate_pilot >= self.placement_rate_comparison)
+
+    @property
+    def spent_share(self) -> float:
+        return self.spent_to_date / self.budget_total
+
+    def findings_in(self, *directions: str) -> list[Finding]:
+        return [f for f in self.findings if f.direction in directions]
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                ("zrm_verandering", self.zrm_mean, *self.zrm_ci),
+                ("zrm_verandering_vergelijking", self.comparison_mean, *self.comparison_ci),
+                ("gezinnen_gestart", self.families_started, np.nan, np.nan),
+                ("kosten_tot_peildatum", self.spent_to_date, np.nan, np.nan),
+                ("terugverdienjaren_uithuisplaatsing", self.break_even_years, np.nan, np.nan),
+            ],
+            columns=["term", "estimate", "ci_lower", "ci_upper"],
+        ).assign(std_error=np.nan, p_value=np.nan)[["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"]]
+
+
+def _ci(ci: tuple[float, float], d: int = 1) -> str:
+    return f"{number(ci[0], d)} tot {number(ci[1], d)}"
+
+
+def pilot_facts(res, *, audience: str, min_n_stat: int = 5) -> PilotFacts:
+    """Facts from a ``PilotAnalysis`` (``analysis.pilot.analysis.run``) for the given audience: in ``openbaar``,
+    counts below the threshold and rates that would reveal them are not turned into numbers."""
+    from analysis.pilot.analysis import reveals_small_counts
+
+    s = res.reach.summary
+    peil = pd.Timestamp(res.as_of).date()
+    start = pd.Timestamp(res.reach.per_month["maand"].min()).date()
+    months = (peil.year - start.year) * 12 + peil.month - start.month
+    o, oc = res.outcome, res.outcome_comparison
+    pg = res.heavy.per_group.set_index("groep")
+    rate = lambda g: float(pg.loc[g, "uithuisplaatsing"] / pg.loc[g, "gezinnen"]) if g in pg.index else np.nan
+    small = audience == "openbaar" and reveals_small_counts(res.heavy.per_group, ["uithuisplaatsing"], res.threshold)
+    st = res.heavy.stacking.set_index(["groep", "fase"])["gem_indicaties"].to_dict()
+    c = res.costs
+    cap_min, cap_max = int(res.reach.per_month.capaciteit_min.iloc[0]), int(res.reach.per_month.capaciteit_max.iloc[0])
+    base = dict(
+        peildatum=peil,
+        months_running=months,
+        families_started=int(s["gezinnen_totaal"]),
+        families_active=int(s["gezinnen_actief"]),
+        families_finished=int(s["gezinnen_afgerond"]),
+        max_concurrent=int(s["max_gelijktijdig"]),
+        capacity_min=cap_min,
+        capacity_max=cap_max,
+        occupancy=float(s["gem_bezetting"]),
+        zrm_moment=int(o.moment),
+        zrm_n=int(o.n),
+        zrm_mean=float(o.mean_change) if o.n >= min_n_stat else np.nan,
+        zrm_ci=tuple(float(x) for x in o.ci) if o.n >= min_n_stat else (np.nan, np.nan),
+        zrm_mde=float(o.mde_80) if o.n >= min_n_stat else np.nan,
+        comparison_n=int(oc.n),
+        comparison_mean=float(oc.mean_change) if oc.n >= min_n_stat else np.nan,
+        comparison_ci=tuple(float(x) for x in oc.ci) if oc.n >= min_n_stat else (np.nan, np.nan),
+        min_effect=float(res.min_effect),
+        placement_rate_pilot=rate("pilot"),
+        placement_rate_comparison=rate("vergelijking"),
+        placements_small=bool(small),
+        stacking=st,
+        budget_total=float(c.total_budget),
+        budget_by_year={int(r.jaar): float(r.begroot) for r in c.per_year.itertuples()},
+        spent_to_date=float(c.total_spent),
+        cost_per_family=float(c.cost_per_family),
+        placement_cost=float(c.placement_cost_per_year),
+        break_even_years=float(c.break_even_placements),
+        findings=(),
+    )
+    f = PilotFacts(**base)
+    return PilotFacts(**{**base, "findings": tuple(findings(f, hv=res.heavy))})
+
+
+def findings(f: PilotFacts, *, hv) -> list[Finding]:
+    """Conclusions from the numbers, each with its number and uncertainty, in both directions. Placeholder keys
+    are the names the report uses for the same quantity everywhere."""
+    out = []
+    out.append(
+        _finding(
+            "bereik",
+            FOR if f.occupancy >= 0.8 else AGAINST,
+            "Tot de peildatum startten {gezinnen_gestart} gezinnen; op de peildatum kregen er nog {gezinnen_actief} "
+            "ondersteuning. De gemiddelde bezetting was {bezetting} van de capaciteit van {capaciteit} gezinnen "
+            "(hoogstens {max_tegelijk} tegelijk).",
+            gezinnen_gestart=number(f.families_started),
+            gezinnen_actief=number(f.families_active),
+            bezetting=percent(f.occupancy, 0),
+            capaciteit=number(f.capacity_max),
+            max_tegelijk=number(f.max_concurrent),
+        )
+    )
+    if not np.isfinite(f.zrm_mean) or not np.isfinite(f.zrm_ci[0]):
+        out.append(
+            _finding(
+                "zelfredzaamheid",
+                UNCERTAIN,
+                "Er zijn te weinig gezinnen met een tweede ZRM-meting ({zrm_n}) om iets over de zelfredzaamheid te "
+                "zeggen.",
+                zrm_n=number(f.zrm_n),
+            )
+        )
+    else:
+        base = (
+            "De zelfredzaamheid (ZRM-totaalscore) van pilotgezinnen veranderde na {moment} maanden gemiddeld met "
+            "{zrm_pilot} punt (95%-betrouwbaarheidsinterval {zrm_pilot_ci}; {zrm_n} gezinnen gemeten)."
+        )
+        vals = dict(
+            moment=number(f.zrm_moment),
+            zrm_pilot=number(f.zrm_mean, 1),
+            zrm_pilot_ci=_ci(f.zrm_ci),
+            zrm_n=number(f.zrm_n),
+            min_effect=number(f.min_effect, 1),
+        )
+        if f.zrm_ci[0] >= f.min_effect:
+            out.append(
+                _finding(
+                    "zelfredzaamheid",
+                    FOR,
+                    base + " Dat is meer dan het vooraf gekozen minimum van {min_effect} punt.",
+                    **vals,
+                )
+            )
+        elif f.zrm_ci[0] > 0:
+            out.append(
+                _finding(
+                    "zelfredzaamheid",
+                    UNCERTAIN,
+                    base + " Er is verbetering, maar niet aantoonbaar het "
+                    "vooraf gekozen minimum van {min_effect} punt.",
+                    **vals,
+                )
+            )
+        else:
+            out.append(
+                _finding(
+                    "zelfredzaamheid",
+                    AGAINST,
+                    base + " Het interval omvat nul: een verbetering is (nog) niet aangetoond.",
+                    **vals,
+                )
+            )
+    if np.isfinite(f.comparison_mean) and np.isfinite(f.zrm_mean):
+        vals = dict(
+            zrm_vergelijking=number(f.comparison_mean, 1),
+            zrm_vergelijking_ci=_ci(f.comparison_ci),
+            zrm_vergelijking_n=number(f.comparison_n),
+            zrm_pilot=number(f.zrm_mean, 1),
+        )
+        if f.comparison_improved_more:
+            out.append(
+                _finding(
+                    "vergelijking",
+                    AGAINST,
+                    "De vergelijkingsgroep met reguliere hulp verbeterde gemiddeld méér: {zrm_vergelijking} punt "
+                    "(95%-interval {zrm_vergelijking_ci}; {zrm_vergelijking_n} gezinnen) tegen {zrm_pilot} in de "
+                    "pilot. De groepen zijn niet gelijk samengesteld, dus dit bewijst niet dat de pilot slechter "
+                    "werkt.",
+                    **vals,
+                )
+            )
+        else:
+            out.append(
+                _finding(
+                    "vergelijking",
+                    FOR,
+                    "Pilotgezinnen verbeterden gemiddeld meer dan de vergelijkingsgroep ({zrm_pilot} tegen "
+                    "{zrm_vergelijking} punt; 95%-interval vergelijkingsgroep {zrm_vergelijking_ci}); de groepen zijn "
+                    "niet gelijk samengesteld.",
+                    **vals,
+                )
+            )
+    if np.isfinite(f.placement_rate_pilot) and np.isfinite(f.placement_rate_comparison):
+        if f.placements_small:
+            detail, vals = "(de aantallen zijn te klein om in een openbaar rapport te noemen)", {}
+        else:
+            detail = "({plaatsing_pilot} tegen {plaatsing_vergelijking}; verschil 95%-interval {plaatsing_verschil_ci})"
+            vals = dict(
+                plaatsing_pilot=percent(f.placement_rate_pilot, 0),
+                plaatsing_vergelijking=percent(f.placement_rate_comparison, 0),
+                plaatsing_verschil_ci=f"{percent(hv.rd_ci[0], 0)} tot {percent(hv.rd_ci[1], 0)}",
+            )
+        if f.placements_not_lower:
+            out.append(
+                _finding(
+                    "zware zorg",
+                    AGAINST,
+                    "Pilotgezinnen hadden binnen 12 maanden niet minder vaak een uithuisplaatsing dan de "
+                    f"vergelijkingsgroep {detail}. De verwachte besparing op zware zorg is (nog) niet zichtbaar.",
+                    **vals,
+                )
+            )
+        else:
+            proven = np.isfinite(hv.rd_ci[1]) and hv.rd_ci[1] < 0
+            out.append(
+                _finding(
+                    "zware zorg",
+                    FOR if proven else UNCERTAIN,
+                    f"Pilotgezinnen hadden binnen 12 maanden minder vaak een uithuisplaatsing {detail}; zonder "
+                    "gerandomiseerde vergelijking kan dat ook door selectie komen.",
+                    **vals,
+                )
+            )
+    sp = f.stacking
+    if ("pilot", "voor") in sp and ("pilot", "na") in sp:
+        pv, pn = sp[("pilot", "voor")], sp[("pilot", "na")]
+        cv, cn = sp.get(("vergelijking", "voor"), np.nan), sp.get(("vergelijking", "na"), np.nan)
+        fell = pn < pv
+        more_than_comparison = not (np.isfinite(cv) and np.isfinite(cn)) or (pv - pn) > (cv - cn)
+        comp = " In de vergelijkingsgroep ging het van {stapeling_vergelijking_voor} naar {stapeling_vergelijking_na}."
+        out.append(
+            _finding(
+                "stapeling",
+                FOR if fell and more_than_comparison else (UNCERTAIN if fell else AGAINST),
+                "Het gemiddelde aantal gelijktijdige indicaties (stapeling) van pilotgezinnen ging van "
+                "{stapeling_pilot_voor} vóór naar {stapeling_pilot_na} na de ondersteuning."
+                + (comp if np.isfinite(cv) and np.isfinite(cn) else ""),
+                stapeling_pilot_voor=number(pv, 1),
+                stapeling_pilot_na=number(pn, 1),
+                stapeling_vergelijking_voor=number(cv, 1),
+                stapeling_vergelijking_na=number(cn, 1),
+            )
+        )
+    if np.isfinite(f.zrm_mde) and f.zrm_mde > f.min_effect:
+        out.append(
+            _finding(
+                "omvang",
+                UNCERTAIN,
+                "Met {zrm_n} gemeten gezinnen is pas een gemiddelde verandering van {zrm_mde} punt met 80% zekerheid "
+                "aan te tonen, meer dan het gekozen minimum van {min_effect}. Dat er geen effect is aangetoond, "
+                "betekent niet dat er geen effect is.",
+                zrm_n=number(f.zrm_n),
+                zrm_mde=number(f.zrm_mde, 1),
+                min_effect=number(f.min_effect, 1),
+            )
+        )
+    out.append(
+        _finding(
+            "geld",
+            UNCERTAIN,
+            "Tot de peildatum is {uitgegeven} uitgegeven van het budget van {budget} ({uitgegeven_aandeel}), "
+            "{kosten_per_gezin} per gestart gezin. De pilot verdient zich terug als hij {terugverdien_jaren} jaar "
+            "uithuisplaatsing voorkomt (bij {kosten_plaatsing} per jaar, aanname C02).",
+            uitgegeven=euro(f.spent_to_date),
+            budget=euro(f.budget_total),
+            uitgegeven_aandeel=percent(f.spent_share, 0),
+            kosten_per_gezin=euro(f.cost_per_family),
+            terugverdien_jaren=number(f.break_even_years, 1),
+            kosten_plaatsing=euro(f.placement_cost),
+        )
+    )
+    return out
+
+
+def recommendations(f: PilotFacts) -> list[str]:
+    """What to do next, following from the findings (each names the number that prompts it)."""
+    out = []
+    if f.occupancy < 0.8:
+        out.append(
+            f"Werving en toeleiding van gezinnen verdienen aandacht: de bezetting was {percent(f.occupancy, 0)} van "
+            "de capaciteit (ook Midden-Groningen had moeite voldoende gezinnen te vinden)."
+        )
+    if np.isfinite(f.zrm_mde) and f.zrm_mde > f.min_effect:
+        out.append(
+            "Bundel de metingen met de regionale pilots of verleng de meetperiode: deze pilot alleen is te klein "
+            f"om een verandering van {number(f.min_effect, 1)} punt aan te tonen."
+        )
+    if f.comparison_improved_more:
+        out.append(
+            "Onderzoek voor de eindevaluatie waarom de vergelijkingsgroep meer verbeterde: verschillen de gezinnen "
+            "bij de start (zwaardere problematiek in de pilot?) of de ondersteuning?"
+        )
+    if f.placements_not_lower:
+        out.append(
+            "Reken voor 2023 niet op besparingen op zware zorg: die zijn tot de peildatum niet zichtbaar. "
+            "Volg uithuisplaatsingen ook na afloop van de ondersteuning."
+        )
+    out.append(
+        "Leg voor de eindevaluatie vooraf vast welke uitkomst voor voortzetting nodig is (minimaal effect, "
+        "kosten per gezin) en meet de vergelijkingsgroep op dezelfde momenten."
+    )
+    return out
