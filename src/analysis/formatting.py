@@ -42,12 +42,13 @@ def date(d: dt.date | dt.datetime | str) -> str:
     return format_date(d, format="d MMMM y", locale=LOCALE)
 
 
-def month(d: dt.date | str) -> str:
+def month(d: dt.date | str, short: bool = False) -> str:
+    """'november 2021' (or 'nov. 2021' with ``short``)."""
     from babel.dates import format_date
 
     if isinstance(d, str):
         d = dt.date.fromisoformat(d[:10])
-    return format_date(d, format="MMMM y", locale=LOCALE)
+    return format_date(d, format="MMM y" if short else "MMMM y", locale=LOCALE)
 
 
 def round_to_total(values, decimals: int = 0) -> list[float]:

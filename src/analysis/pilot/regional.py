@@ -35,7 +35,8 @@ def regional_comparison(monitor: pd.DataFrame, own: dict | None = None) -> pd.Da
             "uitvoerder": m["uitvoerder"],
             "tarief": m["tarief"],
             "periode": [
-                f"{month(str(a)[:10])} t/m {month(str(b)[:10])}" for a, b in zip(m["periode_start"], m["periode_einde"])
+                f"{month(str(a)[:10], short=True)} t/m {month(str(b)[:10], short=True)}"
+                for a, b in zip(m["periode_start"], m["periode_einde"])
             ],
             "gezinnen_gestart": m["gezinnen_gestart"],
             "gezinnen_afgerond": m["gezinnen_afgerond"],

@@ -38,8 +38,11 @@ _INTERVAL_CELL = re.compile(r"^[-−]?€?\s?[\d.,]+%?\s?(?:-|–|tot)\s?[-−]?
 
 def _is_numeric_column(values) -> bool:
     """A column whose cells are (Dutch formatted) numbers, amounts, percentages or intervals: right-aligned."""
-    cells = [str(v).strip() for v in values if str(v).strip() not in ("", "–", "-", "<10", "&lt;10")]
-    return bool(cells) and all(_NUMERIC_CELL.match(c) or _INTERVAL_CELL.match(c) for c in cells)
+    all_cells = [str(v).strip() for v in values]
+    cells = [c for c in all_cells if c not in ("", "–", "-", "<10", "&lt;10")]
+    if not cells:  # a column of suppressed counts is still a column of counts
+        return any(c in ("<10", "&lt;10") for c in all_cells)
+    return all(_NUMERIC_CELL.match(c) or _INTERVAL_CELL.match(c) for c in cells)
 
 
 def _typst_text(s) -> str:
@@ -66,7 +69,7 @@ def _typst_table(df: pd.DataFrame, caption: str, source_note: str | None, right:
         "```{=typst}\n"
         f"#block(breakable: {breakable}, width: 100%)[#set block(breakable: {breakable})\n"
         "#figure(kind: table, caption: figure.caption(position: top)["
-        f"{_typst_text(caption)}], [#set text(size: {size})\n"
+        f"{_typst_text(caption)}], [#set text(size: {size}, hyphenate: true)\n"
         f"#table(columns: {n}, align: ({align},), inset: (x: 4pt, y: 3pt), "
         f"table.header(repeat: true, {header}),\n{', '.join(rows)})\n{note}])]\n"
         "```"

@@ -32,3 +32,18 @@ def dutch_axis(ax, axis: str = "y", decimals: int = 0, percent: bool = False) ->
 
     fmt = FuncFormatter(lambda v, _: (number(v * 100, decimals) + "%") if percent else number(v, decimals))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def legend_below(ax, ncol: int = 2, **kw) -> None:
+    """House style: the legend under the plot, never over the data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=ncol, frameon=False, **kw)
+
+
+def dutch_date_axis(ax, axis: str = "x", fmt: str = "MMM yyyy") -> None:
+    """Dates on an axis in Dutch ('nov. 2021'), not ISO ('2021-11')."""
+    import matplotlib.dates as mdates
+    from babel.dates import format_date
+    from matplotlib.ticker import FuncFormatter
+
+    f = FuncFormatter(lambda v, _: format_date(mdates.num2date(v).date(), format=fmt, locale="nl_NL"))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(f)
