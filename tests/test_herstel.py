@@ -51,7 +51,8 @@ def test_km_without_censoring_equals_empirical_survival():
     )
     r = herstel.herstel_analysis(d)
     km = r.km[r.km.groep == "direct"]
-    assert_allclose(km.overleving, [0.75, 0.5, 0.25, 0.0])
+    assert_allclose(km.overleving, [1.0, 0.75, 0.5, 0.25, 0.0])  # S(0) = 1, then the steps
+    assert km.band_lower.iloc[:4].isna().all()  # no band before the fifth event: it never drops to 0 at t = 0
     assert (km.band_lower.fillna(0) <= km.overleving + 1e-9).all()
 
 

@@ -69,3 +69,11 @@ def round_to_total(values, decimals: int = 0) -> list[float]:
     else:  # negative parts can make the floors overshoot: take from the smallest remainders
         floor[order[::-1][:-short]] -= 1
     return list(floor / scale)
+
+
+def millions(x: float | None, decimals: int = 1) -> str:
+    """An amount in millions for a council reader: 28_674_000 -> '€ 28,7 mln'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    sign = "-" if x < 0 else ""
+    return f"{sign}€ {number(abs(x) / 1e6, decimals)} mln"

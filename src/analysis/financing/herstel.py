@@ -43,6 +43,13 @@ def herstel_analysis(episodes: pd.DataFrame) -> HerstelResult:
     for g, grp in episodes.groupby("groep"):
         sf = sm.SurvfuncRight(grp["maanden"].to_numpy(), grp["hh_gestart"].astype(int).to_numpy())
         lo, hi = sf.simultaneous_cb(alpha=0.05, method="hw")
+        # Hall-Wellner bands are defined on a time range [t_L, t_U] away from the origin; statsmodels returns a
+        # degenerate 0-1 band before the first few events. The band starts at the fifth event time (as is usual,
+        # e.g. R's km.ci), before that it is left out rather than drawn down to 0.
+        ev_times = np.sort(grp.loc[grp["hh_gestart"].astype(bool), "maanden"].to_numpy())
+        t_l = ev_times[min(4, len(ev_times) - 1)] if len(ev_times) else np.inf
+        early = sf.surv_times < t_l
+        lo, hi = np.where(early, np.nan, lo), np.where(early, np.nan, hi)
         ci = sf.surv_prob_se
         t = sf.surv_times
         p = sf.surv_prob
@@ -50,16 +57,18 @@ def herstel_analysis(episodes: pd.DataFrame) -> HerstelResult:
             se_ll = ci / (p * np.abs(np.log(p)))
             c_lo = p ** np.exp(1.96 * se_ll)
             c_hi = p ** np.exp(-1.96 * se_ll)
+        # the curve starts at S(0) = 1 with no uncertainty: without this row a plotted band starts at the first
+        # event time and a step plot drops from nothing
         km_rows.append(
             pd.DataFrame(
                 {
                     "groep": g,
-                    "maanden": t,
-                    "overleving": p,
-                    "ci_lower": c_lo,
-                    "ci_upper": c_hi,
-                    "band_lower": lo,
-                    "band_upper": hi,
+                    "maanden": np.r_[0.0, t],
+                    "overleving": np.r_[1.0, p],
+                    "ci_lower": np.r_[1.0, c_lo],
+                    "ci_upper": np.r_[1.0, c_hi],
+                    "band_lower": np.r_[np.nan, lo],
+                    "band_upper": np.r_[np.nan, hi],
                 }
             )
         )

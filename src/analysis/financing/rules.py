@@ -54,13 +54,15 @@ class RuleSet:
 
 
 def default_rulesets(log) -> list[RuleSet]:
+    from analysis.labels import RULESETS
+
     f = log.value("F02")
     return [
-        RuleSet("geen", "Alleen vast budget", description="Geen ventiel, malus of afroming."),
-        RuleSet("ventiel", "Vast budget + ventiel", Ventiel(f["ventiel_band"], "pct", f["ventiel_compensation"])),
+        RuleSet("geen", RULESETS["geen"], description="Geen ventiel, malus of afroming."),
+        RuleSet("ventiel", RULESETS["ventiel"], Ventiel(f["ventiel_band"], "pct", f["ventiel_compensation"])),
         RuleSet(
             "volledig",
-            "Ventiel + malus + afroming",
+            RULESETS["volledig"],
             Ventiel(f["ventiel_band"], "pct", f["ventiel_compensation"]),
             Malus(f["malus_threshold"], f["malus_rate"]),
             ProfitSkim(f["skim_margin"], f["skim_share"]),

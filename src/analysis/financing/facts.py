@@ -1,0 +1,132 @@
+"""The money in the HH financing report, in one tested object: budget against current spending of the same year,
+split into volume and tariff, the amount to reserve in the begroting, and the area table rounded so it adds up.
+
+Every amount a reader sees in hh-bekostiging comes from ``BudgetFacts``; the notebook only formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.formatting import round_to_total
+
+
+@dataclass(frozen=True)
+class BudgetFacts:
+    """All amounts in euro at ``price_level_year`` prices (not indexed for later years, assumption F05).
+
+    ``current_base`` is what the current per-hour financing costs in the base year (registered clients x their
+    indicated hours x the current hourly price); ``budget_total`` the area budgets of the contract year. Their
+    difference is split exactly into a volume part (more or fewer hours, at the current price) and a tariff part
+    (the contract year's hours at the new tariff instead of the current price)."""
+
+    contract_year: int
+    base_year: int
+    price_level_year: int
+    scenario: str
+    tariff: float
+    current_price: float
+    clients_base: int
+    clients_expected: float
+    hours_base: float
+    hours_expected: float
+    budget_total: float
+    current_base: float
+    current_same_volume: float  # contract-year hours at the current price
+    volume_effect: float
+    tariff_effect: float
+    ruleset_label: str
+    reserve_mean: float  # expected yearly spending under the chosen rule set: the begroting figure
+    reserve_p95: float  # spending not exceeded in 95 of 100 simulated years
+    areas: pd.DataFrame  # gebied, inwoners, clienten (rounded), uren_per_client, budget (rounded), huidig (rounded)
+
+    @property
+    def difference(self) -> float:
+        return self.budget_total - self.current_base
+
+    @property
+    def difference_pct(self) -> float:
+        return self.difference / self.current_base
+
+    @property
+    def main_driver(self) -> str:
+        """'tarief' or 'volume': which part of the difference is larger in size."""
+        return "tarief" if abs(self.tariff_effect) >= abs(self.volume_effect) else "volume"
+
+    def money_mln(self) -> dict[str, float]:
+        """Current spending, volume part, tariff part and budget in millions, rounded to one decimal so that the
+        printed parts add up to the printed budget (largest remainder); use these wherever the amounts are shown."""
+        cur, vol, tar = round_to_total(np.array([self.current_base, self.volume_effect, self.tariff_effect]) / 1e6, 1)
+        return {
+            "huidig": cur,
+            "volume": vol,
+            "tarief": tar,
+            "budget": round(cur + vol + tar, 1),
+            "verschil": round(vol + tar, 1),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [
+            ("budget", self.budget_total),
+            ("huidige_uitgaven_basisjaar", self.current_base),
+            ("verschil", self.difference),
+            ("volume_effect", self.volume_effect),
+            ("tarief_effect", self.tariff_effect),
+            ("begroting_gemiddeld", self.reserve_mean),
+            ("begroting_p95", self.reserve_p95),
+        ]
+        return pd.DataFrame(rows, columns=["term", "estimate"]).assign(
+            std_error=np.nan, ci_lower=np.nan, ci_upper=np.nan, p_value=np.nan
+        )
+
+
+def budget_facts(res, log, *, ruleset: str | None = None, round_to: float = 1000.0) -> BudgetFacts:
+    """Facts from a ``FinancingAnalysis`` (``analysis.financing.analysis.run``). ``ruleset``: the rule set whose
+    mean and 95th percentile spending are the begroting figures (default: the last, most complete one)."""
+    f3, f5 = log.value("F03"), log.value("F05")
+    price = float(f3["current_hourly_price"])
+    ab, cur = res.area_budget.set_index("gebied"), res.current.set_index("gebied")
+    hours_base = float((cur["clienten"] * cur["uren_per_client"]).sum())
+    hours_exp = float(ab["uren"].sum())
+    current_base = hours_base * price
+    budget_total = float(ab["budget"].sum())
+    volume = (hours_exp - hours_base) * price
+    tariff = hours_exp * (res.tariff - price)
+    rs = {r.name: r for r in res.rulesets}
+    chosen = rs[ruleset] if ruleset else res.rulesets[-1]
+    spend = res.risks[chosen.name].total_spend
+    k = lambda v: np.asarray(v, float) / round_to
+    areas = pd.DataFrame(
+        {
+            "gebied": ab.index,
+            "inwoners": ab["inwoners"].to_numpy(int),
+            "clienten": round_to_total(ab["verwachte_clienten"]),
+            "uren_per_client": ab["uren_per_client"].to_numpy(float),
+            "budget": np.array(round_to_total(k(ab["budget"]))) * round_to,
+            "huidig": np.array(round_to_total(k(cur.reindex(ab.index)["uitgaven_per_uur_model"]))) * round_to,
+        }
+    )
+    return BudgetFacts(
+        contract_year=int(res.contract_year),
+        base_year=int(res.base_year),
+        price_level_year=int(f5["price_level_year"]),
+        scenario=res.scenario,
+        tariff=float(res.tariff),
+        current_price=price,
+        clients_base=int(cur["clienten"].sum()),
+        clients_expected=float(ab["verwachte_clienten"].sum()),
+        hours_base=hours_base,
+        hours_expected=hours_exp,
+        budget_total=budget_total,
+        current_base=current_base,
+        current_same_volume=hours_exp * price,
+        volume_effect=volume,
+        tariff_effect=tariff,
+        ruleset_label=chosen.label,
+        reserve_mean=float(spend.mean()),
+        reserve_p95=float(np.quantile(spend, 0.95)),
+        areas=areas,
+    )
