@@ -162,6 +162,7 @@ REFERENCE_MEASURES = {
     "independently living 75+ receiving >=4h/week mantelzorg": "Zelfstandig wonende 75-plussers met minstens 4 uur "
     "mantelzorg per week",
     "potential carers (50-75) per person 85+": "Potentiële mantelzorgers (50-75 jaar) per 85-plusser",
+    "share of 75+ receiving mantelzorg": "Aandeel 75-plussers dat mantelzorg krijgt",
     "growth Wmo HH clients in first year of abonnementstarief": "Groei HH-cliënten in het eerste jaar van het "
     "abonnementstarief",
     "growth Wmo HH clients": "Groei HH-cliënten",
@@ -183,6 +184,8 @@ def dutch_figure_text(value: str) -> str:
     from analysis.formatting import number
 
     s = str(value)
+    for en, nl in _VALUE_PHRASES.items():
+        s = s.replace(en, nl)
     s = s.replace("->", " naar ").replace("→", " naar ")
     s = re.sub(r"~\s*", "circa ", s)
     s = s.replace(" / ", " / ").replace('""', '"')
@@ -201,9 +204,34 @@ def dutch_figure_text(value: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+_VALUE_PHRASES = {" of pop.": " van de bevolking", " vs now": " ten opzichte van nu", " vs ": " ten opzichte van "}
+_SOURCE_PHRASES = {
+    "(unattributed prognosis)": "(prognose zonder bronvermelding)",
+    "ch.4": "hoofdstuk 4",
+    "(2015 ed.)": "(editie 2015)",
+    "(Nov 2019)": "(november 2019)",
+    "prognosis reported by": "prognose, gemeld door",
+    "CBS figures": "CBS-cijfers",
+}
+
+
+def dutch_source(source: str) -> str:
+    """A curated source line in Dutch: English remarks translated, a 'd-m-yyyy' date written out."""
+    from analysis.formatting import date, month
+
+    s = str(source).split(" via ")[0].split(" cited by ")[0].strip()
+    s = re.sub(r"\(CBS figures;[^)]*\)", "(CBS-cijfers)", s)
+    for en, nl in _SOURCE_PHRASES.items():
+        s = s.replace(en, nl)
+    s = re.sub(r"\b(\d{1,2})-(\d{1,2})-(\d{4})\b", lambda m: date(f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"), s)
+    s = re.sub(r"\b(\d{4})-(\d{2})\b(?!-)", lambda m: month(f"{m[1]}-{m[2]}-01"), s)
+    return s
+
+
 def dutch_period(period: str) -> str:
     """'2019 -> 2039' -> '2019 tot 2039'; 'n.d. (~2020)' -> 'jaar onbekend (circa 2020)'."""
     s = str(period).replace("n.d.", "jaar onbekend").replace("->", " tot ").replace("→", " tot ")
+    s = s.replace(" vs ", " ten opzichte van ")
     s = re.sub(r"~\s*", "circa ", s)
     s = s.replace("1e halfjaar", "eerste halfjaar").replace("2e halfjaar", "tweede halfjaar")
     return re.sub(r"\s+", " ", s).strip()

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.assumptions import AssumptionLog
+from analysis.demand import benchmark as bm
 from analysis.demand import decompose, drivers, projection, rates, tariff
 
 
@@ -28,6 +29,8 @@ class DemandAnalysis:
     first_year: int
     last_year: int
     monitor_growth_2019: float  # national HH growth in 2019 according to the abonnementstarief monitor
+    benchmark: bm.Benchmark  # real: the gemeente against its peers and the country (funnel plot)
+    decomposition_years: tuple[int, int]
 
 
 def run(
@@ -54,6 +57,7 @@ def run(
     pg = panel_harmonised[panel_harmonised.gemeente_code == gemeente].sort_values("jaar")
     if pg.empty:
         raise ValueError(f"gemeente {gemeente} not in the CBS panel")
+    bench = bm.benchmark(panel_harmonised, gemeente)
     nl = reference[
         (reference.tabel == "nl_wmo_clients")
         & (reference.measure == "Wmo clients Hulp bij het huishouden")
@@ -109,6 +113,8 @@ def run(
         first_year,
         last_year,
         monitor,
+        bench,
+        (decomp_from, last_year),
     )
 
 

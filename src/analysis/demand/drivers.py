@@ -7,6 +7,8 @@ the log (D01, D02), not a fitted effect.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 DRIVERS = [
@@ -21,7 +23,10 @@ DRIVERS = [
 
 
 def driver_inputs(reference: pd.DataFrame) -> pd.DataFrame:
-    """One row per published figure behind a driver: driver, geo, period, measure, value, unit, source, url."""
+    """One row per published figure behind a driver: driver, geo, period, measure, value, unit, source, url, plus
+    the Dutch text a report shows (``gebied_nl``, ``periode_nl``, ``maat_nl``, ``waarde_nl``, ``bron_nl``)."""
+    from analysis.labels import GEO, dutch_figure_text, dutch_period, dutch_source, reference_measure
+
     rows = []
     for driver, table, needle in DRIVERS:
         sel = reference[
@@ -43,7 +48,37 @@ def driver_inputs(reference: pd.DataFrame) -> pd.DataFrame:
             )
     if not rows:
         raise ValueError("no driver figures found in the reference table")
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    # the curated tables write 'same' for "as the row above"; a report must name the source itself
+    src = reference["source"].where(reference["source"] != "same").ffill()
+    by_measure = dict(zip(zip(reference["tabel"], reference["measure"], reference["period"]), src))
+    out["bron"] = [
+        b if b != "same" else by_measure.get((t, m, p), b)
+        for b, t, m, p in zip(out.bron, [t for _, t, _ in _matches(reference)], out.maat, out.periode)
+    ]
+    out["gebied_nl"] = out["gebied"].map(lambda g: GEO.get(str(g).split(" ")[0], str(g)))
+    out["periode_nl"] = out["periode"].map(dutch_period)
+    out["maat_nl"] = out["maat"].map(reference_measure)
+    out["waarde_nl"] = [
+        re.sub(r"(\d[\d.,]*)", r"\1%", dutch_figure_text(v), count=1)
+        if u == "percent" and "%" not in str(v)
+        else dutch_figure_text(v)
+        for v, u in zip(out["waarde"], out["eenheid"])
+    ]
+    out["bron_nl"] = out["bron"].map(dutch_source)
+    # figures the curators marked as low confidence ('check before use') do not go into a council report
+    return out[out["betrouwbaarheid"].fillna("") != "low"].reset_index(drop=True)
+
+
+def _matches(reference: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(driver, table, needle) for each row driver_inputs returns, in the same order."""
+    out = []
+    for driver, table, needle in DRIVERS:
+        sel = reference[
+            (reference["tabel"] == table) & reference["measure"].str.contains(needle, case=False, regex=False)
+        ]
+        out += [(driver, table, needle)] * len(sel)
+    return out
 
 
 def carers_decline_per_year(carers_2018: float, carers_2040: float) -> float:

@@ -214,7 +214,8 @@ def tariff_effect_did(
     for code in sorted(set(d.gemeente_code) & changed):
         excluded.append({"gemeente_code": code, "reden": "grenswijziging (herindeling) in de periode"})
     breaks = detect_registration_breaks(d[~d.gemeente_code.isin(changed)], threshold=break_threshold)
-    for r in breaks.itertuples():
+    # one reason per gemeente (the first break), so the exclusion table adds up to the number excluded
+    for r in breaks.drop_duplicates("gemeente_code").itertuples():
         excluded.append({"gemeente_code": r.gemeente_code, "reden": f"registratiebreuk {r.jaar}"})
     bad = set(e["gemeente_code"] for e in excluded)
     complete = (
@@ -259,6 +260,7 @@ def tariff_effect_did(
     event = _tidy(eres.params, eres.bse, eres.pvalues, ev_terms)
     event["jaar"] = [int(t.rsplit("_", 1)[1]) for t in ev_terms]
     excl = pd.DataFrame(excluded, columns=["gemeente_code", "reden"])
+    assert not excl.gemeente_code.duplicated().any(), "a gemeente is excluded for one reason only"
     names = panel.drop_duplicates("gemeente_code", keep="last").set_index("gemeente_code")["gemeente_naam"]
     excl.insert(1, "gemeente_naam", excl["gemeente_code"].map(names))
     return DiDResult(

@@ -64,7 +64,7 @@ def _typst_table(df: pd.DataFrame, caption: str, source_note: str | None, right:
     note = f'#v(3pt) #align(left, text(size: 8pt, style: "italic")[{_typst_text(source_note)}])' if source_note else ""
     # Short tables are kept whole with their caption; long ones may continue on the next page with their header
     # repeated (the caption stays with the first rows).
-    breakable = "true" if len(df) > 14 else "false"
+    breakable = "true" if len(df) > 8 else "false"
     return (
         "```{=typst}\n"
         f"#block(breakable: {breakable}, width: 100%)[#set block(breakable: {breakable})\n"

@@ -1,0 +1,200 @@
+"""How a gemeente's HH use compares with similar gemeenten and the country, on the real CBS panel.
+
+- ``peer_group``: the k nearest gemeenten on standardised size (log inhabitants), share of inhabitants aged 65+ and
+  average income (the rule is stated in the result, so a council can see who its peers are and why).
+- ``funnel``: a funnel plot (Spiegelhalter 2005, Statistics in Medicine 24:1185) of HH clients per 1,000
+  inhabitants 65+ against the 65+ population, with control limits around the pooled national rate. With hundreds
+  of large gemeenten, Poisson limits alone flag nearly everyone (real differences in policy and registration
+  between gemeenten are larger than chance), so the limits include a between-gemeente variance estimated from
+  winsorised z-scores, the additive random-effects method of Spiegelhalter (2005, Quality and Safety in Health Care
+  14:347). Both the plain and the adjusted limits are returned.
+
+Caveat carried into the report: CBS publishes HH clients of all ages per gemeente; only the 65+ population is in
+this panel, so the rate is 'HH clients per 1,000 inhabitants aged 65+' and differences in the age make-up within
+65+ (more 85-plussers) are not adjusted for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+PEER_FEATURES = ("log_inwoners", "aandeel_65plus", "gem_inkomen")
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """HH use of ``gemeente`` in ``year`` against its peers and the country.
+
+    ``table``: one row per gemeente with published figures: gemeente_code, gemeente_naam, hh_clienten,
+    inwoners_65plus, per_1000 (with Garwood ci_lower/ci_upper), z (standardised against the national rate, with
+    the between-gemeente variance), and ``positie`` ('boven', 'onder' or 'binnen' the 95% and 99.8% limits).
+    ``funnel``: the control limits over a grid of 65+ population sizes. ``peers``: the peer group with its
+    distance on the standardised features."""
+
+    gemeente: str
+    gemeente_naam: str
+    year: int
+    national_rate: float  # per 1,000 65+, pooled over gemeenten with published figures
+    tau: float  # between-gemeente standard deviation (per 1,000) added to the limits
+    phi: float  # overdispersion factor from winsorised z-scores (1 = only chance)
+    table: pd.DataFrame
+    funnel: pd.DataFrame
+    peers: pd.DataFrame
+    k: int
+    features: tuple[str, ...]
+
+    @property
+    def own(self) -> pd.Series:
+        return self.table.set_index("gemeente_code").loc[self.gemeente]
+
+    @property
+    def peer_rate(self) -> float:
+        """Pooled rate of the peer group (clients / 65+ population, not a mean of rates)."""
+        p = self.table[self.table.gemeente_code.isin(self.peers.gemeente_code)]
+        return float(p.hh_clienten.sum() / p.inwoners_65plus.sum() * 1000)
+
+    @property
+    def share_outside_95(self) -> float:
+        return float((self.table["positie_95"] != "binnen").mean())
+
+    def to_frame(self) -> pd.DataFrame:
+        o = self.own
+        return pd.DataFrame(
+            [
+                ("hh_per_1000_65plus", o.per_1000, np.nan, o.ci_lower, o.ci_upper, np.nan),
+                ("landelijk_per_1000_65plus", self.national_rate, np.nan, np.nan, np.nan, np.nan),
+                ("peers_per_1000_65plus", self.peer_rate, np.nan, np.nan, np.nan, np.nan),
+                ("z_tegen_landelijk", o.z, 1.0, np.nan, np.nan, float(2 * stats.norm.sf(abs(o.z)))),
+            ],
+            columns=["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"],
+        )
+
+
+def _features(panel: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Peer features per gemeente: size and ageing in ``year``, income as the latest published average up to
+    ``year`` (CBS publishes average income with a delay; the panel has none for 2020)."""
+    d = panel[panel.jaar == year].set_index("gemeente_code")
+    inc = (
+        panel[(panel.jaar <= year) & panel.gem_inkomen.notna()]
+        .sort_values("jaar")
+        .groupby("gemeente_code")["gem_inkomen"]
+        .last()
+    )
+    out = pd.DataFrame(
+        {
+            "gemeente_naam": d["gemeente_naam"],
+            "log_inwoners": np.log(d["inwoners"]),
+            "aandeel_65plus": d["inwoners_65plus"] / d["inwoners"],
+            "gem_inkomen": inc.reindex(d.index),
+        }
+    )
+    return out
+
+
+def peer_group(panel: pd.DataFrame, gemeente: str, year: int, *, k: int = 10, features=PEER_FEATURES) -> pd.DataFrame:
+    """The ``k`` gemeenten nearest to ``gemeente`` (Euclidean distance on z-scored ``features``) among those with
+    published HH figures in ``year``."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    f = _features(panel, year)
+    if gemeente not in f.index:
+        raise ValueError(f"gemeente {gemeente} is not in the CBS panel for {year}")
+    have = panel[(panel.jaar == year) & panel.hh_clienten.notna()].gemeente_code
+    cols = list(features)
+    f = f.dropna(subset=cols)
+    if gemeente not in f.index:
+        raise ValueError(f"gemeente {gemeente} has no published {', '.join(cols)} for {year}")
+    z = (f[cols] - f[cols].mean()) / f[cols].std(ddof=0)
+    dist = np.sqrt(((z - z.loc[gemeente]) ** 2).sum(axis=1))
+    cand = dist.drop(gemeente)
+    cand = cand[cand.index.isin(have)].sort_values()
+    if len(cand) < k:
+        raise ValueError(f"only {len(cand)} gemeenten with published figures to choose {k} peers from")
+    top = cand.head(k)
+    return pd.DataFrame(
+        {
+            "gemeente_code": top.index,
+            "gemeente_naam": f.loc[top.index, "gemeente_naam"].to_numpy(),
+            "afstand": top.values,
+        }
+    ).join(f.loc[top.index, cols].reset_index(drop=True))
+
+
+def funnel_limits(target_rate: float, n, *, tau: float = 0.0, levels=(0.95, 0.998)) -> pd.DataFrame:
+    """Control limits (per 1,000) around ``target_rate`` (per 1,000) for denominators ``n``: normal approximation to
+    the Poisson, var = rate / n, plus ``tau``^2 between-unit variance (Spiegelhalter 2005)."""
+    n = np.asarray(n, float)
+    if np.any(n <= 0):
+        raise ValueError("denominators must be > 0")
+    theta = target_rate / 1000
+    out = {"n": n}
+    for lvl in levels:
+        zc = stats.norm.ppf(0.5 + lvl / 2)
+        se = np.sqrt(theta / n + (tau / 1000) ** 2)
+        tag = f"{lvl * 100:g}".replace(".", "_")
+        out[f"onder_{tag}"] = np.maximum(theta - zc * se, 0) * 1000
+        out[f"boven_{tag}"] = (theta + zc * se) * 1000
+    return pd.DataFrame(out)
+
+
+def _overdispersion(rate: np.ndarray, n: np.ndarray, theta: float) -> tuple[float, float]:
+    """phi from winsorised (10%) z-scores and the additive tau^2 (DerSimonian-Laird form), Spiegelhalter 2005."""
+    s = np.sqrt(theta / n)
+    z = (rate - theta) / s
+    lo, hi = np.quantile(z, [0.1, 0.9])
+    zw = np.clip(z, lo, hi)
+    i = len(z)
+    phi = float(np.mean(zw**2))
+    w = 1 / s**2
+    tau2 = max(0.0, (i * phi - (i - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    return phi, tau2
+
+
+def benchmark(
+    panel: pd.DataFrame, gemeente: str, *, year: int | None = None, k: int = 10, features=PEER_FEATURES
+) -> Benchmark:
+    """Funnel and peer comparison of HH clients per 1,000 inhabitants 65+ in ``year`` (default: the last year).
+
+    ``panel``: the harmonised CBS panel (one boundary year), columns gemeente_code, gemeente_naam, jaar,
+    hh_clienten, inwoners, inwoners_65plus, gem_inkomen."""
+    from analysis.demand.rates import garwood_interval
+
+    need = {"gemeente_code", "gemeente_naam", "jaar", "hh_clienten", "inwoners", "inwoners_65plus", "gem_inkomen"}
+    if need - set(panel.columns):
+        raise KeyError(f"panel needs columns {sorted(need)}")
+    year = int(year or panel.jaar.max())
+    d = panel[(panel.jaar == year) & panel.hh_clienten.notna() & (panel.inwoners_65plus > 0)].copy()
+    if gemeente not in set(panel.gemeente_code):
+        raise ValueError(f"gemeente {gemeente} is not in the CBS panel")
+    if gemeente not in set(d.gemeente_code):
+        raise ValueError(f"CBS published no HH figure for {gemeente} in {year}")
+    theta = float(d.hh_clienten.sum() / d.inwoners_65plus.sum())
+    rate = (d.hh_clienten / d.inwoners_65plus).to_numpy(float)
+    n = d.inwoners_65plus.to_numpy(float)
+    phi, tau2 = _overdispersion(rate, n, theta)
+    lo, hi = garwood_interval(d.hh_clienten.to_numpy())
+    d["per_1000"] = rate * 1000
+    d["ci_lower"], d["ci_upper"] = lo / n * 1000, hi / n * 1000
+    d["z"] = (rate - theta) / np.sqrt(theta / n + tau2)
+    lim = funnel_limits(theta * 1000, n, tau=np.sqrt(tau2) * 1000)
+    for lvl in ("95", "99_8"):
+        d[f"positie_{lvl}"] = np.select(
+            [d.per_1000.to_numpy() > lim[f"boven_{lvl}"], d.per_1000.to_numpy() < lim[f"onder_{lvl}"]],
+            ["boven", "onder"],
+            "binnen",
+        )
+    grid = np.geomspace(max(200.0, n.min() * 0.8), n.max() * 1.2, 200)
+    plain = funnel_limits(theta * 1000, grid).add_prefix("poisson_").rename(columns={"poisson_n": "n"})
+    funnel = funnel_limits(theta * 1000, grid, tau=np.sqrt(tau2) * 1000).merge(plain, on="n")
+    peers = peer_group(panel, gemeente, year, k=k, features=features)
+    cols = ["gemeente_code", "gemeente_naam", "hh_clienten", "inwoners", "inwoners_65plus", "per_1000", "ci_lower",
+            "ci_upper", "z", "positie_95", "positie_99_8"]  # fmt: skip
+    name = str(d.set_index("gemeente_code").loc[gemeente, "gemeente_naam"])
+    return Benchmark(
+        gemeente, name, year, theta * 1000, float(np.sqrt(tau2) * 1000), phi, d[cols].reset_index(drop=True),
+        funnel, peers, k, tuple(features),
+    )  # fmt: skip

@@ -1,0 +1,157 @@
+"""The numbers a reader of hh-raad sees, in one tested object: real data first, synthetic data as illustration.
+
+``DemandFacts`` separates what rests on published figures (CBS national series, the CBS gemeente panel: peer
+comparison, funnel plot, difference-in-differences) from what rests on the synthetic Groningen registration
+(decomposition, interrupted time series, projection), so a report cannot present a generator's input as a
+finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.formatting import round_to_total
+
+
+@dataclass(frozen=True)
+class NationalSeries:
+    """National HH clients (persons in the year, CBS / Monitor Langdurige Zorg); ``provisional`` years carry *."""
+
+    years: tuple[int, ...]
+    clients: tuple[float, ...]
+    provisional: tuple[bool, ...]
+
+    def growth(self, y0: int, y1: int) -> float:
+        s = dict(zip(self.years, self.clients))
+        return s[y1] / s[y0] - 1
+
+    def frame(self) -> pd.DataFrame:
+        d = pd.DataFrame({"jaar": self.years, "clienten": self.clients, "voorlopig": self.provisional})
+        d["groei"] = d["clienten"].pct_change()
+        d.loc[d["jaar"].diff() != 1, "groei"] = np.nan  # growth only between consecutive years
+        return d
+
+
+def national_hh_series(reference: pd.DataFrame) -> NationalSeries:
+    nl = reference[
+        (reference.tabel == "nl_wmo_clients")
+        & (reference.measure == "Wmo clients Hulp bij het huishouden")
+        & reference.period.str.fullmatch(r"\d{4}\*?")
+    ]
+    if nl.empty:
+        raise ValueError("the reference table has no national yearly HH client figures")
+    nl = nl.assign(jaar=nl.period.str[:4].astype(int)).sort_values("jaar")
+    return NationalSeries(
+        tuple(int(y) for y in nl.jaar),
+        tuple(float(v) for v in nl.value),
+        tuple(p.endswith("*") for p in nl.period),
+    )
+
+
+def published_amount(reference: pd.DataFrame, table: str, measure_start: str) -> float:
+    r = reference[(reference.tabel == table) & reference.measure.str.startswith(measure_start)]
+    return float(r.value.iloc[0]) if len(r) else float("nan")
+
+
+@dataclass(frozen=True)
+class DemandFacts:
+    gemeente: str
+    gemeente_naam: str
+    # real: national
+    national: NationalSeries
+    monitor_growth_2019: float
+    extra_costs_2021: float  # national extra cost of the abonnementstarief for gemeenten (monitor, EUR)
+    # real: the gemeente in the CBS panel
+    benchmark_year: int
+    own_rate: float
+    own_rate_ci: tuple[float, float]
+    national_rate: float
+    peer_rate: float
+    position_95: str  # 'boven' | 'onder' | 'binnen' the 95% control limits
+    position_998: str
+    registration_break_year: int | None  # a break in the gemeente's own HH series (registration, not use)
+    # real: difference-in-differences on the panel
+    did_estimate: float
+    did_ci: tuple[float, float]
+    did_p: float
+    did_n_gemeenten: int
+    did_n_excluded: int
+    placebo_estimate: float
+    placebo_p: float
+    # synthetic illustration (Groningen registration)
+    synthetic_applies: bool  # the synthetic registration describes this gemeente (Groningen) only
+    decomposition_years: tuple[int, int]
+    decomposition_clients: tuple[float, float]
+    decomposition_shares_pct: dict  # term -> whole percent, adding up to 100 (largest remainder)
+    its_rate_ratio: float
+    its_rate_ratio_ci: tuple[float, float]
+    its_truth: float
+    projection_year: int
+    projection_central: float
+    projection_interval: tuple[float, float]
+
+    @property
+    def did_significant(self) -> bool:
+        return bool(self.did_ci[0] > 0 or self.did_ci[1] < 0)
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [
+            ("hh_per_1000_65plus", self.own_rate, np.nan, *self.own_rate_ci, np.nan),
+            ("did_inkomen_x_na", self.did_estimate, np.nan, *self.did_ci, self.did_p),
+            ("placebo_2018", self.placebo_estimate, np.nan, np.nan, np.nan, self.placebo_p),
+            ("prognose_" + str(self.projection_year), self.projection_central, np.nan, *self.projection_interval,
+             np.nan),
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"])
+
+
+def demand_facts(res, bench, reference: pd.DataFrame, *, scenario: str = "tarief_blijft") -> DemandFacts:
+    """From a ``DemandAnalysis`` (``analysis.demand.analysis.run``) and a ``Benchmark``."""
+    from analysis.demand.tariff import detect_registration_breaks
+
+    own = bench.own
+    did = res.did.coefficients.iloc[0]
+    pl = res.did.placebo.iloc[0]
+    dec = res.decomposition.to_frame()
+    parts = dec[dec.term != "totaal"]
+    shares = round_to_total(parts["share"].to_numpy() * 100, 0)
+    brk = detect_registration_breaks(res.panel_gemeente[res.panel_gemeente.hh_clienten.notna()])
+    p = res.projection.frame
+    last = p[(p.jaar == p.jaar.max()) & (p.scenario == scenario)]
+    if last.empty:
+        raise ValueError(f"scenario {scenario!r} is not in the projection")
+    return DemandFacts(
+        gemeente=bench.gemeente,
+        gemeente_naam=bench.gemeente_naam,
+        national=national_hh_series(reference),
+        monitor_growth_2019=float(res.monitor_growth_2019),
+        extra_costs_2021=published_amount(reference, "abonnementstarief_effect", "meerkosten for municipalities"),
+        benchmark_year=bench.year,
+        own_rate=float(own.per_1000),
+        own_rate_ci=(float(own.ci_lower), float(own.ci_upper)),
+        national_rate=float(bench.national_rate),
+        peer_rate=float(bench.peer_rate),
+        position_95=str(own.positie_95),
+        position_998=str(own.positie_99_8),
+        registration_break_year=int(brk.jaar.iloc[0]) if len(brk) else None,
+        did_estimate=float(did.estimate),
+        did_ci=(float(did.ci_lower), float(did.ci_upper)),
+        did_p=float(did.p_value),
+        did_n_gemeenten=int(res.did.n_gemeenten),
+        did_n_excluded=int(res.did.excluded.gemeente_code.nunique()),
+        placebo_estimate=float(pl.estimate),
+        placebo_p=float(pl.p_value),
+        synthetic_applies=bench.gemeente == "GM0014",
+        decomposition_years=(int(res.decomposition_years[0]), int(res.decomposition_years[1])),
+        decomposition_clients=(float(res.decomposition.value0), float(res.decomposition.value1)),
+        decomposition_shares_pct={t: int(v) for t, v in zip(parts.term, shares)},
+        its_rate_ratio=float(res.its.level_rr),
+        its_rate_ratio_ci=tuple(float(x) for x in res.its.level_rr_ci),
+        its_truth=float(res.its_truth),
+        projection_year=int(last.jaar.iloc[0]),
+        projection_central=float(last.verwacht.iloc[0]),
+        projection_interval=(float(last.ondergrens.iloc[0]), float(last.bovengrens.iloc[0])),
+    )
