@@ -79,3 +79,42 @@ def test_parse_dutch_number(text, value):
 def test_sum_columns_need_a_total_row():
     with pytest.raises(ValueError, match="Totaal"):
         table(pd.DataFrame({"a": ["x", "y"], "b": ["1", "2"]}), "T", sum_columns=["b"])
+
+
+# ---------------------------------------------------------------------------------- every report in reports.toml
+
+SMALL = {"n_boot": 200, "n_draws": 4000}
+
+
+def _cases():
+    from analysis.report.render import load_specs
+
+    out = []
+    for name, spec in load_specs().items():
+        for aud in spec.audiences:
+            out.append((name, aud, {}))
+    out += [("hh-raad", "openbaar", {"gemeente": g}) for g in ("GM0363", "GM0599")]
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, audience, extra", _cases(), ids=lambda v: v if isinstance(v, str) else "")
+def test_rendered_report_is_consistent(name, audience, extra, synth, tmp_path):
+    """Each report renders and passes the consistency checker: summary numbers appear in their tables, printed
+    totals equal their parts, no quantity has two values; and the summary has numbers to check."""
+    from analysis.report import render
+
+    spec = render.load_specs()[name]
+    small = {k: v for k, v in SMALL.items() if k in spec.parameters}
+    params = {**small, **extra, "processed_dir": str(synth.parent)}
+    res = render.render_report(spec, audience=audience, params=params, formats=("html",), reports_root=tmp_path)
+    assert res.status == "ok", res.error
+    html = (tmp_path / spec.name / f"{spec.name}-{audience}.html").read_text(encoding="utf-8")
+    assert consistency.check_report(html) == []
+    parsed = consistency.parse_report(html)
+    linked = [f for f in parsed.facts if f[2]]
+    assert len(linked) >= 5, "the summary should carry checkable numbers"
+    assert any(t.sum_columns for t in parsed.tables.values()) or name.startswith("hh-raad") is False
+    body = html.split('id="verantwoording"')[0]  # the appendix names parameters as code, for reproduction
+    for english in (">prognosis<", ">same<", ">n.d.<", "->", "tarief_blijft", "financien<", "sha256", ".parquet"):
+        assert english not in body, english

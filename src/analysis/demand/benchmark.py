@@ -5,9 +5,9 @@
 - ``funnel``: a funnel plot (Spiegelhalter 2005, Statistics in Medicine 24:1185) of HH clients per 1,000
   inhabitants 65+ against the 65+ population, with control limits around the pooled national rate. With hundreds
   of large gemeenten, Poisson limits alone flag nearly everyone (real differences in policy and registration
-  between gemeenten are larger than chance), so the limits include a between-gemeente variance estimated from
-  winsorised z-scores, the additive random-effects method of Spiegelhalter (2005, Quality and Safety in Health Care
-  14:347). Both the plain and the adjusted limits are returned.
+  between gemeenten are larger than chance), so the limits include a between-gemeente variance: the additive
+  random-effects adjustment of Spiegelhalter (2005, Quality and Safety in Health Care 14:347), with the variance
+  estimated robustly (see ``_overdispersion``). Both the plain and the adjusted limits are returned.
 
 Caveat carried into the report: CBS publishes HH clients of all ages per gemeente; only the 65+ population is in
 this panel, so the rate is 'HH clients per 1,000 inhabitants aged 65+' and differences in the age make-up within
@@ -108,7 +108,8 @@ def peer_group(panel: pd.DataFrame, gemeente: str, year: int, *, k: int = 10, fe
     f = f.dropna(subset=cols)
     if gemeente not in f.index:
         raise ValueError(f"gemeente {gemeente} has no published {', '.join(cols)} for {year}")
-    z = (f[cols] - f[cols].mean()) / f[cols].std(ddof=0)
+    sd = f[cols].std(ddof=0)
+    z = ((f[cols] - f[cols].mean()) / sd.where(sd > 0)).fillna(0.0)  # a feature without spread tells nothing
     dist = np.sqrt(((z - z.loc[gemeente]) ** 2).sum(axis=1))
     cand = dist.drop(gemeente)
     cand = cand[cand.index.isin(have)].sort_values()
@@ -141,17 +142,33 @@ def funnel_limits(target_rate: float, n, *, tau: float = 0.0, levels=(0.95, 0.99
     return pd.DataFrame(out)
 
 
+# E[Z^2] of a standard normal winsorised at its 10th and 90th percentiles: (2*Phi(a) - 1) - 2*a*phi(a) + 0.2*a^2
+# with a = 1.2816. Dividing by it makes phi = 1 when there is only chance (the raw winsorised mean would be 0.68).
+_WINSOR_CONSISTENCY = float(
+    (0.8 - 2 * stats.norm.ppf(0.9) * stats.norm.pdf(stats.norm.ppf(0.9))) + 0.2 * stats.norm.ppf(0.9) ** 2
+)
+
+
 def _overdispersion(rate: np.ndarray, n: np.ndarray, theta: float) -> tuple[float, float]:
-    """phi from winsorised (10%) z-scores and the additive tau^2 (DerSimonian-Laird form), Spiegelhalter 2005."""
-    s = np.sqrt(theta / n)
-    z = (rate - theta) / s
+    """phi, the overdispersion factor from winsorised (10%) z-scores (Spiegelhalter 2005; with the consistency
+    factor, phi = 1 when there is only chance), and tau^2, the between-gemeente variance on the rate scale.
+
+    tau^2 is chosen so that the median squared z-score equals its expected value under the model (0.455, the
+    median of chi-square with 1 df). Like winsorising it ignores a few extreme gemeenten, but unlike the
+    DerSimonian-Laird moment estimate on winsorised z-scores it is not biased downward when the large gemeenten
+    carry the spread (checked by simulation in tests/test_benchmark.py)."""
+    from scipy.optimize import brentq
+
+    s2 = theta / n
+    z = (rate - theta) / np.sqrt(s2)
     lo, hi = np.quantile(z, [0.1, 0.9])
-    zw = np.clip(z, lo, hi)
-    i = len(z)
-    phi = float(np.mean(zw**2))
-    w = 1 / s**2
-    tau2 = max(0.0, (i * phi - (i - 1)) / (w.sum() - (w**2).sum() / w.sum()))
-    return phi, tau2
+    phi = float(np.mean(np.clip(z, lo, hi) ** 2) / _WINSOR_CONSISTENCY)
+    target = stats.chi2.ppf(0.5, 1)
+    gap = lambda t2: float(np.median((rate - theta) ** 2 / (s2 + t2)) - target)
+    if gap(0.0) <= 0:
+        return phi, 0.0
+    upper = float(np.max((rate - theta) ** 2)) + 1e-12
+    return phi, float(brentq(gap, 0.0, upper))
 
 
 def benchmark(

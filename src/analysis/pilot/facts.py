@@ -42,7 +42,8 @@ class Finding:
 
 
 def _finding(topic: str, direction: str, template: str, **values: str) -> Finding:
-    return Finding(topic, template, direction, tuple(values.items()))
+    """A finding with only the numbers its sentence uses (a value it does not print is not a fact of it)."""
+    return Finding(topic, template, direction, tuple((k, v) for k, v in values.items() if "{" + k + "}" in template))
 
 
 @dataclass(frozen=True)

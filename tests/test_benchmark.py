@@ -1,0 +1,92 @@
+"""Peer group and funnel plot: limits cover chance variation at the nominal rate, overdispersion widens them,
+peers are the nearest gemeenten, and the real CBS panel works for any gemeente code."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from analysis.demand import benchmark as bm
+
+
+def panel(rng, *, n=400, tau=0.0, rate=0.1):
+    pop65 = np.exp(rng.uniform(np.log(500), np.log(100_000), n))
+    true = np.clip(rate + tau * rng.standard_normal(n), 0.001, None)
+    return pd.DataFrame(
+        {
+            "gemeente_code": [f"GM{i:04d}" for i in range(n)],
+            "gemeente_naam": [f"G{i}" for i in range(n)],
+            "jaar": 2020,
+            "hh_clienten": rng.poisson(true * pop65).astype(float),
+            "inwoners": pop65 * rng.uniform(4, 6, n),
+            "inwoners_65plus": pop65,
+            "gem_inkomen": rng.normal(30, 4, n),
+        }
+    )
+
+
+def test_limits_cover_chance_variation_at_the_nominal_rate():
+    """No real differences between gemeenten (Poisson only): ~95% inside the 95% limits, tau near 0."""
+    rng = np.random.default_rng(3)
+    inside, taus = [], []
+    for _ in range(20):
+        b = bm.benchmark(panel(rng), "GM0000")
+        inside.append((b.table.positie_95 == "binnen").mean())
+        taus.append(b.tau)
+    assert 0.93 <= np.mean(inside) <= 0.97
+    assert np.mean(taus) < 2  # per 1,000, against a rate of 100
+
+
+def test_overdispersion_widens_the_limits_to_the_real_spread():
+    """Real between-gemeente differences (sd 0.02 = 20 per 1,000): tau recovers them and the adjusted limits keep
+    ~95% inside, where plain Poisson limits would flag most gemeenten."""
+    rng = np.random.default_rng(4)
+    b = bm.benchmark(panel(rng, tau=0.02), "GM0000")
+    assert 14 < b.tau < 26 and b.phi > 5
+    assert 0.90 <= (b.table.positie_95 == "binnen").mean() <= 0.99
+    plain = bm.funnel_limits(b.national_rate, b.table.inwoners_65plus)
+    outside_plain = (b.table.per_1000 > plain.boven_95.to_numpy()) | (b.table.per_1000 < plain.onder_95.to_numpy())
+    assert outside_plain.mean() > 0.5
+
+
+def test_funnel_limits_formula():
+    lim = bm.funnel_limits(100.0, [1000.0], levels=(0.95,))
+    se = np.sqrt(0.1 / 1000) * 1000
+    assert_allclose(lim.boven_95[0], 100 + 1.959964 * se, rtol=1e-6)
+
+
+def test_peers_are_the_nearest_on_the_stated_features():
+    rng = np.random.default_rng(5)
+    p = panel(rng, n=50)
+    p.loc[1, ["inwoners", "inwoners_65plus", "gem_inkomen"]] = p.loc[
+        0, ["inwoners", "inwoners_65plus", "gem_inkomen"]
+    ].to_numpy() * [1.001, 1.001, 1.0]
+    peers = bm.peer_group(p, "GM0000", 2020, k=3)
+    assert peers.gemeente_code.iloc[0] == "GM0001" and len(peers) == 3 and "GM0000" not in set(peers.gemeente_code)
+    assert peers.afstand.is_monotonic_increasing
+
+
+@pytest.mark.parametrize("code", ["GM0014", "GM0363", "GM0599"])
+def test_real_panel_for_several_gemeenten(processed, code):
+    p = pd.read_parquet(processed / "wmo_panel_grenzen_2020.parquet")
+    b = bm.benchmark(p, code)
+    assert b.year == 2020 and len(b.peers) == 10 and code not in set(b.peers.gemeente_code)
+    o = b.own
+    assert o.ci_lower < o.per_1000 < o.ci_upper
+    assert_allclose(
+        b.national_rate,
+        p[(p.jaar == 2020)]
+        .dropna(subset=["hh_clienten"])
+        .pipe(lambda d: d.hh_clienten.sum() / d.inwoners_65plus.sum() * 1000),
+    )
+    assert set(b.to_frame().columns) == {"term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"}
+
+
+def test_bad_input(processed):
+    p = pd.read_parquet(processed / "wmo_panel_grenzen_2020.parquet")
+    with pytest.raises(ValueError, match="not in the CBS panel"):
+        bm.benchmark(p, "GM9999")
+    with pytest.raises(ValueError, match="k must be"):
+        bm.peer_group(p, "GM0014", 2020, k=0)
+    with pytest.raises(KeyError, match="panel needs"):
+        bm.benchmark(p.drop(columns=["gem_inkomen"]), "GM0014")
