@@ -10,6 +10,11 @@ from analysis.demand import rates
 from analysis.financing import budget, herstel, koppels, montecarlo, rules
 
 
+# The new HH contracts (area providers, populatiebekostiging) started on 1 January 2023 (collegebrief 2021): pairs
+# of client and helper are at risk at that one transition, whatever contract year a budget is computed for.
+NEW_CONTRACTS = "2023-01-01"
+
+
 @dataclass(frozen=True)
 class FinancingAnalysis:
     components: budget.CostComponents
@@ -97,7 +102,7 @@ def run(
     f4 = log.value("F04")
     kp = koppels.pair_continuity(
         clients,
-        change_date=f"{contract_year}-01-01",
+        change_date=NEW_CONTRACTS,
         transfer_rate=float(f4["transfer_rate"]),
         long_pair_years=float(f4["long_pair_years"]),
     )
