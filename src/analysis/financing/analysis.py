@@ -9,7 +9,6 @@ import pandas as pd
 from analysis.demand import rates
 from analysis.financing import budget, herstel, koppels, montecarlo, rules
 
-
 # The new HH contracts (area providers, populatiebekostiging) started on 1 January 2023 (collegebrief 2021): pairs
 # of client and helper are at risk at that one transition, whatever contract year a budget is computed for.
 NEW_CONTRACTS = "2023-01-01"
