@@ -25,7 +25,9 @@ def nb(tmp_path):
 
 @pytest.fixture
 def spec(nb, synth):
-    return render.ReportSpec("voorbeeld", nb, "Voorbeeldrapport", {"processed_dir": str(synth.parent)})
+    return render.ReportSpec(
+        "voorbeeld", nb, "Voorbeeldrapport", {"processed_dir": str(synth.parent)}, ("openbaar", "intern")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +177,7 @@ def test_cli_render_all_exit_code(tmp_path, nb, synth, monkeypatch):
 
 def test_reports_toml_variants_are_reports_of_their_own(tmp_path):
     cfg = tmp_path / "reports.toml"
+    (tmp_path / "a.ipynb").write_text("{}")
     cfg.write_text(
         '[reports.a]\nnotebook = "a.ipynb"\naudiences = ["openbaar", "intern"]\n'
         "[reports.a.parameters]\nx = 1\ny = 2\n"

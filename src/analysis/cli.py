@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,8 +23,34 @@ console = Console(stderr=True)
 
 
 def _fail(msg: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True, markup=True)
     raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _errors(what: str):
+    """Every failure of a command ends in one line (what, where, why) and a non-zero exit, never a traceback.
+    Set ANALYSIS_DEBUG=1 to see the traceback of an unexpected error."""
+    from analysis.assumptions import AssumptionsError
+    from analysis.data.io import DataInputError
+    from analysis.report.params import ParamError
+    from analysis.report.render import RenderError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except ParamError as exc:
+        _fail(str(exc), 2)
+    except (DataInputError, AssumptionsError, RenderError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        where = exc.filename or ""
+        _fail(f"{what}: cannot write or read {where}: {exc.strerror or exc}".replace(" : ", ": "))
+    except Exception as exc:
+        if os.environ.get("ANALYSIS_DEBUG"):
+            raise
+        _fail(f"{what} failed: {type(exc).__name__}: {exc}")
 
 
 @data_app.command("build")
@@ -32,15 +60,12 @@ def data_build(
 ) -> None:
     """Build data/processed/ from data/raw/ (validated; the previous good state is kept on any error)."""
     from analysis import paths
-    from analysis.data.io import DataInputError
     from analysis.data.pipeline import build_processed
 
     raw = raw or paths.raw_dir()
     out = out or paths.processed_dir()
-    try:
+    with _errors("analysis data build"):
         res = build_processed(raw, out)
-    except DataInputError as exc:
-        _fail(str(exc))
     console.print(f"[green]built[/] {len([o for o in res.outputs if o.endswith('.parquet')])} tables in {out}")
 
 
@@ -55,6 +80,15 @@ def data_synth(
 
     out = out or paths.synthetic_dir()
     t0 = time.perf_counter()
+    if seed < 0:
+        _fail(f"--seed must be 0 or more, not {seed}", 2)
+    if scale not in ("groningen", "nl"):
+        _fail(f"--scale must be 'groningen' or 'nl', not {scale!r}", 2)
+    with _errors("analysis data synth"):
+        _synth(out, seed, scale, t0)
+
+
+def _synth(out: Path, seed: int, scale: str, t0: float) -> None:
     if scale == "groningen":
         from analysis.data.synthetic import write_synthetic
 
@@ -67,8 +101,6 @@ def data_synth(
         console.print(
             f"[green]synthetisch[/]: {info['rows']:,} client-months in {out} ({time.perf_counter() - t0:.1f} s)"
         )
-    else:
-        _fail(f"--scale must be 'groningen' or 'nl', not {scale!r}", 2)
 
 
 @data_app.command("cbs")
@@ -94,11 +126,35 @@ def assumptions(analysis: Annotated[str | None, typer.Argument(help="filter by a
     from analysis.assumptions import load_assumptions
 
     t = Table("id", "titel", "kwaliteit", "impact", "gebruikt door")
-    for a in load_assumptions().entries:
+    with _errors("analysis assumptions"):
+        log = load_assumptions()
+    for a in log.entries:
         if analysis and analysis not in a.used_by:
             continue
         t.add_row(a.id, a.title, a.quality, a.impact, ", ".join(a.used_by))
     Console().print(t)
+
+
+@app.command("params")
+def params_cmd(
+    name: Annotated[str, typer.Argument(help="report name from reports.toml")],
+    config: Annotated[Path | None, typer.Option(help="reports.toml")] = None,
+) -> None:
+    """List a report's parameters: type, allowed values, default and description."""
+    from analysis.report.render import load_specs
+
+    with _errors("analysis params"):
+        specs = load_specs(config)
+    if name not in specs:
+        _fail(f"unknown report {name!r}; known: {', '.join(specs) or 'none'}", 2)
+    spec = specs[name]
+    if spec.error:
+        _fail(spec.error)
+    out = Console(width=200, soft_wrap=True, highlight=False)
+    out.print(f"{name}: audiences {', '.join(spec.audiences)}; formats {', '.join(spec.formats)}")
+    for p in (spec.declared or {}).values():
+        default = spec.parameters.get(p.name)
+        out.print(f"  {p.name} = {default!r}  ({p.allowed()}) - {p.description}")
 
 
 def paths_reports() -> Path:
@@ -144,7 +200,16 @@ def status(
 
 
 def main() -> None:  # pragma: no cover
-    sys.exit(app())
+    """The console script: anything that escapes a command still ends in one line, not a traceback."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if os.environ.get("ANALYSIS_DEBUG"):
+            raise
+        console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
 
 
 def _parse_params(items: list[str]) -> dict:
@@ -178,7 +243,10 @@ def render(
 
     from analysis.report.render import load_specs, render_all, render_report
 
-    specs = load_specs(config)
+    if workers < 1:
+        _fail(f"--workers must be 1 or more, not {workers}", 2)
+    with _errors("analysis render"):
+        specs = load_specs(config)
     if all_:
         n = sum(len(s.audiences) for s in specs.values())
         with Progress(
@@ -197,7 +265,8 @@ def render(
                 prog.console.print(f"  {r.report}-{r.audience}: {r.action}{took}{why}{err}", highlight=False)
                 prog.advance(task)
 
-            results = render_all(specs, force=force, workers=workers, progress=tick)
+            with _errors("analysis render --all"):
+                results = render_all(specs, force=force, workers=workers, progress=tick)
             prog.update(task, completed=n)
         failed = [r for r in results if r.action == "failed"]
         skipped = [r for r in results if r.action == "skipped"]
@@ -218,15 +287,13 @@ def render(
 
     run_id = new_run_id()
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    res = render_report(
-        specs[name],
-        audience=audience,
-        params=_parse_params(param or []),
-        formats=tuple(f.strip() for f in to.split(",") if f.strip()),
-        run_id=run_id,
-    )
-    res.reason = "requested (analysis render " + name + ")"
-    record_run(paths_reports(), [res], run_id=run_id, started=started, kind=f"render {name}")
+    formats = tuple(f.strip() for f in to.split(",") if f.strip())
+    params = _parse_params(param or [])
+    with _errors(f"analysis render {name}"):
+        specs[name].check({**specs[name].parameters, **params}, audience, formats)  # before any kernel starts
+        res = render_report(specs[name], audience=audience, params=params, formats=formats, run_id=run_id)
+        res.reason = "requested (analysis render " + name + ")"
+        record_run(paths_reports(), [res], run_id=run_id, started=started, kind=f"render {name}")
     if res.status != "ok":
         _fail(f"{name} ({audience}) failed: {res.error}")
     for f in res.outputs:

@@ -17,6 +17,20 @@ import pandas as pd
 
 SECRET_ENV = "ANALYSIS_PSEUDONYM_KEY"
 SUPPRESSED = "<10"
+# The smallest count an openbaar report may show (CBS practice; assumption P01). A rule of the audience, not a
+# parameter: nothing a caller passes can lower it for a public report.
+PUBLIC_MIN_CELL = 10
+
+
+def check_public_threshold(threshold: int, audience: str) -> int:
+    """The suppression threshold to use; refuses one below PUBLIC_MIN_CELL for an openbaar report."""
+    if audience == "openbaar" and threshold < PUBLIC_MIN_CELL:
+        raise ValueError(
+            f"a suppression threshold of {threshold} is not allowed for an openbaar report (minimum {PUBLIC_MIN_CELL})"
+        )
+    if threshold < 1:
+        raise ValueError("threshold must be >= 1")
+    return threshold
 
 
 def elfproef(number: str | int) -> bool:

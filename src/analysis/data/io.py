@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -65,8 +66,24 @@ class CsvFormat:
     encoding: str = "utf-8"
 
     @classmethod
-    def from_mapping(cls, m: dict | None) -> CsvFormat:
-        return cls(**m) if m else cls()
+    def from_mapping(cls, m: dict | None, where: str = "sources.toml") -> CsvFormat:
+        if not m:
+            return cls()
+        unknown = set(m) - {"sep", "decimal", "thousands", "encoding"}
+        if unknown:
+            raise DataInputError(
+                where, f"unknown format key(s) {sorted(unknown)}", expected="sep, decimal, thousands, encoding"
+            )
+        fmt = cls(**m)
+        import codecs
+
+        try:
+            codecs.lookup(fmt.encoding)
+        except LookupError:
+            raise DataInputError(
+                where, f"unknown encoding {fmt.encoding!r}", expected="e.g. 'utf-8' or 'cp1252'"
+            ) from None
+        return fmt
 
 
 DUTCH = CsvFormat()
@@ -84,6 +101,10 @@ def sha256_file(path: str | Path) -> str:
 
 
 def _decode(path: Path, data: bytes, encoding: str) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataInputError(path, "file is UTF-16 encoded", expected=f"{encoding} text (save as CSV UTF-8)")
+    if b"\x00" in data[:4096]:
+        raise DataInputError(path, "not a text file (binary data)", expected=f"a CSV file in {encoding}")
     if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
         try:
             return data.decode("utf-8-sig")  # strips a BOM if present (Excel writes one)
@@ -93,8 +114,16 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
                 EncodingFallbackWarning,
                 stacklevel=3,
             )
-            return data.decode("cp1252", errors="strict")
-    return data.decode(encoding)
+            try:
+                return data.decode("cp1252", errors="strict")
+            except UnicodeDecodeError:
+                raise DataInputError(path, "not readable as text", expected="a CSV file in UTF-8") from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DataInputError(
+            path, f"not valid {encoding} at byte {exc.start}", expected=f"a CSV file in {encoding}"
+        ) from None
 
 
 def read_csv_text(path: str | Path, fmt: CsvFormat, expected_columns: list[str]) -> pd.DataFrame:
@@ -102,7 +131,12 @@ def read_csv_text(path: str | Path, fmt: CsvFormat, expected_columns: list[str])
     path = Path(path)
     if not path.exists():
         raise DataInputError(path, "file not found")
-    data = path.read_bytes()
+    if path.is_dir():
+        raise DataInputError(path, "is a folder, not a file", expected="a CSV file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataInputError(path, f"cannot be read ({exc.strerror})") from None
     if not data.strip():
         raise DataInputError(path, "file is empty", expected=f"a header with columns {expected_columns}")
     text = _decode(path, data, fmt.encoding)
@@ -121,6 +155,8 @@ def read_csv_text(path: str | Path, fmt: CsvFormat, expected_columns: list[str])
             path, f"cannot parse CSV ({exc})", expected=f"{len(expected_columns)} fields a row"
         ) from exc
     check_columns(path, list(df.columns), expected_columns)
+    if df.empty:
+        raise DataInputError(path, "no data rows, only a header", rows=[1], expected="at least one row of data")
     return df[expected_columns]
 
 
@@ -160,7 +196,8 @@ def parse_numeric(path: str | Path, df: pd.DataFrame, columns: Iterable[str], fm
         if fmt.decimal != ".":
             s = s.str.replace(fmt.decimal, ".", regex=False)
         num = pd.to_numeric(s, errors="coerce")
-        bad = s.notna() & num.isna()
+        # 'inf', '-inf' and 'NaN' are numbers to pandas but not to a delivery: they must not reach a report
+        bad = s.notna() & (num.isna() | ~np.isfinite(num.astype("float64").fillna(0)))
         if bad.any():
             lines = [int(i) + HEADER_OFFSET for i in out.index[bad]]
             sample = ", ".join(repr(v) for v in s[bad].head(3))

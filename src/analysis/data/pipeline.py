@@ -39,7 +39,19 @@ def load_sources(raw_dir: Path) -> dict:
     path = raw_dir / "sources.toml"
     if not path.exists():
         raise io.DataInputError(path, "provenance file missing", expected="data/raw/sources.toml with one entry a file")
-    return tomllib.loads(path.read_text(encoding="utf-8"))["files"]
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise io.DataInputError(path, f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise io.DataInputError(path, "not UTF-8 text") from None
+    files = raw.get("files")
+    if not isinstance(files, dict) or not files:
+        raise io.DataInputError(path, 'no [files."..."] entries', expected='one [files."<path>"] table per raw file')
+    for rel, meta in files.items():
+        if not isinstance(meta, dict) or "sha256" not in meta:
+            raise io.DataInputError(path, f'entry [files."{rel}"] has no sha256', expected='sha256 = "<hex>"')
+    return files
 
 
 def check_raw_integrity(raw_dir: Path, sources: dict) -> dict[str, str]:
@@ -80,9 +92,8 @@ def _refuse_bsn_columns(path: Path, df: pd.DataFrame) -> None:
     for col in df.columns:
         vals = df[col].dropna()
         if pd.api.types.is_float_dtype(vals):  # numbers were parsed already: only whole numbers can be BSNs
-            if not (vals % 1 == 0).all():
-                continue
-            vals = vals.astype("int64")
+            # one stray non-integer cell must not hide a column of BSNs: check the whole numbers among them
+            vals = vals[vals % 1 == 0].astype("int64")
         if looks_like_bsn_column(vals.astype(str)):
             raise io.DataInputError(
                 path,
@@ -129,6 +140,22 @@ def load_herindelingen(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
     return schemas.validate(df, schemas.HERINDELING, str(path))
 
 
+def check_herindeling_codes(path: Path, herindelingen: pd.DataFrame, panel: pd.DataFrame) -> None:
+    """Every code in the herindelingen table must occur in the panel: an unknown code would silently map a
+    gemeente onto nothing. Reported against the herindelingen file and row, not a processed table."""
+    known = set(panel["mun_code"])
+    for col in ("old_code", "new_code"):
+        bad = ~herindelingen[col].isin(known)
+        if bad.any():
+            raise io.DataInputError(
+                path,
+                f"gemeente code(s) not in the CBS panel ({', '.join(herindelingen.loc[bad, col].head(3))})",
+                rows=[i + io.HEADER_OFFSET for i in herindelingen.index[bad]],
+                column=col,
+                expected="codes that occur in cbs_wmo_panel/wmo_data.csv",
+            )
+
+
 def citation(meta: dict) -> str:
     """'CBS StatLine, tabellen 84751NED, …; secundaire kopie' from a sources.toml entry."""
     publisher = meta.get("publisher", "")
@@ -148,9 +175,10 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
     # 1. load inputs
     sources = load_sources(raw_dir)
     hashes = check_raw_integrity(raw_dir, sources)
-    fmt = lambda rel: io.CsvFormat.from_mapping(sources[rel].get("format"))
+    fmt = lambda rel: io.CsvFormat.from_mapping(sources[rel].get("format"), f'sources.toml [files."{rel}"].format')
     raw_panel = load_panel(raw_dir / PANEL_FILE, fmt(PANEL_FILE))
     herindelingen = load_herindelingen(raw_dir / HERINDELING_FILE, fmt(HERINDELING_FILE))
+    check_herindeling_codes(raw_dir / HERINDELING_FILE, herindelingen, raw_panel)
     references = {name: load_reference(raw_dir / rel, fmt(rel)) for name, rel in REFERENCE_FILES.items()}
 
     # 2. process

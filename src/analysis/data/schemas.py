@@ -76,14 +76,23 @@ RAW_PANEL_COLUMNS = (
     + OTHER_NUMERIC
 )
 
+
+def whole_number() -> Check:
+    return Check(lambda s: s.dropna() % 1 == 0, name="whole_number", error="a whole number (a year, not 2017.5)")
+
+
 RAW_PANEL = DataFrameSchema(
     {
-        "year": Column("Float64", [Check.ge(2010), not_in_future_year()], nullable=False),
+        "year": Column("Float64", [Check.ge(2010), not_in_future_year(), whole_number()], nullable=False),
         "mun_code": Column(str, Check.str_matches(GM_CODE), nullable=False),
         "mun_name": Column(str, nullable=False),
         "prov_code": Column(str, Check.str_matches(r"^PV\d{2}$"), nullable=True),
         **{c: Column("Float64", [Check.ge(0), multiple_of(5)], nullable=True) for c in WMO_COUNT_COLUMNS},
         **{c: Column("Float64", Check.ge(0), nullable=True) for c in POPULATION_COLUMNS},
+        # denominators of every rate: CBS always publishes them, so a missing one is a broken delivery, reported
+        # here against the raw row rather than later against a processed table
+        "n_inhabitants": Column("Float64", Check.gt(0), nullable=False),
+        "age_65_plus": Column("Float64", Check.ge(0), nullable=False),
         **{c: Column("Float64", Check.ge(0), nullable=True) for c in OTHER_NUMERIC},
     },
     unique=["year", "mun_code"],

@@ -134,7 +134,9 @@ def run(
 
 def public_count(n: int, threshold: int, audience: str) -> str:
     from analysis.formatting import number
+    from analysis.privacy import check_public_threshold
 
+    check_public_threshold(threshold, audience)
     if audience == "openbaar" and 0 < n < threshold:
         return SUPPRESSED
     return number(n)

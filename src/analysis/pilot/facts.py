@@ -114,7 +114,9 @@ def pilot_facts(res, *, audience: str, min_n_stat: int = 5) -> PilotFacts:
     """Facts from a ``PilotAnalysis`` (``analysis.pilot.analysis.run``) for the given audience: in ``openbaar``,
     counts below the threshold and rates that would reveal them are not turned into numbers."""
     from analysis.pilot.analysis import reveals_small_counts
+    from analysis.privacy import check_public_threshold
 
+    check_public_threshold(res.threshold, audience)
     s = res.reach.summary
     peil = pd.Timestamp(res.as_of).date()
     start = pd.Timestamp(res.reach.per_month["maand"].min()).date()

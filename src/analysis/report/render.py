@@ -39,6 +39,31 @@ class ReportSpec:
     parameters: dict = field(default_factory=dict)
     audiences: tuple[str, ...] = ("openbaar",)
     formats: tuple[str, ...] = FORMATS
+    declared: dict | None = None  # name -> params.ParamSpec; None = not declared (only in tests' ad-hoc specs)
+    error: str = ""  # a broken entry in reports.toml: render --all marks it failed and renders the others
+
+    def check(self, params: dict, audience: str, formats: tuple[str, ...]) -> dict:
+        """Parameters, audience and formats checked against what this report offers, before any kernel starts."""
+        from analysis.privacy import PUBLIC_MIN_CELL
+        from analysis.report.params import ParamError, check_parameters
+
+        if self.error:
+            raise ParamError(self.error)
+        if audience not in self.audiences:
+            raise ParamError(f"{self.name}: audience {audience!r} is not offered; allowed: {', '.join(self.audiences)}")
+        bad = [f for f in formats if f not in self.formats]
+        if bad or not formats:
+            raise ParamError(
+                f"{self.name}: format(s) {', '.join(bad) or '(none)'} not offered; allowed: {', '.join(self.formats)}"
+            )
+        out = check_parameters(self.name, self.declared, params) if self.declared is not None else dict(params)
+        # privacy is a rule of the audience, not a knob: an openbaar report never shows cells below the minimum
+        if audience == "openbaar" and "drempel" in out and out["drempel"] < PUBLIC_MIN_CELL:
+            raise ParamError(
+                f"{self.name}: parameter drempel={out['drempel']} is not allowed for an openbaar report; "
+                f"the minimum cell size for publication is {PUBLIC_MIN_CELL}"
+            )
+        return out
 
 
 @dataclass
@@ -70,28 +95,55 @@ class RenderResult:
 
 
 def load_specs(path: str | Path | None = None) -> dict[str, ReportSpec]:
+    """Reports from reports.toml. An unreadable file is an error naming the file and line; a single broken entry
+    (no notebook, a notebook that does not exist, a bad declaration or default) becomes a spec with ``error`` set,
+    so the nightly run renders the others and marks that one failed."""
+    from analysis.report.params import ParamError, check_parameters, parse_declarations
+
     path = Path(path) if path else paths.project_root() / "reports.toml"
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RenderError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RenderError(f"{path}: not valid TOML: {exc}") from None
+    reports = raw.get("reports", {})
+    if not isinstance(reports, dict):
+        raise RenderError(f"{path}: [reports] must be a table of reports")
     specs = {}
-    for name, r in raw.get("reports", {}).items():
-        nb = Path(r["notebook"])
-        nb = nb if nb.is_absolute() else path.parent / nb
-        base = dict(r.get("parameters", {}))
-        audiences = tuple(r.get("audiences", ["openbaar"]))
-        formats = tuple(r.get("formats", list(FORMATS)))
-        specs[name] = ReportSpec(name, nb, r.get("title", name), base, audiences, formats)
-        for v in r.get("variants", []):  # extra parameter sets render as reports of their own
-            vname = f"{name}-{v['name']}"
-            if vname in specs:
-                raise RenderError(f"{path}: duplicate report name {vname!r}")
-            specs[vname] = ReportSpec(
-                vname,
-                nb,
-                r.get("title", name),
-                {**base, **v.get("parameters", {})},
-                tuple(v.get("audiences", audiences)),
-                formats,
-            )
+    for name, r in reports.items():
+        where = f"{path.name} [reports.{name}]"
+        try:
+            if not isinstance(r, dict) or "notebook" not in r:
+                raise ParamError(f'{where}: no notebook given (notebook = "notebooks/....ipynb")')
+            nb = Path(r["notebook"])
+            nb = nb if nb.is_absolute() else path.parent / nb
+            if not nb.is_file():
+                raise ParamError(f"{where}: notebook {r['notebook']} not found")
+            base = dict(r.get("parameters", {}))
+            audiences = tuple(r.get("audiences", ["openbaar"]))
+            formats = tuple(r.get("formats", list(FORMATS)))
+            bad = [a for a in audiences if a not in AUDIENCES] + [f for f in formats if f not in FORMATS]
+            if bad:
+                raise ParamError(f"{where}: unknown audience or format {bad}; allowed {AUDIENCES} and {FORMATS}")
+            declared = parse_declarations(r["declare"], where) if "declare" in r else None
+            if declared is not None:
+                check_parameters(name, declared, base)
+            specs[name] = ReportSpec(name, nb, r.get("title", name), base, audiences, formats, declared)
+            for v in r.get("variants", []):  # extra parameter sets render as reports of their own
+                vname = f"{name}-{v['name']}"
+                if vname in specs:
+                    raise ParamError(f"{where}: duplicate report name {vname!r}")
+                vparams = {**base, **v.get("parameters", {})}
+                if declared is not None:
+                    check_parameters(vname, declared, vparams)
+                specs[vname] = ReportSpec(
+                    vname, nb, r.get("title", name), vparams, tuple(v.get("audiences", audiences)), formats, declared
+                )
+        except (ParamError, KeyError, TypeError, ValueError) as exc:
+            msg = str(exc) if isinstance(exc, ParamError) else f"{where}: {type(exc).__name__}: {exc}"
+            specs[name] = ReportSpec(name, Path(str(r.get("notebook", "")) if isinstance(r, dict) else ""), name,
+                                     error=msg)  # fmt: skip
     return specs
 
 
@@ -272,14 +324,10 @@ def render_report(
     when: dt.date | None = None,
     run_id: str = "",
 ) -> RenderResult:
-    if audience not in AUDIENCES:
-        raise RenderError(f"audience must be one of {AUDIENCES}, not {audience!r}")
     formats = tuple(formats or spec.formats)
-    bad = set(formats) - set(FORMATS)
-    if bad:
-        raise RenderError(f"unknown format(s) {sorted(bad)}; choose from {FORMATS}")
+    # everything a caller passes is checked before any kernel starts (ParamError: one line, nothing written)
+    params = {**spec.check({**spec.parameters, **(params or {})}, audience, formats), "audience": audience}
     root = Path(reports_root or paths.reports_dir())
-    params = {**spec.parameters, **(params or {}), "audience": audience}
     stem = f"{spec.name}-{audience}"
     started = dt.datetime.now().astimezone()
     t0 = time.perf_counter()
@@ -480,6 +528,8 @@ def plan_run(
     for spec in specs.values():
         if only and spec.name not in only:
             continue
+        if spec.error:
+            continue  # rendered (and failed) by render_all, so the manifest says why
         for aud in spec.audiences:
             params = {**spec.parameters, "audience": aud}
             prev = previous.get((spec.name, aud))
@@ -519,6 +569,24 @@ def render_all(
     run_id = new_run_id()
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     todo, results = plan_run(specs, root, force=force, only=only)
+    for spec in specs.values():
+        if spec.error and (not only or spec.name in only):
+            now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+            results.append(
+                RenderResult(
+                    spec.name,
+                    "openbaar",
+                    {},
+                    "failed",
+                    now,
+                    now,
+                    0.0,
+                    error=spec.error,
+                    run_id=run_id,
+                    action="failed",
+                    reason="broken entry in reports.toml",
+                )  # fmt: skip
+            )
     for r in results:
         if progress:
             progress(r)
