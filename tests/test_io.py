@@ -1,6 +1,7 @@
 """Bad input through `analysis data build`: a clear error (file, row, column, expected) and no half-written state."""
 
 import hashlib
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -96,6 +97,42 @@ BAD_CASES = {
         ["row(s) 2", "effective_date", "not in the future"],
     ),
     "heri_duplicate_old_code": (HERI, lambda ls: ls + [ls[1]], ["old_code"]),
+    # --- gaps closed in issue 12: nothing here may be accepted silently or end in a traceback
+    "inf_in_number": (PANEL, lambda ls: set_cell(ls, 5, "household_help", "inf"), ["row(s) 5", "household_help"]),
+    "minus_inf": (PANEL, lambda ls: set_cell(ls, 6, "avg_income", "-inf"), ["row(s) 6", "avg_income"]),
+    "nan_as_text": (PANEL, lambda ls: set_cell(ls, 7, "n_wmo_clients", "NaN"), ["row(s) 7", "n_wmo_clients"]),
+    "fractional_year": (PANEL, lambda ls: set_cell(ls, 8, "year", "2017.5"), ["row(s) 8", "year", "whole number"]),
+    "text_year": (PANEL, lambda ls: set_cell(ls, 8, "year", "twintig"), ["row(s) 8", "year", "a number"]),
+    "bsn_column_one_non_integer": (
+        PANEL,
+        lambda ls: set_cell(bsn_column(ls), 3, "land_area_ha", "12.5"),
+        ["BSN", "land_area_ha"],
+    ),
+    "header_only": (PANEL, lambda ls: ls[:1], ["no data rows", "row(s) 1"]),
+    "missing_inhabitants": (PANEL, lambda ls: set_cell(ls, 10, "n_inhabitants", ""), ["row(s) 10", "n_inhabitants"]),
+    "missing_65plus": (PANEL, lambda ls: set_cell(ls, 11, "age_65_plus", ""), ["row(s) 11", "age_65_plus"]),
+    "zero_inhabitants": (PANEL, lambda ls: set_cell(ls, 12, "n_inhabitants", "0"), ["row(s) 12", "n_inhabitants"]),
+    "negative_population": (PANEL, lambda ls: set_cell(ls, 13, "age_0_15", "-3"), ["row(s) 13", "age_0_15"]),
+    "empty_gemeente_code": (PANEL, lambda ls: set_cell(ls, 14, "mun_code", ""), ["row(s) 14", "mun_code"]),
+    "duplicate_column_name": (
+        PANEL,
+        lambda ls: [ls[0] + ",year"] + [x + ",2017" for x in ls[1:]],
+        ["year"],
+    ),
+    "unterminated_quote": (PANEL, lambda ls: ls[:3] + ['"' + ls[3]] + ls[4:], ["wmo_data.csv"]),
+    "heri_unknown_code": (
+        HERI,
+        lambda ls: [ls[0], ls[1].replace("GM0018", "GM9876")] + ls[2:],
+        ["row(s) 2", "old_code", "not in the CBS panel"],
+    ),
+    "heri_unknown_kind": (HERI, lambda ls: [ls[0], ls[1].replace(",whole,", ",half,")] + ls[2:], ["kind"]),
+    "heri_bad_code_format": (HERI, lambda ls: [ls[0], ls[1].replace("GM1952", "1952")] + ls[2:], ["new_code"]),
+    "reference_empty": ("reference/groningen_wmo_hh.csv", lambda ls: [""], ["file is empty"]),
+    "reference_extra_column": (
+        "reference/abonnementstarief_effect.csv",
+        lambda ls: [ls[0] + ",extra"] + [x + ",1" for x in ls[1:]],
+        ["extra column"],
+    ),
     "reference_missing_column": (
         "reference/nl_wmo_clients.csv",
         lambda ls: drop_column(ls, "unit"),
@@ -112,7 +149,7 @@ def test_bad_input_fails_clearly_and_keeps_previous_state(case, raw_copy, tmp_pa
     before = snapshot(out)
     rel, edit, expected = BAD_CASES[case]
     path = raw_copy / rel
-    if case == "empty_file":
+    if case in ("empty_file", "reference_empty"):
         path.write_text("", encoding="utf-8")
     else:
         edit_lines(path, edit)
@@ -125,6 +162,94 @@ def test_bad_input_fails_clearly_and_keeps_previous_state(case, raw_copy, tmp_pa
         assert fragment in msg, f"{fragment!r} not in {msg!r}"
     assert snapshot(out) == before
     assert not list(out.glob(".staging-*"))
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert "Traceback" not in res.output
+
+
+def _replace_file(raw: Path, rel: str, how: str) -> None:
+    p = raw / rel
+    if how == "directory":
+        p.unlink()
+        p.mkdir()
+        (p / "x.csv").write_text("a\n1\n")
+    elif how == "binary":
+        p.write_bytes(bytes(range(256)) * 40)
+    elif how == "utf16":
+        p.write_bytes(p.read_text(encoding="utf-8").encode("utf-16"))
+
+
+def _edit_sources(raw: Path, how: str) -> None:
+    p = raw / "sources.toml"
+    t = p.read_text(encoding="utf-8")
+    if how == "malformed":
+        p.write_text(t.replace("[files.", "[[files.", 1).replace('"]\n', '"\n', 1), encoding="utf-8")
+    elif how == "unknown_encoding":
+        p.write_text(t.replace('encoding = "utf-8"', 'encoding = "klingon-8"', 1), encoding="utf-8")
+    elif how == "unknown_format_key":
+        p.write_text(t.replace('format = { sep = ","', 'format = { delimiter = ","', 1), encoding="utf-8")
+    elif how == "no_sha":
+        p.write_text(re.sub(r'sha256 = "[0-9a-f]+"\n', "", t, count=1), encoding="utf-8")
+    elif how == "no_files":
+        p.write_text("# nothing\n", encoding="utf-8")
+
+
+FILE_CASES = {
+    "panel_is_a_directory": (lambda raw: _replace_file(raw, PANEL, "directory"), ["wmo_data.csv", "folder"]),
+    "panel_binary_garbage": (lambda raw: _replace_file(raw, PANEL, "binary"), ["wmo_data.csv", "binary"]),
+    "panel_utf16": (lambda raw: _replace_file(raw, PANEL, "utf16"), ["wmo_data.csv", "UTF-16"]),
+    "sources_malformed": (lambda raw: _edit_sources(raw, "malformed"), ["sources.toml", "TOML"]),
+    "sources_unknown_encoding": (lambda raw: _edit_sources(raw, "unknown_encoding"), ["klingon-8", "encoding"]),
+    "sources_unknown_format_key": (lambda raw: _edit_sources(raw, "unknown_format_key"), ["delimiter", "format"]),
+    "sources_entry_without_sha": (lambda raw: _edit_sources(raw, "no_sha"), ["sources.toml", "sha256"]),
+    "sources_without_files": (lambda raw: _edit_sources(raw, "no_files"), ["sources.toml", "files"]),
+    "sources_missing": (lambda raw: (raw / "sources.toml").unlink(), ["sources.toml", "missing"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FILE_CASES))
+def test_bad_files_fail_clearly_and_keep_previous_state(case, raw_copy, tmp_path):
+    out = tmp_path / "processed"
+    assert runner.invoke(app, ["data", "build", "--raw", str(raw_copy), "--out", str(out)]).exit_code == 0
+    before = snapshot(out)
+    action, expected = FILE_CASES[case]
+    action(raw_copy)
+    if not case.startswith("sources") and case != "panel_is_a_directory":
+        rehash_sources(raw_copy)
+    res = runner.invoke(app, ["data", "build", "--raw", str(raw_copy), "--out", str(out)])
+    msg = " ".join(res.output.split())
+    assert res.exit_code != 0 and "Traceback" not in res.output, msg
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    for fragment in expected:
+        assert fragment in msg, f"{fragment!r} not in {msg!r}"
+    assert snapshot(out) == before
+
+
+def test_unwritable_processed_folder_is_one_line(raw_copy, tmp_path):
+    """The output folder is a file (what a read-only or broken mount looks like to the build): one line, no
+    traceback. (Tests run as root, for whom permission bits do not stop a write.)"""
+    out = tmp_path / "processed"
+    out.write_text("not a folder")
+    res = runner.invoke(app, ["data", "build", "--raw", str(raw_copy), "--out", str(out)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "cannot write or read" in " ".join(res.output.split())
+    assert out.read_text() == "not a folder"
+
+
+def test_disk_full_is_one_line_and_keeps_previous_state(raw_copy, tmp_path, monkeypatch):
+    import errno
+
+    out = tmp_path / "processed"
+    assert runner.invoke(app, ["data", "build", "--raw", str(raw_copy), "--out", str(out)]).exit_code == 0
+    before = snapshot(out)
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / "x.parquet"))
+
+    monkeypatch.setattr(io.pd.DataFrame, "to_parquet", full)
+    res = runner.invoke(app, ["data", "build", "--raw", str(raw_copy), "--out", str(out)])
+    msg = " ".join(res.output.split())
+    assert res.exit_code == 1 and "No space left on device" in msg and "x.parquet" in msg
+    assert snapshot(out) == before and not list(out.glob(".staging-*"))
 
 
 def test_changed_raw_file_without_new_provenance_is_refused(raw_copy, tmp_path):

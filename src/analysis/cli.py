@@ -232,7 +232,7 @@ def render(
     name: Annotated[str | None, typer.Argument(help="report name from reports.toml")] = None,
     param: Annotated[list[str] | None, typer.Option("-p", "--param", help="key=value (JSON values)")] = None,
     audience: Annotated[str, typer.Option(help="openbaar | intern")] = "openbaar",
-    to: Annotated[str, typer.Option("--to", help="html,pdf")] = "html,pdf",
+    to: Annotated[str | None, typer.Option("--to", help="formats, e.g. html,pdf (default: the report's)")] = None,
     all_: Annotated[bool, typer.Option("--all", help="render everything in reports.toml")] = False,
     force: Annotated[bool, typer.Option(help="render even if nothing changed")] = False,
     workers: Annotated[int, typer.Option(help="parallel kernels for --all")] = 2,
@@ -287,7 +287,7 @@ def render(
 
     run_id = new_run_id()
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    formats = tuple(f.strip() for f in to.split(",") if f.strip())
+    formats = tuple(f.strip() for f in to.split(",") if f.strip()) if to is not None else specs[name].formats
     params = _parse_params(param or [])
     with _errors(f"analysis render {name}"):
         specs[name].check({**specs[name].parameters, **params}, audience, formats)  # before any kernel starts

@@ -61,6 +61,8 @@ def check_raw_integrity(raw_dir: Path, sources: dict) -> dict[str, str]:
         p = raw_dir / rel
         if not p.exists():
             raise io.DataInputError(p, "listed in sources.toml but missing")
+        if p.is_dir():
+            raise io.DataInputError(p, "is a folder, not a file", expected="the file listed in sources.toml")
         h = io.sha256_file(p)
         if h != meta.get("sha256"):
             raise io.DataInputError(
