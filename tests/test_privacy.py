@@ -62,3 +62,65 @@ def test_pseudonymise_needs_key_and_is_stable(monkeypatch):
 def test_bsn_column_detection():
     assert privacy.looks_like_bsn_column(pd.Series(["111222333", "123456782", "999999990", "100000009"]))
     assert not privacy.looks_like_bsn_column(pd.Series(["123456789", "223456789", "323456789", "423456789"]))
+
+
+# ---------------------------------------------------------------------------------- leak scan: no false alarms
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from analysis.report.render import leak_scan  # noqa: E402
+
+REAL_BSN = "111222333"  # passes the eleven test
+
+
+def _page(body: str) -> str:
+    return f"<html><body><p>Rapport</p>{body}</body></html>"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.text("abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=20))
+def test_hashes_and_file_names_never_look_like_a_bsn(digest, stem):
+    """Nine digits inside a SHA-256 hash, an id or a file name are not a BSN (issue 12: seed 11 broke 3 reports)."""
+    import hashlib
+
+    h = hashlib.sha256(digest).hexdigest()
+    text = _page(
+        f"<p>SHA-256 <code>{h}</code> en {h[:12]}…</p><td>{stem}_{h[:20]}.parquet</td>"
+        f'<img alt="figuur {h}" src="data:image/png;base64,{h}">'
+    )
+    assert leak_scan([text, json_notebook(f"sha {h} bestand {stem}{h[:9]}.csv")]) == []
+
+
+def json_notebook(text: str) -> str:
+    import json
+
+    return json.dumps({"cells": [{"outputs": [{"text": text}]}]})
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        f"<p>Gezin met BSN {REAL_BSN} in de tekst.</p>",
+        f"<table><tr><td>{REAL_BSN}</td></tr></table>",
+        f'<span title="{REAL_BSN}">x</span>',
+        f'<img alt="figuur voor {REAL_BSN}" src="f.png">',
+        f"<p>kenmerk {REAL_BSN}.</p>",
+    ],
+)
+def test_a_real_bsn_is_still_found_everywhere(where):
+    assert leak_scan([_page(where)])
+
+
+def test_a_real_bsn_in_the_executed_notebook_is_found():
+    assert leak_scan([json_notebook(f"print: {REAL_BSN}")])
+
+
+def test_public_threshold_is_a_rule_not_a_parameter():
+    from analysis.assumptions import load_assumptions
+    from analysis.privacy import PUBLIC_MIN_CELL, check_public_threshold
+
+    assert load_assumptions().value("P01") == PUBLIC_MIN_CELL
+    with pytest.raises(ValueError, match="not allowed for an openbaar report"):
+        check_public_threshold(1, "openbaar")
+    assert check_public_threshold(1, "intern") == 1

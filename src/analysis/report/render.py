@@ -266,6 +266,14 @@ def _kernel_manager_class(socket_dir: str):
             self.transport = "ipc"
             self.ip = os.path.join(socket_dir, "kernel")
 
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts every kernel it shuts down, "to stop any running code"; after a notebook
+            # has run there is none, and the idle kernel logs 'KeyboardInterrupt caught in kernel' at ERROR level
+            # into every nightly log. The shutdown request (then SIGTERM, SIGKILL) still ends the kernel.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
     return IpcKernelManager
 
 
