@@ -9,7 +9,8 @@ since the interruption is 1 in the first period after it, as in the tutorial's c
 ban from period 37). ``b2`` is then the level change at the interruption, ``b3`` the change in slope per period.
 ``model='step'`` leaves the slope change out (the tutorial's headline model). Families: ``poisson``,
 ``quasipoisson`` (the Poisson fit with standard errors scaled by the Pearson chi-square dispersion, as R's
-glm(family = quasipoisson)) and ``negbin``. Standard errors: ``model`` (from the family) or ``hac`` (Newey-West, for autocorrelation).
+glm(family = quasipoisson)) and ``negbin``. Standard errors: ``model`` (from the family) or ``hac``
+(Newey-West, for autocorrelation).
 """
 
 from __future__ import annotations
