@@ -44,10 +44,21 @@ def test_kitagawa_example_5_1_household_headship():
     s85 = [10.1, 11.2, 11.6, 10.9, 9.4, 7.7, 6.3, 6.0, 6.3, 5.9, 5.1, 4.0, 5.5]
     r70 = [1.9, 25.8, 45.7, 49.6, 51.2, 51.6, 51.8, 54.9, 58.7, 60.4, 62.8, 66.6, 66.8]
     r85 = [2.2, 24.3, 45.8, 52.5, 56.1, 55.6, 56.0, 57.4, 57.2, 61.2, 63.9, 68.6, 72.2]
-    res = decompose.kitagawa(r70, s70, r85, s85)
-    # the published example uses shares that sum to 99.9 and 100.0; normalising changes the 4th decimal
-    assert_allclose([res.effects["leeftijdsopbouw"], res.effects["gebruik"]], [1.2269, 1.7403], atol=0.05)
+    res = decompose.kitagawa(r70, s70, r85, s85, weights="percent", names=("age", "rates"))
+    # the published shares are percentages (summing to 99.9 and 100.0), used as printed
+    assert_allclose([res.effects["age"], res.effects["rates"]], [1.2269, 1.7403], atol=0.001)
     assert_allclose(sum(res.effects.values()), res.total_change, atol=1e-12)
+
+
+def test_kitagawa_is_explicit_about_weights():
+    r0, r1 = [0.1, 0.3], [0.2, 0.3]
+    with pytest.raises(ValueError, match="not shares"):
+        decompose.kitagawa(r0, [100, 50], r1, [100, 100])  # counts passed as shares: refused, not rescaled
+    c = decompose.kitagawa(r0, [100, 50], r1, [100, 100], weights="counts")
+    s = decompose.kitagawa(r0, [2 / 3, 1 / 3], r1, [0.5, 0.5])
+    assert c.effects == pytest.approx(s.effects) and set(c.effects) == {"composition", "rate"}
+    with pytest.raises(ValueError, match="weights must be"):
+        decompose.kitagawa(r0, [1, 0], r1, [1, 0], weights="gewicht")
 
 
 def test_decompose_growth_adds_up_and_attributes_correctly():
@@ -64,7 +75,7 @@ def test_decompose_growth_adds_up_and_attributes_correctly():
     assert_allclose(res.effects["bevolkingsomvang"], 30)
     assert_allclose([res.effects["leeftijdsopbouw"], res.effects["gebruik"]], [0, 0], atol=1e-9)
     f = res.to_frame()
-    assert list(f.columns[:6]) == ["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"]
+    assert list(f.columns) == ["term", "estimate", "share"]  # no always-empty standard-error columns
 
 
 def test_decompose_growth_bad_input():

@@ -30,6 +30,7 @@ class DemandAnalysis:
     last_year: int
     monitor_growth_2019: float  # national HH growth in 2019 according to the abonnementstarief monitor
     benchmark: bm.Benchmark  # real: the gemeente against its peers and the country (funnel plot)
+    did_robustness: pd.DataFrame  # real: the DiD under every registration-break rule, levels and logs
     decomposition_years: tuple[int, int]
 
 
@@ -76,6 +77,7 @@ def run(
     its = tariff.tariff_effect_its(monthly)
     truth = sum(log.value("S03")[k] * log.value("S04")[k] for k in ("laag", "midden", "hoog"))
     did = tariff.tariff_effect_did(panel_own, herindelingen)
+    robust = tariff.did_robustness(panel_own, herindelingen)
     lse = float(its.coefficients.set_index("term").loc["niveau", "std_error"])
     all_sc = projection.scenarios_from_log(log, last_year)
     unknown = set(scenarios) - set(all_sc)
@@ -114,6 +116,7 @@ def run(
         last_year,
         monitor,
         bench,
+        robust,
         (decomp_from, last_year),
     )
 

@@ -40,29 +40,13 @@ class DecompositionResult:
         return self.value1 - self.value0
 
     def to_frame(self) -> pd.DataFrame:
+        """term, estimate, share (of the total change), plus a 'totaal' row. A decomposition of two observed
+        populations is an identity, not an estimate: it has no standard error, so there are no such columns."""
         rows = [
-            {
-                "term": k,
-                "estimate": v,
-                "std_error": np.nan,
-                "ci_lower": np.nan,
-                "ci_upper": np.nan,
-                "p_value": np.nan,
-                "share": v / self.total_change if self.total_change else np.nan,
-            }
+            {"term": k, "estimate": v, "share": v / self.total_change if self.total_change else np.nan}
             for k, v in self.effects.items()
         ]
-        rows.append(
-            {
-                "term": "totaal",
-                "estimate": self.total_change,
-                "std_error": np.nan,
-                "ci_lower": np.nan,
-                "ci_upper": np.nan,
-                "p_value": np.nan,
-                "share": 1.0,
-            }
-        )
+        rows.append({"term": "totaal", "estimate": self.total_change, "share": 1.0})
         return pd.DataFrame(rows)
 
 
@@ -111,19 +95,47 @@ def das_gupta(
     return DecompositionResult(value(frozenset()), value(frozenset(names)), effects, method)
 
 
-def kitagawa(rates0, weights0, rates1, weights1) -> DecompositionResult:
+def kitagawa(
+    rates0,
+    weights0,
+    rates1,
+    weights1,
+    *,
+    weights: str = "shares",
+    names: tuple[str, str] = ("composition", "rate"),
+) -> DecompositionResult:
     """Kitagawa (1955): change in a crude rate sum(w*r) = composition effect + rate effect.
 
-    Weights are normalised to shares. Composition: sum((w1-w0)(r0+r1)/2); rate: sum((r1-r0)(w0+w1)/2).
+    Composition: sum((w1-w0)(r0+r1)/2); rate: sum((r1-r0)(w0+w1)/2). ``weights`` says what the weights are:
+    ``shares`` (each set sums to 1), ``percent`` (sums to 100) or ``counts`` (turned into shares here). Shares that
+    do not sum to 1 are an error, not silently rescaled: a crude rate needs a composition. ``names`` are the two
+    effects' names (e.g. ``("leeftijdsopbouw", "gebruik")``).
     """
     r0, r1 = np.asarray(rates0, float), np.asarray(rates1, float)
     w0, w1 = np.asarray(weights0, float), np.asarray(weights1, float)
-    w0, w1 = w0 / w0.sum(), w1 / w1.sum()
+    if not (r0.shape == r1.shape == w0.shape == w1.shape):
+        raise ValueError("rates and weights of both populations need the same length")
+    if weights == "counts":
+        if (w0 < 0).any() or (w1 < 0).any() or w0.sum() <= 0 or w1.sum() <= 0:
+            raise ValueError("counts must be >= 0 with a positive total")
+        w0, w1 = w0 / w0.sum(), w1 / w1.sum()
+    elif weights in ("shares", "percent"):
+        target = 1.0 if weights == "shares" else 100.0
+        for label, w in (("weights0", w0), ("weights1", w1)):
+            if abs(w.sum() - target) > 0.01 * target:
+                raise ValueError(
+                    f"{label} sum to {w.sum():g}, not {target:g}: they are not {weights}; "
+                    "pass weights='counts' to turn counts into shares"
+                )
+        w0, w1 = w0 / (target if weights == "percent" else 1.0), w1 / (target if weights == "percent" else 1.0)
+    else:
+        raise ValueError("weights must be 'shares', 'percent' or 'counts'")
+    if len(names) != 2 or names[0] == names[1]:
+        raise ValueError("names must be two different effect names")
     comp = float(np.sum((w1 - w0) * (r0 + r1) / 2))
     rate = float(np.sum((r1 - r0) * (w0 + w1) / 2))
-    return DecompositionResult(
-        float(np.sum(w0 * r0)), float(np.sum(w1 * r1)), {"leeftijdsopbouw": comp, "gebruik": rate}, "kitagawa"
-    )
+    return DecompositionResult(float(np.sum(w0 * r0)), float(np.sum(w1 * r1)), {names[0]: comp, names[1]: rate},
+                               "kitagawa")  # fmt: skip
 
 
 def decompose_growth(

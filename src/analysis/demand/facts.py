@@ -81,6 +81,8 @@ class DemandFacts:
     did_n_excluded: int
     placebo_estimate: float
     placebo_p: float
+    robustness_sign_stable: bool  # same sign under every break rule (levels and logs)
+    robustness_any_significant: bool  # any rule gives a 95% interval that excludes 0
     # synthetic illustration (Groningen registration)
     synthetic_applies: bool  # the synthetic registration describes this gemeente (Groningen) only
     decomposition_years: tuple[int, int]
@@ -144,6 +146,8 @@ def demand_facts(res, bench, reference: pd.DataFrame, *, scenario: str = "tarief
         did_n_excluded=int(res.did.excluded.gemeente_code.nunique()),
         placebo_estimate=float(pl.estimate),
         placebo_p=float(pl.p_value),
+        robustness_sign_stable=bool(np.sign(res.did_robustness.estimate).nunique() == 1),
+        robustness_any_significant=bool(((res.did_robustness.ci_lower > 0) | (res.did_robustness.ci_upper < 0)).any()),
         synthetic_applies=bench.gemeente == "GM0014",
         decomposition_years=(int(res.decomposition_years[0]), int(res.decomposition_years[1])),
         decomposition_clients=(float(res.decomposition.value0), float(res.decomposition.value1)),
