@@ -11,7 +11,7 @@ from analysis.report.convert import notebook_to_markdown
 NB = Path(__file__).resolve().parents[1] / "notebooks"
 
 SMOKE = {
-    "hh_raad.ipynb": {"n_boot": 50},
+    "hh_raad.ipynb": {"n_boot": 200},
     "tussenevaluatie.ipynb": {"n_boot": 200},
     "hh_bekostiging.ipynb": {"n_draws": 2000},
 }

@@ -64,6 +64,25 @@ PHASES = {"voor": "Vóór", "tijdens": "Tijdens", "na": "Na"}
 
 GEO = {"Nederland": "Nederland", "GM0014": "Groningen"}
 
+FORECAST_SOURCES = {
+    "steekproef": "Toeval (telling en jaarlijkse schommeling)",
+    "drift": "Ontwikkeling van het gebruik per leeftijdsgroep",
+    "bevolking": "Fout in de bevolkingsprognose",
+    "scenario": "Onzekere scenario-aannames",
+}
+
+FORECAST_METHODS = {
+    "model": "Model (trend per reeks)",
+    "laatste_waarde": "Laatste waarde",
+    "lineaire_trend": "Lineaire trend",
+}
+
+BACKTEST_SERIES = {
+    "landelijk": "Nederland, HH-cliënten per jaar (echt)",
+    "gemeenten": "Gemeenten, HH-cliënten 2017-2020 (echt)",
+    "registratie": "Registratie Groningen (synthetisch)",
+}
+
 _KINDS = {
     "scenario": SCENARIOS,
     "term": DECOMPOSITION_TERMS,
@@ -75,6 +94,9 @@ _KINDS = {
     "regelset": RULESETS,
     "tarief": TARIFF_TYPES,
     "fase": PHASES,
+    "bron": FORECAST_SOURCES,
+    "methode": FORECAST_METHODS,
+    "reeks": BACKTEST_SERIES,
 }
 
 

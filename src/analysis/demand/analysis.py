@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.assumptions import AssumptionLog
 from analysis.demand import benchmark as bm
-from analysis.demand import decompose, drivers, projection, rates, tariff
+from analysis.demand import decompose, drivers, forecast, projection, rates, tariff
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,9 @@ class DemandAnalysis:
     its: tariff.ITSResult
     its_truth: float
     did: tariff.DiDResult
-    projection: projection.ProjectionResult
+    projection: forecast.SimulatedProjection
     backtest: projection.BacktestResult
+    backtests: dict  # name -> forecast.RollingOrigin: national series (real), CBS panel (real), registration (synth)
     drivers: pd.DataFrame
     first_year: int
     last_year: int
@@ -83,17 +84,35 @@ def run(
     unknown = set(scenarios) - set(all_sc)
     if unknown:
         raise ValueError(f"unknown scenario(s) {sorted(unknown)}; choose from {sorted(all_sc)}")
-    base = by_age[by_age.jaar == last_year]
-    proj = projection.project_demand(
-        base,
+    d02 = log.value("D02")
+    proj = forecast.simulate_projection(
+        by_age,
         prognosis,
         range(horizon[0], horizon[1] + 1),
         [all_sc[s] for s in scenarios],
         tariff_rr=(its.level_rr, lse),
+        mantelzorg_growth=(float(d02["mantelzorg_extra_growth"]), float(d02["mantelzorg_extra_growth_sd"])),
+        pop_error_per_year=float(log.value("D03")),
         n_boot=n_boot,
         seed=seed,
     )
     bt = projection.backtest(by_age, fit_until=2019)
+    from analysis.demand.facts import national_hh_series
+
+    nls = national_hh_series(reference)
+    backtests = {
+        "landelijk": forecast.rolling_origin(
+            pd.DataFrame({"jaar": nls.years, "clienten": nls.clients}), unit=None, time="jaar", value="clienten",
+            name="landelijk",
+        ),
+        "gemeenten": forecast.rolling_origin(
+            panel_harmonised, unit="gemeente_code", time="jaar", value="hh_clienten", name="gemeenten"
+        ),
+        "registratie": forecast.rolling_origin(
+            by_age.groupby("jaar", as_index=False).clienten.sum(), unit=None, time="jaar", value="clienten",
+            name="registratie",
+        ),
+    }  # fmt: skip
     mon = reference[
         (reference.tabel == "abonnementstarief_effect")
         & reference.measure.str.startswith("growth Wmo HH clients in first year")
@@ -111,6 +130,7 @@ def run(
         did,
         proj,
         bt,
+        backtests,
         drivers.driver_inputs(reference),
         first_year,
         last_year,

@@ -94,6 +94,9 @@ class DemandFacts:
     projection_year: int
     projection_central: float
     projection_interval: tuple[float, float]
+    plan_year: int  # the year for the begroting sentence
+    plan_p90: float  # clients the gemeente should be able to serve in plan_year with 90% certainty
+    backtest_mape_5y: float  # mean absolute percentage error of the model five years ahead (registration)
 
     @property
     def did_significant(self) -> bool:
@@ -110,7 +113,9 @@ class DemandFacts:
         return pd.DataFrame(rows, columns=["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"])
 
 
-def demand_facts(res, bench, reference: pd.DataFrame, *, scenario: str = "tarief_blijft") -> DemandFacts:
+def demand_facts(
+    res, bench, reference: pd.DataFrame, *, scenario: str = "tarief_blijft", plan_year: int = 2030
+) -> DemandFacts:
     """From a ``DemandAnalysis`` (``analysis.demand.analysis.run``) and a ``Benchmark``."""
     from analysis.demand.tariff import detect_registration_breaks
 
@@ -122,6 +127,8 @@ def demand_facts(res, bench, reference: pd.DataFrame, *, scenario: str = "tarief
     shares = round_to_total(parts["share"].to_numpy() * 100, 0)
     brk = detect_registration_breaks(res.panel_gemeente[res.panel_gemeente.hh_clienten.notna()])
     p = res.projection.frame
+    if plan_year not in set(p.jaar):
+        raise ValueError(f"plan year {plan_year} is not in the projection")
     last = p[(p.jaar == p.jaar.max()) & (p.scenario == scenario)]
     if last.empty:
         raise ValueError(f"scenario {scenario!r} is not in the projection")
@@ -158,4 +165,13 @@ def demand_facts(res, bench, reference: pd.DataFrame, *, scenario: str = "tarief
         projection_year=int(last.jaar.iloc[0]),
         projection_central=float(last.verwacht.iloc[0]),
         projection_interval=(float(last.ondergrens.iloc[0]), float(last.bovengrens.iloc[0])),
+        plan_year=plan_year,
+        plan_p90=float(p[(p.jaar == plan_year) & (p.scenario == scenario)].p90.iloc[0]),
+        backtest_mape_5y=_mape(res.backtests["registratie"], 5),
     )
+
+
+def _mape(bt, horizon: int) -> float:
+    a = bt.accuracy
+    r = a[(a.methode == "model") & (a.horizon == horizon)]
+    return float(r.mape.iloc[0]) if len(r) else float("nan")

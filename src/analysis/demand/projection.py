@@ -1,14 +1,10 @@
-"""Projection of HH clients 2025-2040: age-specific rates x population prognosis, scenarios, bootstrap intervals.
-
-Prediction intervals come from a parametric bootstrap: base-year counts are redrawn from Poisson(count) (sampling
-uncertainty of the rates), the tariff rate ratio from its estimated normal sampling distribution (log scale), and
-each projected count from Poisson(mean) (year-to-year noise).
-"""
+"""Scenarios for the HH projection (multipliers on the age-specific usage rates) and the simple back-test of the
+cohort model. The projection itself, with every source of uncertainty, is ``analysis.demand.forecast``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -24,6 +20,7 @@ class Scenario:
     label: str
     multiplier: Callable[[int, str, dict], float]
     description: str = ""
+    uncertain: bool = False  # the multiplier reads uncertain inputs (tariff_rr, extra_growth) from its draw
 
 
 def tariff_stays() -> Scenario:
@@ -51,6 +48,7 @@ def income_dependent_from(year_x: int, base_year: int, mean_duration_months: flo
         mult,
         "Het geschatte tariefeffect op de instroom wordt teruggedraaid; het bestand past zich aan "
         "met de gemiddelde duur van een indicatie.",
+        uncertain=True,
     )
 
 
@@ -58,8 +56,9 @@ def less_informal_care(extra_growth: float, base_year: int) -> Scenario:
     return Scenario(
         "minder_mantelzorg",
         "Snellere daling mantelzorg",
-        lambda y, b, d: (1 + extra_growth) ** max(0, y - base_year) if b in OLD_BANDS else 1.0,
+        lambda y, b, d: (1 + d.get("extra_growth", extra_growth)) ** max(0, y - base_year) if b in OLD_BANDS else 1.0,
         f"Gebruik 75+ stijgt jaarlijks {extra_growth:.1%} extra door minder potentiële mantelzorgers.",
+        uncertain=True,
     )
 
 
@@ -73,77 +72,6 @@ def scenarios_from_log(log, base_year: int) -> dict[str, Scenario]:
         ),
         "minder_mantelzorg": less_informal_care(float(d02["mantelzorg_extra_growth"]), base_year),
     }
-
-
-@dataclass(frozen=True)
-class ProjectionResult:
-    frame: pd.DataFrame  # jaar, scenario, label, verwacht, ondergrens, bovengrens
-    base_year: int
-    n_boot: int
-    level: float = 0.95
-    draws: dict = field(default_factory=dict, repr=False)
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.frame
-
-
-def project_demand(
-    base: pd.DataFrame,
-    prognosis: pd.DataFrame,
-    years,
-    scenarios: list[Scenario],
-    *,
-    tariff_rr: tuple[float, float] = (1.0, 0.0),
-    n_boot: int = 2000,
-    seed: int = 1,
-    level: float = 0.95,
-) -> ProjectionResult:
-    """``base``: clients and inhabitants per age band in the base year; ``prognosis``: inwoners per jaar x band.
-    ``tariff_rr`` = (estimate, standard error of log RR)."""
-    if {"leeftijdsgroep", "clienten", "inwoners"} - set(base.columns):
-        raise KeyError("base needs leeftijdsgroep, clienten, inwoners")
-    if (base["inwoners"] <= 0).any():
-        raise ValueError("base inwoners must be > 0")
-    rng = np.random.default_rng(seed)
-    bands = list(base["leeftijdsgroep"])
-    pop = prognosis.groupby(["jaar", "leeftijdsgroep"])["inwoners"].sum().unstack()[bands]
-    years = list(years)
-    missing = set(years) - set(pop.index)
-    if missing:
-        raise ValueError(f"no population prognosis for {sorted(missing)}")
-    k = base["clienten"].to_numpy(float)
-    n = base["inwoners"].to_numpy(float)
-    rate_draws = rng.poisson(np.maximum(k, 0), size=(n_boot, len(bands))) / n
-    log_rr = np.log(tariff_rr[0]) + tariff_rr[1] * rng.standard_normal(n_boot)
-    a = (1 - level) / 2
-    rows, draws = [], {}
-    for sc in scenarios:
-        sims = np.empty((n_boot, len(years)))
-        point = np.empty(len(years))
-        for j, y in enumerate(years):
-            p = pop.loc[y].to_numpy(float)
-            m_point = np.array([sc.multiplier(y, b, {"tariff_rr": tariff_rr[0]}) for b in bands])
-            point[j] = float(np.sum(k / n * m_point * p))
-            m = (
-                np.array([[sc.multiplier(y, b, {"tariff_rr": np.exp(lr)}) for b in bands] for lr in log_rr])
-                if sc.name.startswith("inkomensafhankelijk")
-                else np.broadcast_to(m_point, (n_boot, len(bands)))
-            )
-            mean = np.sum(rate_draws * m * p, axis=1)
-            sims[:, j] = rng.poisson(mean)
-        draws[sc.name] = sims
-        for j, y in enumerate(years):
-            rows.append(
-                {
-                    "jaar": y,
-                    "scenario": sc.name,
-                    "label": sc.label,
-                    "verwacht": point[j],
-                    "ondergrens": float(np.quantile(sims[:, j], a)),
-                    "bovengrens": float(np.quantile(sims[:, j], 1 - a)),
-                }
-            )
-    return ProjectionResult(pd.DataFrame(rows), int(base.get("jaar", pd.Series([0])).iloc[0]), n_boot, level, draws)
 
 
 @dataclass(frozen=True)
