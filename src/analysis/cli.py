@@ -103,6 +103,45 @@ def _synth(out: Path, seed: int, scale: str, t0: float) -> None:
         )
 
 
+@data_app.command("check")
+def data_check(
+    file: Annotated[Path, typer.Argument(help="export to check (CSV or Parquet)")],
+    table: Annotated[str, typer.Option(help="table layout, e.g. hh_clients, pilot_families, pilot_zrm")],
+    sep: Annotated[str, typer.Option(help="CSV field separator")] = ";",
+    decimal: Annotated[str, typer.Option(help="CSV decimal mark")] = ",",
+    thousands: Annotated[str, typer.Option(help="CSV thousands separator ('' for none)")] = ".",
+    encoding: Annotated[str, typer.Option(help="CSV encoding")] = "utf-8",
+) -> None:
+    """Check an export of the gemeente's own data against a table's layout: every problem with row and column.
+    Writes nothing."""
+    from analysis.data.check import check_file
+    from analysis.data.io import CsvFormat
+
+    with _errors("analysis data check"):
+        fmt = CsvFormat.from_mapping(
+            {"sep": sep, "decimal": decimal, "thousands": thousands, "encoding": encoding}, "options"
+        )
+        n, problems = check_file(file, table, fmt=fmt)
+    out = Console(width=200, soft_wrap=True, highlight=False)
+    if not problems:
+        out.print(f"ok: {file} matches the layout of '{table}' ({n} rows)")
+        raise typer.Exit(0)
+    out.print(f"{file}: {len(problems)} problem(s) in {n} rows against the layout of '{table}':")
+    for p in problems:
+        out.print(f"  {p}")
+    raise typer.Exit(1)
+
+
+@data_app.command("layout")
+def data_layout(table: Annotated[str, typer.Argument(help="table name, e.g. hh_clients")]) -> None:
+    """Show a table's layout: columns, types, rules."""
+    from analysis.data.check import layout
+
+    with _errors("analysis data layout"):
+        t = layout(table)
+    Console(width=200).print(t.to_string(index=False))
+
+
 @data_app.command("cbs")
 def data_cbs(
     table_id: str, refresh: bool = False, filter: Annotated[str | None, typer.Option(help="OData $filter")] = None

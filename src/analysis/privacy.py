@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analysis.results import ResultDisplay
+
 SECRET_ENV = "ANALYSIS_PSEUDONYM_KEY"
 SUPPRESSED = "<10"
 # The smallest count an openbaar report may show (CBS practice; assumption P01). A rule of the audience, not a
@@ -74,7 +76,7 @@ def pseudonymise(ids: Iterable, *, key: bytes | None = None, prefix: str = "P") 
 
 
 @dataclass(frozen=True)
-class SuppressionResult:
+class SuppressionResult(ResultDisplay):
     """A table with small cells replaced; ``primary`` / ``secondary`` list suppressed (row, column) cells."""
 
     table: pd.DataFrame
@@ -166,7 +168,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class ScanResult:
+class ScanResult(ResultDisplay):
     findings: tuple[Finding, ...] = field(default_factory=tuple)
 
     @property

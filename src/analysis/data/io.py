@@ -126,8 +126,11 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
         ) from None
 
 
-def read_csv_text(path: str | Path, fmt: CsvFormat, expected_columns: list[str]) -> pd.DataFrame:
-    """Read a CSV as strings, checking encoding, delimiter and header against ``expected_columns``."""
+def read_csv_text(
+    path: str | Path, fmt: CsvFormat, expected_columns: list[str], *, allow_extra: bool = False
+) -> pd.DataFrame:
+    """Read a CSV as strings, checking encoding, delimiter and header against ``expected_columns`` (extra columns
+    are an error unless ``allow_extra``; they are then dropped)."""
     path = Path(path)
     if not path.exists():
         raise DataInputError(path, "file not found")
@@ -154,15 +157,15 @@ def read_csv_text(path: str | Path, fmt: CsvFormat, expected_columns: list[str])
         raise DataInputError(
             path, f"cannot parse CSV ({exc})", expected=f"{len(expected_columns)} fields a row"
         ) from exc
-    check_columns(path, list(df.columns), expected_columns)
+    check_columns(path, list(df.columns), expected_columns, allow_extra=allow_extra)
     if df.empty:
         raise DataInputError(path, "no data rows, only a header", rows=[1], expected="at least one row of data")
     return df[expected_columns]
 
 
-def check_columns(path: str | Path, actual: list[str], expected: list[str]) -> None:
+def check_columns(path: str | Path, actual: list[str], expected: list[str], *, allow_extra: bool = False) -> None:
     missing = [c for c in expected if c not in actual]
-    extra = [c for c in actual if c not in expected]
+    extra = [] if allow_extra and not missing else [c for c in actual if c not in expected]
     if missing and extra:
         pairs = []
         for m in missing:

@@ -22,11 +22,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.results import ResultDisplay
+
 PEER_FEATURES = ("log_inwoners", "aandeel_65plus", "gem_inkomen")
 
 
 @dataclass(frozen=True)
-class Benchmark:
+class Benchmark(ResultDisplay):
     """HH use of ``gemeente`` in ``year`` against its peers and the country.
 
     ``table``: one row per gemeente with published figures: gemeente_code, gemeente_naam, hh_clienten,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.results import ResultDisplay
+
 TERM_LABELS = {
     "bevolkingsomvang": "Groei van de bevolking",
     "leeftijdsopbouw": "Vergrijzing (leeftijdsopbouw)",
@@ -23,7 +25,7 @@ TERM_LABELS = {
 
 
 @dataclass(frozen=True)
-class DecompositionResult:
+class DecompositionResult(ResultDisplay):
     """Change in a quantity from population 0 to 1, split into additive factor effects.
 
     ``value0`` and ``value1`` are the quantity in both populations; ``effects`` maps factor -> effect;

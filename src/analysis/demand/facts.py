@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.formatting import round_to_total
+from analysis.results import ResultDisplay
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def published_amount(reference: pd.DataFrame, table: str, measure_start: str) ->
 
 
 @dataclass(frozen=True)
-class DemandFacts:
+class DemandFacts(ResultDisplay):
     gemeente: str
     gemeente_naam: str
     # real: national

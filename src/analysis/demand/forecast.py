@@ -30,14 +30,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.results import ResultDisplay
+
 SOURCES = ("steekproef", "drift", "bevolking", "scenario")
 
 
 @dataclass(frozen=True)
-class Drift:
+class Drift(ResultDisplay):
     """Per band: ``mu`` (yearly drift of the log rate), ``sigma`` (sd of yearly innovations), ``mu_se``, ``n``."""
 
     table: pd.DataFrame  # leeftijdsgroep, mu, sigma, mu_se, n_changes
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
 
 
 def rate_drift(history: pd.DataFrame, *, exclude_changes_into=(2019, 2020)) -> Drift:
@@ -69,7 +74,7 @@ def rate_drift(history: pd.DataFrame, *, exclude_changes_into=(2019, 2020)) -> D
 
 
 @dataclass(frozen=True)
-class SimulatedProjection:
+class SimulatedProjection(ResultDisplay):
     """``frame``: jaar, scenario, label, verwacht (the point forecast), ondergrens/bovengrens (95%), onder80/boven80
     and p90 (the number to be able to serve with 90% certainty). ``variance_shares``: per source, its share of the
     variance of log(clients) at the reported years (each source alone, shares of their sum)."""
@@ -198,7 +203,7 @@ def simulate_projection(
 
 
 @dataclass(frozen=True)
-class RollingOrigin:
+class RollingOrigin(ResultDisplay):
     """``forecasts``: one row per series x origin x target x method with forecast, actual, ape (absolute
     percentage error) and, for the interval methods, the 80% and 95% bounds. ``accuracy``: per method and horizon,
     n, MAPE and the empirical coverage of the 80% and 95% intervals."""

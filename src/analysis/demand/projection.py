@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.results import ResultDisplay
+
 OLD_BANDS = ("75-84", "85+")
 
 
@@ -75,7 +77,7 @@ def scenarios_from_log(log, base_year: int) -> dict[str, Scenario]:
 
 
 @dataclass(frozen=True)
-class BacktestResult:
+class BacktestResult(ResultDisplay):
     frame: pd.DataFrame  # jaar, methode, voorspeld, werkelijk, fout, fout_pct
     mape: dict
 

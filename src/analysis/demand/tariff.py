@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.results import ResultDisplay
 from analysis.stats import its as _its
 
 TARIFF_START = "2019-01-01"
@@ -120,7 +121,7 @@ def detect_registration_breaks(
 
 
 @dataclass(frozen=True)
-class PanelDiD:
+class PanelDiD(ResultDisplay):
     """The CBS-panel DiD (thin wrapper over ``analysis.stats.did``): estimate, placebo, event study, and every
     gemeente left out with one reason."""
 

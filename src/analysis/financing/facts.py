@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.formatting import round_to_total
+from analysis.results import ResultDisplay
 
 
 @dataclass(frozen=True)
-class BudgetFacts:
+class BudgetFacts(ResultDisplay):
     """All amounts in euro at ``price_level_year`` prices (not indexed for later years, assumption F05).
 
     ``current_base`` is what the current per-hour financing costs in the base year (registered clients x their

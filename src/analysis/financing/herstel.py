@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.results import ResultDisplay
+
 
 @dataclass(frozen=True)
-class HerstelResult:
+class HerstelResult(ResultDisplay):
     km: pd.DataFrame  # groep, maanden, overleving, ci_lower, ci_upper, band_lower, band_upper
     cox: pd.DataFrame  # tidy: term, estimate (log HR), std_error, ci_lower, ci_upper, p_value, hr, hr_lower, hr_upper
     n: dict

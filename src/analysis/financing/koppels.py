@@ -13,10 +13,11 @@ import pandas as pd
 from scipy import stats
 
 from analysis.demand.rates import active_on
+from analysis.results import ResultDisplay
 
 
 @dataclass(frozen=True)
-class KoppelResult:
+class KoppelResult(ResultDisplay):
     per_area: pd.DataFrame
     chosen_provider: dict[str, str]
     change_date: str

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.financing.rules import RuleSet, apply_rules
+from analysis.results import ResultDisplay
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def draw_scenarios(
 
 
 @dataclass(frozen=True)
-class RiskResult:
+class RiskResult(ResultDisplay):
     ruleset: str
     label: str
     per_area: pd.DataFrame

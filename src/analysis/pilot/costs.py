@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.results import ResultDisplay
+
 
 @dataclass(frozen=True)
-class CostResult:
+class CostResult(ResultDisplay):
     """Pilot money up to a peildatum. ``per_year``: jaar, begroot, gerealiseerd (the year figure), deel_jaar (share of
     the year before the peildatum), tot_peildatum (realised up to the peildatum), verschil (tot_peildatum minus the
     budget for the same part of the year)."""

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.formatting import euro, number, percent
+from analysis.results import ResultDisplay
 
 FOR, AGAINST, UNCERTAIN = "voor", "tegen", "onzeker"
 
@@ -47,7 +48,7 @@ def _finding(topic: str, direction: str, template: str, **values: str) -> Findin
 
 
 @dataclass(frozen=True)
-class PilotFacts:
+class PilotFacts(ResultDisplay):
     peildatum: dt.date
     months_running: int
     families_started: int

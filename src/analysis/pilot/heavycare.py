@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.results import ResultDisplay
+
 
 @dataclass(frozen=True)
-class HeavyCareResult:
+class HeavyCareResult(ResultDisplay):
     per_group: pd.DataFrame  # groep, gezinnen, uithuisplaatsing, escalatie_gezinnen, escalaties
     risk_difference: float
     rd_ci: tuple[float, float]

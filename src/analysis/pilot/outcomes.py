@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.results import ResultDisplay
+
 
 def zrm_totals(zrm: pd.DataFrame, *, as_of: str | None = None) -> pd.DataFrame:
     """Total ZRM score (sum over domains) per family and measurement moment; only measurements taken by ``as_of``.
@@ -81,7 +83,7 @@ def sign_flip_test(diff, *, n_exact_max: int = 16, n_mc: int = 20000, seed: int 
 
 
 @dataclass(frozen=True)
-class OutcomeResult:
+class OutcomeResult(ResultDisplay):
     """Change in ZRM total between intake and ``moment`` months for one group."""
 
     moment: int

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.results import ResultDisplay
+
 
 @dataclass(frozen=True)
-class ReachResult:
+class ReachResult(ResultDisplay):
     per_month: pd.DataFrame  # maand, gestart, actief, beeindigd, capaciteit_min, capaciteit_max
     summary: dict
     by_staff: pd.DataFrame

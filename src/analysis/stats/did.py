@@ -20,13 +20,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.results import ResultDisplay
+
 
 class DesignError(ValueError):
     """A design that cannot be estimated (no treatment variation, too few periods for a placebo, ...)."""
 
 
 @dataclass(frozen=True)
-class DiDResult:
+class DiDResult(ResultDisplay):
     """``coefficients``: tidy table of the treatment (and covariate) terms; ``dropped``: units left out and why
     (never silently: ``summary()`` lists them)."""
 

@@ -21,12 +21,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.results import ResultDisplay
+
 Z975 = stats.norm.ppf(0.975)
 FAMILIES = ("poisson", "quasipoisson", "negbin")
 
 
 @dataclass(frozen=True)
-class ITSResult:
+class ITSResult(ResultDisplay):
     """Rate ratios: ``level_rr`` at the interruption, ``slope_rr_per_period`` and ``slope_rr_per_year`` (None for a
     step-only model). ``series``: period, observed, fitted, counterfactual (fitted without the interruption terms)."""
 
