@@ -35,7 +35,7 @@ def test_break_even_is_the_budget_over_the_yearly_placement_cost(res):
 def test_regional_row_equals_the_pilots_own_counts_at_the_peildatum(res):
     f = pilot_facts(res, audience="intern")
     own = res.regional.set_index("pilot").loc["Groningen"]
-    assert own.gezinnen_gestart == f.families_started == res.reach.summary["gezinnen_totaal"]
+    assert own.gezinnen_gestart == f.families_started == res.reach.totals["gezinnen_totaal"]
     assert own.zrm_gemeten == f.zrm_n and own.zrm_verbeterd == res.outcome.counts["verbeterd"]
     assert own.uithuisplaatsingen == res.heavy.per_group.set_index("groep").loc["pilot", "uithuisplaatsing"]
     assert_allclose(own.kosten_per_gezin, f.cost_per_family)  # same cost per family as the cost section

@@ -25,6 +25,6 @@ def test_monthly_flow_and_capacity():
     pm = r.per_month.set_index("maand")
     assert pm.loc["2022-01-01", "gestart"] == 1 and pm.loc["2022-02-01", "actief"] == 2
     assert pm.loc["2022-03-01", "beeindigd"] == 1 and pm.loc["2022-04-01", "actief"] == 1
-    assert r.summary["gezinnen_totaal"] == 2 and r.summary["wachttijd_mediaan_dagen"] == 13
-    assert r.summary["caseload_per_fte"] == 0.5 and not r.summary["boven_capaciteit"]
+    assert r.totals["gezinnen_totaal"] == 2 and r.totals["wachttijd_mediaan_dagen"] == 13
+    assert r.totals["caseload_per_fte"] == 0.5 and not r.totals["boven_capaciteit"]
     assert set(r.routing.route) == {"gezinsverzorger", "gezinscoach"}

@@ -162,6 +162,9 @@ _DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](19\d{2}|20\d{2})\b|\b(19\d{2
 
 @dataclass(frozen=True)
 class Finding:
+    """One identifier found by the leak scan: its kind (bsn, naam, geboortedatum, datum), the value and the text
+    around it."""
+
     kind: str
     value: str
     context: str
@@ -169,6 +172,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class ScanResult(ResultDisplay):
+    """All findings of a leak scan; ``clean`` is True when there are none."""
+
     findings: tuple[Finding, ...] = field(default_factory=tuple)
 
     @property

@@ -14,6 +14,10 @@ from analysis.demand import decompose, drivers, forecast, projection, rates, tar
 
 @dataclass(frozen=True)
 class DemandAnalysis:
+    """Everything hh-raad shows, computed in one call by ``run``: real CBS figures (panel, benchmark, DiD and its
+    robustness, national series) and the synthetic Groningen analyses (rates, decomposition, ITS, projection,
+    back-tests)."""
+
     panel_gemeente: pd.DataFrame  # real CBS: HH clients of the chosen gemeente, harmonised boundaries
     panel_nl_growth: pd.DataFrame  # real reference figures: national HH clients
     rates_by_age: pd.DataFrame  # synthetic
@@ -54,6 +58,8 @@ def run(
     n_boot: int = 2000,
     seed: int = 1,
 ) -> DemandAnalysis:
+    """Run the HH demand analysis for ``gemeente`` from the processed tables; see ``DemandAnalysis``. Raises
+    ValueError for an unknown gemeente, scenario or year range."""
     if first_year >= last_year:
         raise ValueError("first_year must be before last_year")
     pg = panel_harmonised[panel_harmonised.gemeente_code == gemeente].sort_values("jaar")
@@ -142,10 +148,13 @@ def run(
 
 
 def share_75plus(by_age: pd.DataFrame, year: int) -> float:
+    """Clients per inhabitant aged 75+ (75-84 and 85+ together) in ``year``."""
     d = by_age[(by_age.jaar == year) & by_age.leeftijdsgroep.isin(["75-84", "85+"])]
     return float(d.clienten.sum() / d.inwoners.sum())
 
 
 def growth(frame: pd.DataFrame, col: str, y0: int, y1: int) -> float:
+    """Relative growth of ``col`` from ``y0`` to ``y1`` in a table with a ``jaar`` column (NaN if a year is
+    missing)."""
     s = frame.set_index("jaar")[col]
     return float(s.loc[y1] / s.loc[y0] - 1) if y0 in s.index and y1 in s.index else np.nan

@@ -37,6 +37,7 @@ class NationalSeries:
 
 
 def national_hh_series(reference: pd.DataFrame) -> NationalSeries:
+    """The national yearly HH client series (CBS / Monitor Langdurige Zorg) from the reference table."""
     nl = reference[
         (reference.tabel == "nl_wmo_clients")
         & (reference.measure == "Wmo clients Hulp bij het huishouden")
@@ -53,12 +54,16 @@ def national_hh_series(reference: pd.DataFrame) -> NationalSeries:
 
 
 def published_amount(reference: pd.DataFrame, table: str, measure_start: str) -> float:
+    """The first published value of ``table`` whose measure starts with ``measure_start`` (NaN if none)."""
     r = reference[(reference.tabel == table) & reference.measure.str.startswith(measure_start)]
     return float(r.value.iloc[0]) if len(r) else float("nan")
 
 
 @dataclass(frozen=True)
 class DemandFacts(ResultDisplay):
+    """Every number an hh-raad reader sees: real figures first (national series, benchmark, DiD and robustness),
+    then the synthetic illustration (decomposition, ITS, projection)."""
+
     gemeente: str
     gemeente_naam: str
     # real: national

@@ -26,6 +26,7 @@ class Scenario:
 
 
 def tariff_stays() -> Scenario:
+    """Scenario 'abonnementstarief blijft': usage per age band follows its own trend, no policy change."""
     return Scenario(
         "tarief_blijft",
         "Abonnementstarief blijft",
@@ -55,6 +56,8 @@ def income_dependent_from(year_x: int, base_year: int, mean_duration_months: flo
 
 
 def less_informal_care(extra_growth: float, base_year: int) -> Scenario:
+    """Scenario 'snellere daling mantelzorg': usage of 75+ grows ``extra_growth`` per year on top (drawn per
+    simulation when uncertain)."""
     return Scenario(
         "minder_mantelzorg",
         "Snellere daling mantelzorg",
@@ -78,6 +81,9 @@ def scenarios_from_log(log, base_year: int) -> dict[str, Scenario]:
 
 @dataclass(frozen=True)
 class BacktestResult(ResultDisplay):
+    """Back-test of the cohort model fitted up to one year: predicted and actual clients per later year, with the
+    mean absolute percentage error per method."""
+
     frame: pd.DataFrame  # jaar, methode, voorspeld, werkelijk, fout, fout_pct
     mape: dict
 

@@ -37,6 +37,7 @@ def usage_rate_per_1000(
 
 
 def active_on(clients: pd.DataFrame, date: str | pd.Timestamp) -> pd.Series:
+    """Boolean mask of clients whose HH period covers ``date`` (started on or before it, not ended before it)."""
     d = pd.Timestamp(date)
     return (clients["start"] <= d) & (clients["einde"].isna() | (clients["einde"] > d))
 

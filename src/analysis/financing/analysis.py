@@ -16,6 +16,9 @@ NEW_CONTRACTS = "2023-01-01"
 
 @dataclass(frozen=True)
 class FinancingAnalysis:
+    """Everything hh-bekostiging shows, computed by ``run``: tariff build-up, area budgets, current spending,
+    rule-set risks, koppels and herstelgerichte hulp."""
+
     components: budget.CostComponents
     buildup: pd.DataFrame
     tariff: float

@@ -14,6 +14,9 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class CostComponents:
+    """Cost price components of an hour of HH as the AMvB reële prijs Wmo 2015 lists them (wage, employer costs,
+    non-productive time, overhead, margin)."""
+
     hourly_wage: float  # gross hourly wage at the CAO scale, EUR
     employer_costs: float  # social charges, pension, holiday pay (fraction of wage)
     absence: float  # sickness absence (fraction of paid hours)
@@ -52,6 +55,7 @@ def tariff_buildup(c: CostComponents) -> pd.DataFrame:
 
 
 def hourly_tariff(c: CostComponents) -> float:
+    """The tariff per delivered hour built up from ``CostComponents``."""
     return float(tariff_buildup(c)["cumulatief"].iloc[-1])
 
 

@@ -17,6 +17,9 @@ from analysis.results import ResultDisplay
 
 @dataclass(frozen=True)
 class HerstelResult(ResultDisplay):
+    """Kaplan-Meier curves with bands per group, the Cox model, counts and the share still without maatwerk-HH at
+    12 months."""
+
     km: pd.DataFrame  # groep, maanden, overleving, ci_lower, ci_upper, band_lower, band_upper
     cox: pd.DataFrame  # tidy: term, estimate (log HR), std_error, ci_lower, ci_upper, p_value, hr, hr_lower, hr_upper
     n: dict
@@ -33,6 +36,8 @@ class HerstelResult(ResultDisplay):
 
 
 def herstel_analysis(episodes: pd.DataFrame) -> HerstelResult:
+    """Time from application to maatwerk-HH with and without herstelgerichte hulp: Kaplan-Meier per group
+    (Hall-Wellner band from the fifth event) and a Cox model adjusted for age and household."""
     import statsmodels.api as sm
     from statsmodels.duration.hazard_regression import PHReg
 

@@ -18,6 +18,9 @@ from analysis.results import ResultDisplay
 
 @dataclass(frozen=True)
 class KoppelResult(ResultDisplay):
+    """Client-helper pairs at the change of provider per area: how many there are, how many change provider, the
+    expected share kept with its interval, and the pairs most at risk."""
+
     per_area: pd.DataFrame
     chosen_provider: dict[str, str]
     change_date: str
@@ -34,6 +37,8 @@ def pair_continuity(
     long_pair_years: float = 3.0,
     chosen: dict[str, str] | None = None,
 ) -> KoppelResult:
+    """Expected continuity of client-helper pairs when each area gets the provider that has most of its clients,
+    with ``transfer_rate`` of helpers moving along."""
     if not 0 <= transfer_rate <= 1:
         raise ValueError("transfer_rate must be between 0 and 1")
     d = pd.Timestamp(change_date)

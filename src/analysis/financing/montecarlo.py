@@ -18,6 +18,9 @@ from analysis.results import ResultDisplay
 
 @dataclass(frozen=True)
 class Draws:
+    """Simulated years shared by every rule set: clients, hours per client and delivery ratio per area (draws x
+    areas)."""
+
     clients: np.ndarray  # (draws, areas)
     hours_per_client: np.ndarray
     delivery: np.ndarray
@@ -37,6 +40,8 @@ def draw_scenarios(
     seed: int,
     areas,
 ) -> Draws:
+    """Draw ``n_draws`` years: clients negative binomial around the forecast, mean hours normal with their
+    sampling error, delivery ratio normal clipped to [0, 1]."""
     rng = np.random.default_rng(seed)
     mu = np.asarray(forecast, float)
     if np.any(mu <= 0) or dispersion < 0:
@@ -54,6 +59,9 @@ def draw_scenarios(
 
 @dataclass(frozen=True)
 class RiskResult(ResultDisplay):
+    """One rule set over the simulated years: per area the expected spending, its 5-95% range, the chance of a
+    provider loss and of the ventiel, and the mean malus and skim."""
+
     ruleset: str
     label: str
     per_area: pd.DataFrame
@@ -65,6 +73,7 @@ class RiskResult(ResultDisplay):
 
 
 def simulate(rules: RuleSet, draws: Draws, *, forecast, budget, tariff: float, cost_per_hour: float) -> RiskResult:
+    """Apply one rule set to the shared draws and summarise the risk for gemeente and providers."""
     out = apply_rules(
         rules,
         forecast=forecast,
@@ -94,6 +103,7 @@ def simulate(rules: RuleSet, draws: Draws, *, forecast, budget, tariff: float, c
 
 
 def compare_rulesets(rulesets: list[RuleSet], draws: Draws, **kw) -> tuple[pd.DataFrame, dict[str, RiskResult]]:
+    """All rule sets on the same draws: a comparison table and the per-rule-set results."""
     results = {r.name: simulate(r, draws, **kw) for r in rulesets}
     rows = []
     for r in rulesets:

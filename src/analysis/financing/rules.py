@@ -12,6 +12,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Ventiel:
+    """Budget adjustment when client numbers leave a band around the forecast: ``band`` as a fraction (mode
+    'pct') or a number of clients, ``compensation`` the share of the excess settled."""
+
     band: float  # fraction of the forecast (mode 'pct') or number of clients (mode 'clients')
     mode: str = "pct"
     compensation: float = 1.0  # share of the deviation beyond the band that is settled
@@ -25,6 +28,9 @@ class Ventiel:
 
 @dataclass(frozen=True)
 class Malus:
+    """Penalty for under-delivery: below ``threshold`` of the indicated hours the provider repays the undelivered
+    part plus ``rate``."""
+
     threshold: float  # minimum delivered / indicated hours
     rate: float  # penalty on top of repaying the undelivered hours
 
@@ -35,6 +41,8 @@ class Malus:
 
 @dataclass(frozen=True)
 class ProfitSkim:
+    """Part (``share``) of the profit above ``margin`` of revenue that returns to the gemeente."""
+
     margin: float  # margin (profit / net revenue) above which the skim applies
     share: float  # share of the excess profit returned
 
@@ -45,6 +53,8 @@ class ProfitSkim:
 
 @dataclass(frozen=True)
 class RuleSet:
+    """A named combination of ventiel, malus and profit skim (any may be None)."""
+
     name: str
     label: str
     ventiel: Ventiel | None = None
@@ -54,6 +64,8 @@ class RuleSet:
 
 
 def default_rulesets(log) -> list[RuleSet]:
+    """The three rule sets of the report (fixed budget; with ventiel; ventiel, malus and skim) from assumption
+    F02."""
     from analysis.labels import RULESETS
 
     f = log.value("F02")

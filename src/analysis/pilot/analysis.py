@@ -17,6 +17,8 @@ PILOT_START = "2021-11-01"
 
 @dataclass(frozen=True)
 class PilotAnalysis:
+    """Everything the tussenevaluatie shows, computed by ``run`` up to the peildatum ``as_of``."""
+
     as_of: str
     reach: reach.ReachResult
     outcome: outcomes.OutcomeResult
@@ -104,8 +106,8 @@ def run(
     cr = pcosts.pilot_costs(
         costs,
         budget_per_year=c01["per_year"],
-        families_served=r.summary["gezinnen_totaal"],
-        months_of_support=r.summary["maanden_ondersteuning"],
+        families_served=r.totals["gezinnen_totaal"],
+        months_of_support=r.totals["maanden_ondersteuning"],
         placement_cost_per_year=placement_cost,
         as_of=as_of,
     )
@@ -120,8 +122,8 @@ def run(
     ended = families.loc[families.gezin_id.isin(pilot_ids) & (families.einde <= pd.Timestamp(as_of))]
     own = {
         "periode_einde": (pd.Timestamp(as_of) - pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
-        "gezinnen_gestart": int(r.summary["gezinnen_totaal"]),
-        "gezinnen_afgerond": int(r.summary["gezinnen_afgerond"]),
+        "gezinnen_gestart": int(r.totals["gezinnen_totaal"]),
+        "gezinnen_afgerond": int(r.totals["gezinnen_afgerond"]),
         "gem_duur_maanden": float(((ended.einde - ended.start).dt.days / 30.4375).mean()) if len(ended) else np.nan,
         "zrm_verbeterd": int(o.counts["verbeterd"]),
         "zrm_gemeten": int(o.n),
@@ -133,6 +135,8 @@ def run(
 
 
 def public_count(n: int, threshold: int, audience: str) -> str:
+    """A count as an openbaar report may show it: '<10' below the threshold (which may not be below
+    ``analysis.privacy.PUBLIC_MIN_CELL`` for openbaar), the number otherwise."""
     from analysis.formatting import number
     from analysis.privacy import check_public_threshold
 

@@ -29,6 +29,7 @@ class CostResult(ResultDisplay):
 
 
 def budget_table(budget_per_year: dict) -> pd.DataFrame:
+    """The pilot budget per year (from assumption C01) as a table: jaar, begroot."""
     return pd.DataFrame(
         {"jaar": [int(y) for y in budget_per_year], "begroot": [float(v) for v in budget_per_year.values()]}
     )

@@ -49,6 +49,8 @@ def _finding(topic: str, direction: str, template: str, **values: str) -> Findin
 
 @dataclass(frozen=True)
 class PilotFacts(ResultDisplay):
+    """Every number a tussenevaluatie reader sees, with the findings that weigh for and against the pilot."""
+
     peildatum: dt.date
     months_running: int
     families_started: int
@@ -118,7 +120,7 @@ def pilot_facts(res, *, audience: str, min_n_stat: int = 5) -> PilotFacts:
     from analysis.privacy import check_public_threshold
 
     check_public_threshold(res.threshold, audience)
-    s = res.reach.summary
+    s = res.reach.totals
     peil = pd.Timestamp(res.as_of).date()
     start = pd.Timestamp(res.reach.per_month["maand"].min()).date()
     months = (peil.year - start.year) * 12 + peil.month - start.month

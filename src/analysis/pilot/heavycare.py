@@ -13,6 +13,9 @@ from analysis.results import ResultDisplay
 
 @dataclass(frozen=True)
 class HeavyCareResult(ResultDisplay):
+    """Heavy care per group (placements, escalations), the difference in placement risk with its Newcombe
+    interval and Fisher p, and stacking of indications before, during and after support."""
+
     per_group: pd.DataFrame  # groep, gezinnen, uithuisplaatsing, escalatie_gezinnen, escalaties
     risk_difference: float
     rd_ci: tuple[float, float]

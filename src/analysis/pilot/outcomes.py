@@ -63,6 +63,7 @@ def reliable_change_index(pre, post, *, sd_pre: float, reliability: float) -> np
 
 
 def classify_rci(rci: np.ndarray, higher_is_better: bool = True, z: float = 1.96) -> np.ndarray:
+    """Classify Reliable Change Index values as 'verbeterd', 'onveranderd' or 'verslechterd' at |RCI| >= ``z``."""
     r = np.asarray(rci) if higher_is_better else -np.asarray(rci)
     return np.select([r >= z, r <= -z], ["verbeterd", "verslechterd"], "onveranderd")
 
@@ -136,6 +137,9 @@ def zrm_outcome(
     assumed_sd_change: float | None = None,
     min_n: int = 5,
 ) -> OutcomeResult:
+    """Change in the ZRM total from intake to ``moment`` months for the given families: mean with a BCa bootstrap
+    interval (at least ``min_n`` families), exact sign-flip and Wilcoxon p-values, Reliable Change per family
+    and the minimal detectable change."""
     tot = zrm_totals(zrm, as_of=as_of)
     tot = tot[tot.index.isin(families)]
     if sd_pre is None:

@@ -12,8 +12,11 @@ from analysis.results import ResultDisplay
 
 @dataclass(frozen=True)
 class ReachResult(ResultDisplay):
+    """Families started, active and ended per month against the capacity, key totals up to the peildatum, and
+    families by staff member and route."""
+
     per_month: pd.DataFrame  # maand, gestart, actief, beeindigd, capaciteit_min, capaciteit_max
-    summary: dict
+    totals: dict  # gezinnen_totaal, gezinnen_actief, ... (key figures up to the peildatum)
     by_staff: pd.DataFrame
     routing: pd.DataFrame
 
