@@ -8,7 +8,7 @@ SEED ?= 20211115
 TOOLS := .cache/tools
 PYTEST_ARGS ?=
 
-.PHONY: reports setup data synth-nl test lab bench tools clean
+.PHONY: reports setup data synth-nl test lab bench tools clean docs
 
 reports: data
 	$(BIN)/analysis render --all
@@ -46,8 +46,13 @@ lab: $(STAMP)
 	$(BIN)/pip install -q -e ".[dev,lab]"
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
+# The documentation site (MkDocs Material + mkdocstrings + executed example notebooks), offline, warnings = errors.
+docs: data
+	$(BIN)/mkdocs build --strict
+	@echo "open site/index.html"
+
 bench: data
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf data/processed/* reports/*/ reports/manifest.json reports/index.html
+	rm -rf data/processed/* reports/*/ reports/manifest.json reports/index.html site docs/generated

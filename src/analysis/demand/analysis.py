@@ -26,7 +26,7 @@ class DemandAnalysis:
     decomposition: decompose.DecompositionResult
     its: tariff.ITSResult
     its_truth: float
-    did: tariff.DiDResult
+    did: tariff.PanelDiD
     projection: forecast.SimulatedProjection
     backtest: projection.BacktestResult
     backtests: dict  # name -> forecast.RollingOrigin: national series (real), CBS panel (real), registration (synth)

@@ -146,7 +146,6 @@ class PanelDiD(ResultDisplay):
         return float(self.coefficients.set_index("term").loc["inkomen_x_na", "estimate"] * self.income_sd)
 
 
-DiDResult = PanelDiD  # the name used before the general estimator existed
 
 
 def tariff_effect_did(

@@ -1,0 +1,22 @@
+# %% [markdown]
+# # Survival: herstelgerichte hulp
+#
+# **Model.** Time from application to maatwerk-HH, censored at the end of follow-up (24 months). Kaplan-Meier per
+# group with a simultaneous Hall-Wellner band (from the fifth event, where the band is defined), and a Cox
+# proportional-hazards model with age and household.
+#
+# **Assumptions.** Censoring is independent of the outcome; proportional hazards; who gets herstelgerichte hulp is
+# selected on recovery potential, so a fair comparison group is needed with real data. In the synthetic data the
+# effect is an **assumption** (S09, hazard ratio 0.6), not a finding.
+#
+# **References.** Kaplan EL, Meier P (1958), *JASA* 53:457-481; Hall WJ, Wellner JA (1980), *Biometrika*
+# 67:133-143; Cox DR (1972), *JRSS B* 34:187-220.
+#
+# **Worked example** (synthetic episodes).
+
+# %%
+from analysis.data.io import load_processed
+from analysis.financing.herstel import herstel_analysis
+
+h = herstel_analysis(load_processed("synthetic/hh_herstel"))
+h.cox[["term", "hr", "hr_lower", "hr_upper", "p_value"]].round(3)
