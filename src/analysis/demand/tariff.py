@@ -15,26 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.results import ResultDisplay
 from analysis.stats import its as _its
 
 TARIFF_START = "2019-01-01"
-Z975 = stats.norm.ppf(0.975)
-
-
-def _tidy(params, bse, pvalues, names) -> pd.DataFrame:  # used by the ITS
-    return pd.DataFrame(
-        {
-            "term": names,
-            "estimate": [params[n] for n in names],
-            "std_error": [bse[n] for n in names],
-            "ci_lower": [params[n] - Z975 * bse[n] for n in names],
-            "ci_upper": [params[n] + Z975 * bse[n] for n in names],
-            "p_value": [pvalues[n] for n in names],
-        }
-    )
 
 
 # ------------------------------------------------------------------------------------------------ ITS
@@ -144,8 +129,6 @@ class PanelDiD(ResultDisplay):
     @property
     def effect_per_sd(self) -> float:
         return float(self.coefficients.set_index("term").loc["inkomen_x_na", "estimate"] * self.income_sd)
-
-
 
 
 def tariff_effect_did(
