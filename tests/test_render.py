@@ -422,3 +422,19 @@ def test_every_report_renders_after_synth_with_other_seeds(seed, processed, tmp_
                 spec, audience=aud, params=params, formats=("html",), reports_root=tmp_path / "r"
             )
             assert res.status == "ok", f"{name} {aud} seed {seed}: {res.error}"
+
+
+def test_a_parameter_that_became_invalid_fails_that_report_only(tmp_path, synth):
+    """processed_dir declared as a folder that no longer exists: render --all marks that report failed and goes on."""
+    from analysis.report.params import ParamSpec
+    from make_example_notebook import example_notebook
+
+    nb = tmp_path / "v.ipynb"
+    example_notebook(nb)
+    declared = {"processed_dir": ParamSpec("processed_dir", "folder", optional=True), "n": ParamSpec("n", "int")}
+    good = render.ReportSpec("goed", nb, "G", {"processed_dir": str(synth.parent), "n": 2}, ("openbaar",), ("html",),
+                             declared)  # fmt: skip
+    gone = render.ReportSpec("weg", nb, "W", {"processed_dir": str(tmp_path / "weg"), "n": 2}, ("openbaar",),
+                             ("html",), declared)  # fmt: skip
+    res = {r.report: r for r in render.render_all({"goed": good, "weg": gone}, reports_root=tmp_path / "r")}
+    assert res["goed"].action == "rendered" and res["weg"].action == "failed" and "no such folder" in res["weg"].error

@@ -332,14 +332,22 @@ def render_report(
     when: dt.date | None = None,
     run_id: str = "",
 ) -> RenderResult:
+    from analysis.report.params import ParamError
+
     formats = tuple(formats or spec.formats)
-    # everything a caller passes is checked before any kernel starts (ParamError: one line, nothing written)
-    params = {**spec.check({**spec.parameters, **(params or {})}, audience, formats), "audience": audience}
+    run_id = run_id or new_run_id()
+    # everything a caller passes is checked before any kernel starts: a bad value fails this render (one line,
+    # nothing written) without stopping a batch
+    try:
+        params = {**spec.check({**spec.parameters, **(params or {})}, audience, formats), "audience": audience}
+    except ParamError as exc:
+        now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        return RenderResult(spec.name, audience, dict(params or {}), "failed", now, now, 0.0, error=str(exc),
+                            run_id=run_id, action="failed")  # fmt: skip
     root = Path(reports_root or paths.reports_dir())
     stem = f"{spec.name}-{audience}"
     started = dt.datetime.now().astimezone()
     t0 = time.perf_counter()
-    run_id = run_id or new_run_id()
     res = RenderResult(
         spec.name, audience, params, "failed", started.isoformat(timespec="seconds"), "", 0.0, run_id=run_id
     )
