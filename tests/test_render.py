@@ -438,3 +438,16 @@ def test_a_parameter_that_became_invalid_fails_that_report_only(tmp_path, synth)
                              ("html",), declared)  # fmt: skip
     res = {r.report: r for r in render.render_all({"goed": good, "weg": gone}, reports_root=tmp_path / "r")}
     assert res["goed"].action == "rendered" and res["weg"].action == "failed" and "no such folder" in res["weg"].error
+
+
+def test_a_changed_citation_re_renders_the_report(tmp_path, synth):
+    """The metadata beside a table (description, citation) is printed in the report: changing it is a change."""
+    cfg, data, nbs, pd = _soak_setup(tmp_path, synth)
+    specs = render.load_specs(cfg)
+    root = tmp_path / "reports"
+    render.render_all(specs, reports_root=root, only=["monitor"])
+    meta = data / "synthetic" / "regional_monitor.meta.json"
+    meta.write_text(meta.read_text().replace('"citation": "', '"citation": "nieuwe bron; '))
+    again = {r.report: r for r in render.render_all(specs, reports_root=root, only=["monitor"])}
+    assert again["monitor"].action == "rendered"
+    assert again["monitor"].reason == "inputs changed: synthetic/regional_monitor"

@@ -163,6 +163,7 @@ def plain_source(source: str) -> str:
     s = re.sub(r"(?:shared/data/|data/raw/)?reference/[\w_]+\.csv", "gepubliceerde referentiecijfers", s)
     s = re.sub(r"(?:data/raw/)?geography/[\w_]+\.csv", "overzicht gemeentelijke herindelingen", s)
     s = s.replace("data/raw/sources.toml", "herkomstregistratie").replace("shared/data/README.md", "databeschrijving")
+    s = s.replace("geen bron in shared/data", "geen gepubliceerde bron gevonden")
     s = s.replace("CBS panel", "CBS-panel").replace("aanname;", "aanname:")
     return s
 
@@ -199,9 +200,12 @@ class ReportContext:
         if name in PROCESSED:  # the processed -> report boundary: a report never reads an unchecked table
             df = validate(df, PROCESSED[name], str(path), line_offset=0)
         meta = read_dataset_meta(path)
+        meta_path = path.with_suffix(".meta.json")
         self.inputs[name] = {
             "path": str(path),
             "sha256": sha256_file(path),
+            # the metadata (description, citation, synthetic flag) is printed in the report too
+            "meta_sha256": sha256_file(meta_path) if meta_path.exists() else "",
             "synthetic": meta.get("synthetic", False),
             "source": meta.get("source", ""),
             "citation": meta.get("citation", ""),

@@ -393,7 +393,7 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
     _execute(spec, executed, params)
     conv = convert.notebook_to_markdown(executed, work / "media")
     res.synthetic = bool(conv.meta.get("synthetic"))
-    res.inputs = {k: v["sha256"] for k, v in conv.meta.get("inputs", {}).items()}
+    res.inputs = {k: _input_hash(v["sha256"], v.get("meta_sha256", "")) for k, v in conv.meta.get("inputs", {}).items()}
     fm = convert.front_matter(
         conv.meta.get("title") or spec.title,
         conv.meta,
@@ -523,6 +523,11 @@ def load_history(root: Path) -> list[dict]:
         return []
 
 
+def _input_hash(data_sha: str, meta_sha: str) -> str:
+    """An input is its table and its metadata (the report prints the description and citation too)."""
+    return f"{data_sha}+{meta_sha}" if meta_sha else data_sha
+
+
 def _current_inputs(previous: dict, params: dict) -> dict:
     """Hashes, now, of the files a previous render read (for skip-when-unchanged), from the folder the report
     reads (its ``processed_dir`` parameter, else data/processed)."""
@@ -530,7 +535,8 @@ def _current_inputs(previous: dict, params: dict) -> dict:
     now = {}
     for name in previous:
         p = base / f"{name}.parquet"
-        now[name] = _sha(p) if p.exists() else "missing"
+        meta = p.with_suffix(".meta.json")
+        now[name] = _input_hash(_sha(p), _sha(meta) if meta.exists() else "") if p.exists() else "missing"
     return now
 
 
