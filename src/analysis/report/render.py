@@ -685,6 +685,17 @@ def write_manifest(root: Path, results: list[RenderResult], old: dict, *, run_id
     )
 
 
+def _when(iso: str) -> str:
+    """'2026-11-26T02:31:05+00:00' -> '26 november 2026, 02:31' (the index is read by people)."""
+    from analysis.formatting import date
+
+    try:
+        t = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{date(t.date())}, {t:%H:%M}"
+
+
 def write_index(root: Path, results: list[RenderResult]) -> None:
     """An accessible listing of all reports (reads the manifest, so it lists earlier renders too)."""
     from html import escape
@@ -710,7 +721,8 @@ def write_index(root: Path, results: list[RenderResult]) -> None:
         synth = "ja" if o.get("synthetic") else "nee"
         rows.append(
             f"<tr><td>{escape(o['report'])}</td><td>{escape(o['audience'])}</td><td>{links or '–'}</td>"
-            f"<td>{status}</td><td>{escape(did)}{err}</td><td>{synth}</td><td>{escape(o.get('finished', ''))}</td></tr>"
+            f"<td>{status}</td><td>{escape(did)}{err}</td><td>{synth}</td>"
+            f"<td>{escape(_when(o.get('finished', '')))}</td></tr>"
         )
     html = f"""<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
