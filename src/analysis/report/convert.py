@@ -133,7 +133,7 @@ def _pandoc(md_path: Path, out: Path, *extra: str) -> None:
     """Our Markdown (citations off: '@050746f' in a source is a commit, not a reference) with the shared options."""
     subprocess.run(
         [pandoc_path(), str(md_path), "-f", "markdown-citations", "-s", "--toc", "--toc-depth=2",
-         "--lua-filter", str(_resource("filters/formats.lua")), *extra, "-o", str(out)],
+         *extra, "-o", str(out)],
         check=True, capture_output=True, text=True, cwd=md_path.parent,
     )  # fmt: skip
 
@@ -166,7 +166,6 @@ def quarto_render(quarto: str, executed: Path, fm: dict, fmt: str, out: Path) ->
     meta = {k: v for k, v in fm.items() if k != "typst-header"}
     meta = dict(
         meta,
-        filters=[str(_resource("filters/formats.lua"))],
         css=str(_resource("templates/style.css")),
         **{"embed-resources": True, "toc": True, "echo": False, "include-in-header": str(header)},
     )

@@ -172,10 +172,6 @@ def key_parts(spec: ReportSpec, audience: str, params: dict, formats: tuple[str,
     }
 
 
-def render_key(spec: ReportSpec, audience: str, params: dict, formats: tuple[str, ...], inputs: dict) -> str:
-    return _key_of(key_parts(spec, audience, params, formats, inputs))
-
-
 def _key_of(parts: dict) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
