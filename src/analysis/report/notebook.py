@@ -2,7 +2,8 @@
 
 - ``ReportContext``: loads inputs through the library (recording file, sha256, synthetic flag, source) and, at the
   end, displays the assumptions and sources sections plus machine-readable report metadata.
-- ``table``: great_tables HTML for the HTML report and a pipe table for the PDF, with a caption.
+- ``table``: great_tables HTML for the HTML report and a typst table for the PDF, with a caption and declared totals.
+- ``fact``: a number in prose, marked for the consistency checker.
 - ``figure``: PNG with alt text and caption.
 """
 
