@@ -28,7 +28,6 @@ class DemandAnalysis:
     its_truth: float
     did: tariff.PanelDiD
     projection: forecast.SimulatedProjection
-    backtest: projection.BacktestResult
     backtests: dict  # name -> forecast.RollingOrigin: national series (real), CBS panel (real), registration (synth)
     drivers: pd.DataFrame
     first_year: int
@@ -102,7 +101,6 @@ def run(
         n_boot=n_boot,
         seed=seed,
     )
-    bt = projection.backtest(by_age, fit_until=2019)
     from analysis.demand.facts import national_hh_series
 
     nls = national_hh_series(reference)
@@ -135,7 +133,6 @@ def run(
         float(truth),
         did,
         proj,
-        bt,
         backtests,
         drivers.driver_inputs(reference),
         first_year,

@@ -160,15 +160,18 @@ def code_hash() -> str:
     return h.hexdigest()
 
 
-def key_parts(spec: ReportSpec, audience: str, params: dict, formats: tuple[str, ...], inputs: dict) -> dict:
-    """Everything a rendered report depends on. Equal parts (and intact output files) mean: skip."""
+def key_parts(
+    spec: ReportSpec, audience: str, params: dict, formats: tuple[str, ...], inputs: dict, *, code: str | None = None
+) -> dict:
+    """Everything a rendered report depends on. Equal parts (and intact output files) mean: skip. ``code``: the
+    library hash when the caller has it already (it reads every source file)."""
     return {
         "notebook": _sha(spec.notebook),
         "parameters": json.loads(json.dumps(params, sort_keys=True, default=str)),
         "audience": audience,
         "formats": sorted(formats),
         "inputs": dict(sorted(inputs.items())),
-        "code": code_hash(),
+        "code": code if code is not None else code_hash(),
     }
 
 
@@ -542,6 +545,7 @@ def plan_run(
     """Which report x audience pairs to render (with the reason) and which to skip (unchanged)."""
     manifest = load_manifest(root)
     previous = {(o["report"], o["audience"]): o for o in manifest["outputs"]}
+    code = code_hash()  # once per plan, not once per report x audience
     todo, skipped = [], []
     for spec in specs.values():
         if only and spec.name not in only:
@@ -557,7 +561,9 @@ def plan_run(
             if not prev or prev.get("status") != "ok" or prev.get("action") == "failed":
                 todo.append((spec, aud, "first render" if not prev else "previous render failed"))
                 continue
-            parts = key_parts(spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {}), params))
+            parts = key_parts(
+                spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {}), params), code=code
+            )
             files_ok = bool(prev.get("outputs")) and all(
                 (root / f).exists() and _sha(root / f) == h for f, h in prev["outputs"].items()
             )

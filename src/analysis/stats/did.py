@@ -116,7 +116,7 @@ def _fit(d, formula, cluster, weights, level):
             "p_value": t["Pr(>|t|)"].to_numpy(),
         }
     )
-    return m, out
+    return out
 
 
 def did(
@@ -150,7 +150,7 @@ def did(
     if np.allclose(within, 0):
         raise DesignError(f"treatment {treatment!r} does not change within units: the unit effects absorb it")
     rhs = " + ".join([treatment, *covariates])
-    _, coef = _fit(d, f"{outcome} ~ {rhs} | {unit} + {time}", cluster, weights, level)
+    coef = _fit(d, f"{outcome} ~ {rhs} | {unit} + {time}", cluster, weights, level)
     return DiDResult(
         coef, len(d), d[unit].nunique(), d[cluster].nunique() if cluster else None,
         f"clustered by {cluster} (CR1)" if cluster else "heteroskedasticity-robust", outcome, log_outcome, dropped,
@@ -186,7 +186,7 @@ def event_study(
         terms.append(name)
     cluster = cluster or unit
     d2, dropped = _prepare(d, unit, time, outcome, [*terms, dose, cluster], None, log_outcome, balanced)
-    _, coef = _fit(d2, f"{outcome} ~ {' + '.join(terms)} | {unit} + {time}", cluster, None, level)
+    coef = _fit(d2, f"{outcome} ~ {' + '.join(terms)} | {unit} + {time}", cluster, None, level)
     coef["period"] = [periods[[str(p) for p in periods].index(t.rsplit("_x_", 1)[1])] for t in coef.term]
     return DiDResult(coef, len(d2), d2[unit].nunique(), d2[cluster].nunique(), f"clustered by {cluster} (CR1)",
                      outcome, log_outcome, dropped)  # fmt: skip
