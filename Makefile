@@ -39,7 +39,7 @@ tools:
 	    || echo "warning: could not install axe-core; accessibility tests will skip"; }
 
 test: $(STAMP) tools
-	@$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is broken"; exit 1; fi; exit $$rc
 
 lab: $(STAMP)

@@ -48,3 +48,26 @@ def synth(tmp_path_factory, processed) -> Path:
     out = processed / "synthetic"
     write_synthetic(out, seed=20211115)
     return out
+
+
+@pytest.fixture(scope="session")
+def render_case(tmp_path_factory, synth):
+    """Render a report of reports.toml as HTML and PDF, once per session (per test worker), on the session's
+    synthetic data: ``render_case(name, audience, extra) -> (folder, RenderResult)``."""
+    from analysis.report import render
+    from report_cases import SMALL
+
+    done: dict = {}
+
+    def get(name: str, audience: str, extra: dict):
+        key = (name, audience, tuple(sorted(extra.items())))
+        if key not in done:
+            spec = render.load_specs()[name]
+            small = {k: v for k, v in SMALL.items() if k in spec.parameters}
+            params = {**small, **extra, "processed_dir": str(synth.parent)}
+            root = tmp_path_factory.mktemp(f"{name}-{audience}")
+            res = render.render_report(spec, audience=audience, params=params, formats=("html", "pdf"), reports_root=root)
+            done[key] = (root / spec.name, res)
+        return done[key]
+
+    return get

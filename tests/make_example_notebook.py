@@ -4,8 +4,14 @@ import nbformat as nbf
 
 
 def example_notebook(
-    path, *, raise_in_cell: bool = False, plant: str = "", table: str = "synthetic/pilot_costs"
+    path,
+    *,
+    raise_in_cell: bool = False,
+    plant: str = "",
+    table: str = "synthetic/pilot_costs",
+    extra_cells: tuple[str, ...] = (),
 ) -> None:
+    """``extra_cells``: cells added after the figure; a text starting with '%md ' becomes a Markdown cell."""
     nb = nbf.v4.new_notebook()
     params = nbf.v4.new_code_cell("audience = 'openbaar'\nn = 3\nprocessed_dir = None")
     params.metadata["tags"] = ["parameters"]
@@ -28,6 +34,11 @@ def example_notebook(
             "figure(fig, alt='Staafdiagram van de begroting per jaar', caption='Begroting per jaar')"
         ),
     ]
+    for src in extra_cells:
+        if src.startswith("%md "):
+            nb.cells.append(nbf.v4.new_markdown_cell(src[4:]))
+        else:
+            nb.cells.append(nbf.v4.new_code_cell(src))
     if raise_in_cell:
         nb.cells.append(nbf.v4.new_code_cell("raise ValueError('kapot halverwege')"))
     if plant:

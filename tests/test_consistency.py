@@ -5,6 +5,7 @@ import pytest
 
 from analysis.report import consistency, convert
 from analysis.report.notebook import fact, table
+from report_cases import report_cases
 
 
 def render_html(tmp_path, body: str) -> str:
@@ -83,33 +84,15 @@ def test_sum_columns_need_a_total_row():
 
 # ---------------------------------------------------------------------------------- every report in reports.toml
 
-SMALL = {"n_boot": 200, "n_draws": 4000}
-
-
-def _cases():
-    from analysis.report.render import load_specs
-
-    out = []
-    for name, spec in load_specs().items():
-        for aud in spec.audiences:
-            out.append((name, aud, {}))
-    out += [("hh-raad", "openbaar", {"gemeente": g}) for g in ("GM0363", "GM0599")]
-    return out
-
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, audience, extra", _cases(), ids=lambda v: v if isinstance(v, str) else "")
-def test_rendered_report_is_consistent(name, audience, extra, synth, tmp_path):
+@pytest.mark.parametrize("name, audience, extra", report_cases())
+def test_rendered_report_is_consistent(name, audience, extra, render_case):
     """Each report renders and passes the consistency checker: summary numbers appear in their tables, printed
     totals equal their parts, no quantity has two values; and the summary has numbers to check."""
-    from analysis.report import render
-
-    spec = render.load_specs()[name]
-    small = {k: v for k, v in SMALL.items() if k in spec.parameters}
-    params = {**small, **extra, "processed_dir": str(synth.parent)}
-    res = render.render_report(spec, audience=audience, params=params, formats=("html",), reports_root=tmp_path)
+    folder, res = render_case(name, audience, extra)
     assert res.status == "ok", res.error
-    html = (tmp_path / spec.name / f"{spec.name}-{audience}.html").read_text(encoding="utf-8")
+    html = (folder / f"{name}-{audience}.html").read_text(encoding="utf-8")
     assert consistency.check_report(html) == []
     parsed = consistency.parse_report(html)
     linked = [f for f in parsed.facts if f[2]]

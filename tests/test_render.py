@@ -5,6 +5,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -54,7 +55,7 @@ def test_parameters_are_injected(rendered):
 
 def test_html_is_self_contained_dutch_and_labelled(rendered):
     html = (rendered[0] / "voorbeeld-openbaar.html").read_text(encoding="utf-8")
-    assert 'lang="nl-NL"' in html
+    assert '<html xmlns="http://www.w3.org/1999/xhtml" lang="nl"' in html
     for pattern in ('src="http', "src='http", '<link rel="stylesheet" href="http', "@import url(http", "<script src"):
         assert pattern not in html
     assert 'aria-label="Staafdiagram van de begroting per jaar"' in html
@@ -106,30 +107,56 @@ def test_leak_scan_refuses_openbaar_but_not_intern(spec, tmp_path):
     assert "Vertrouwelijk" in (root / "voorbeeld" / "voorbeeld-intern.html").read_text(encoding="utf-8")
 
 
-def test_quarto_path_with_stand_in(spec, tmp_path, monkeypatch):
+def _quarto_stand_in(tmp_path, monkeypatch, *, honour_pdf_standard: bool = True):
+    """A fake `quarto` on PATH that checks its arguments and writes what Quarto would: HTML with the skip link we
+    pass and Quarto's <main id="quarto-document-content">, and a typst PDF (with or without the standards asked)."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     log = tmp_path / "quarto-args.json"
     stub = bindir / "quarto"
-    stub.write_text(f"""#!/usr/bin/env python3
-import json, sys, pathlib
+    stub.write_text(f"""#!{sys.executable}
+import json, sys, pathlib, yaml, typst
 a = sys.argv[1:]
 json.dump(a, open({str(log)!r}, "a")); open({str(log)!r}, "a").write("\\n")
 assert a[0] == "render" and a[1].endswith(".ipynb"), a
 assert "--no-execute" in a and "--metadata-file" in a and "--to" in a, a
 to = a[a.index("--to") + 1]; assert to in ("html", "typst"), to
-meta = pathlib.Path(a[a.index("--metadata-file") + 1]).read_text()
-assert "lang: nl-NL" in meta and "embed-resources: true" in meta, meta
+meta = yaml.safe_load(pathlib.Path(a[a.index("--metadata-file") + 1]).read_text())
+assert meta["lang"] == "nl" and meta["embed-resources"] is True, meta
 out = pathlib.Path(a[a.index("--output-dir") + 1]) / a[a.index("--output") + 1]
-out.write_text("<html lang='nl'>quarto</html>" if to == "html" else "%PDF-1.7 quarto")
+if to == "html":
+    skip = pathlib.Path(meta["include-before-body"]).read_text()
+    out.write_text("<!DOCTYPE html><html lang='nl'><head><title>t</title></head><body>" + skip +
+                   "<header><h1>t</h1></header><main id='quarto-document-content'><p>quarto</p></main></body></html>")
+else:
+    assert "include-in-header" in meta, meta
+    std = meta["pdf-standard"] if {honour_pdf_standard!r} else None
+    src = out.with_suffix(".typ")
+    src.write_text('#set document(title: "t")\\n#set text(lang: "nl")\\n= Kop\\n\\nquarto\\n')
+    typst.compile(str(src), output=str(out), **({{"pdf_standards": std}} if std else {{}}))
 """)
     stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def test_quarto_path_with_stand_in(spec, tmp_path, monkeypatch):
+    log = _quarto_stand_in(tmp_path, monkeypatch)
     res = render.render_report(spec, reports_root=tmp_path / "reports")
     assert res.status == "ok", res.error
     assert res.engine == "quarto"
     calls = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     assert [c[c.index("--to") + 1] for c in calls] == ["html", "typst"]
+
+
+def test_quarto_pdf_without_the_standards_is_refused(spec, tmp_path, monkeypatch):
+    """An engine that ignores pdf-standard (an older Quarto) cannot publish a PDF without the PDF/A + UA claim."""
+    _quarto_stand_in(tmp_path, monkeypatch, honour_pdf_standard=False)
+    root = tmp_path / "reports"
+    res = render.render_report(spec, reports_root=root)
+    assert res.status == "failed"
+    assert "pdf does not meet the PDF/A-2a + PDF/UA-1" in res.error and "pdfaid:part" in res.error
+    assert "\n" not in res.error and not (root / "voorbeeld").exists()
 
 
 def test_render_all_isolates_failures_writes_manifest_and_skips_unchanged(nb, synth, tmp_path):

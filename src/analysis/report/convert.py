@@ -1,7 +1,9 @@
 """Executed notebook -> pandoc Markdown (code hidden, outputs shown) -> self-contained HTML and typst PDF.
 
 The same front matter drives both formats, and the Quarto path gets the same metadata file, so reports look alike
-whichever engine is installed.
+whichever engine is installed. Both formats are written for publication: the HTML through our template (skip link,
+landmarks, one <main>), the PDF as PDF/A-2a + PDF/UA-1 (``accessibility.PDF_STANDARDS``), which typst refuses to
+write when the document violates them. A figure without alt text stops the conversion (``ConversionError``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from pathlib import Path
 
 import nbformat
 
+from analysis.report.accessibility import PDF_STANDARDS, PDF_STANDARDS_LABEL, explain_typst_error
 from analysis.report.notebook import FIG_MIME, META_MIME
+
+
+class ConversionError(RuntimeError):
+    """The executed notebook cannot become a publishable document; the message names the element."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +54,15 @@ def notebook_to_markdown(nb_path: str | Path, media_dir: str | Path) -> Converte
             elif "image/png" in data:
                 n_fig += 1
                 info = data.get(FIG_MIME, {})
+                alt = " ".join(str(info.get("alt", "")).split())
+                if not alt:  # a rule, not a fallback: 'Figuur' tells a screen-reader user nothing
+                    raise ConversionError(
+                        f"figure {n_fig} (code cell {cell.get('execution_count') or '?'}) has no alt text: show "
+                        "figures with analysis.report.notebook.figure(fig, alt=..., caption=...)"
+                    )
                 f = media_dir / f"figuur-{n_fig}.png"
                 f.write_bytes(base64.b64decode(data["image/png"]))
-                alt = info.get("alt", "Figuur").replace('"', "'")
+                alt = alt.replace('"', "'")
                 rel = f.relative_to(media_dir.parent).as_posix()  # relative: typst resolves against its root
                 parts.append(f'![{info.get("caption", "")}]({rel}){{alt="{alt}"}}')
             elif "text/markdown" in data:
@@ -80,7 +93,7 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
     return {
         "title": title,
         "subtitle": subtitle,
-        "lang": "nl-NL",
+        "lang": "nl",
         "date": f"Rapportdatum {date(when)}"
         + (f" · peildatum gegevens: {meta['peildatum']}" if meta.get("peildatum") else "")
         + f" · versie {version}",
@@ -139,17 +152,25 @@ def _pandoc(md_path: Path, out: Path, *extra: str) -> None:
 
 
 def to_html(md_path: Path, out: Path) -> None:
-    _pandoc(md_path, out, "--embed-resources", "--css", str(_resource("templates/style.css")))
+    _pandoc(
+        md_path, out, "--embed-resources", "--template", str(_resource("templates/report.html5")),
+        "--css", str(_resource("templates/style.css")),
+    )  # fmt: skip
 
 
 def to_pdf(md_path: Path, out: Path, typst_header: str = "") -> None:
+    """typst PDF written as PDF/A-2a + PDF/UA-1. Not an option: a council appendix is archived and must be
+    accessible; a violation is a ConversionError naming the element, never a PDF without the claim."""
     import typst
 
     typ = md_path.with_suffix(".typ")
     header = md_path.with_name("header.typ")
     header.write_text(typst_header + "\n", encoding="utf-8")
-    _pandoc(md_path, typ, "-t", "typst", "-H", str(header))
-    typst.compile(str(typ), output=str(out), root=str(md_path.parent))
+    _pandoc(md_path, typ, "-t", "typst", "-H", str(header), "--lua-filter", str(_resource("templates/typst-alt.lua")))
+    try:
+        typst.compile(str(typ), output=str(out), root=str(md_path.parent), pdf_standards=list(PDF_STANDARDS))
+    except typst.TypstError as exc:
+        raise ConversionError(f"typst refused to write {PDF_STANDARDS_LABEL}: {explain_typst_error(exc)}") from None
 
 
 def quarto_available() -> str | None:
@@ -161,14 +182,18 @@ def quarto_render(quarto: str, executed: Path, fm: dict, fmt: str, out: Path) ->
     import yaml
 
     meta_file = executed.with_name("_metadata.yml")
-    header = executed.with_name("header.typ")
-    header.write_text(fm.get("typst-header", "") + "\n", encoding="utf-8")
     meta = {k: v for k, v in fm.items() if k != "typst-header"}
-    meta = dict(
-        meta,
-        css=str(_resource("templates/style.css")),
-        **{"embed-resources": True, "toc": True, "echo": False, "include-in-header": str(header)},
-    )
+    meta = dict(meta, css=str(_resource("templates/style.css")), **{"embed-resources": True, "toc": True, "echo": False})
+    if fmt == "pdf":
+        header = executed.with_name("header.typ")
+        header.write_text(fm.get("typst-header", "") + "\n", encoding="utf-8")
+        meta["include-in-header"] = str(header)
+        # Quarto >= 1.9 passes this to typst; the render checks the PDF either way (accessibility.pdf_problems)
+        meta["pdf-standard"] = list(PDF_STANDARDS)
+    else:  # Quarto's HTML has <main id="quarto-document-content"> but no skip link
+        skip = executed.with_name("skip-link.html")
+        skip.write_text('<a class="skip-link" href="#quarto-document-content">Direct naar de inhoud</a>\n', "utf-8")
+        meta["include-before-body"] = str(skip)
     meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
     target = {"html": "html", "pdf": "typst"}[fmt]
     subprocess.run(

@@ -77,6 +77,19 @@ def _typst_table(df: pd.DataFrame, caption: str, source_note: str | None, right:
     )
 
 
+def table_id(caption: str) -> str:
+    """The HTML id of a table, from its caption: readable, ASCII, and unique in a report as long as captions are
+    (great_tables prefixes its title and column-header ids with it, so tables no longer share ids such as 'title'
+    that screen readers use to name them). Two tables with the same caption get the same id, and the render's
+    accessibility check refuses the report: the reader could not tell them apart either."""
+    import hashlib
+    import unicodedata
+
+    ascii_caption = unicodedata.normalize("NFKD", caption).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_caption.lower()).strip("-")[:40].rstrip("-") or "zonder-titel"
+    return f"tabel-{slug}-{hashlib.sha1(caption.encode('utf-8')).hexdigest()[:6]}"
+
+
 def table(
     df: pd.DataFrame,
     caption: str,
@@ -105,7 +118,7 @@ def table(
     right = [_is_numeric_column(df[c]) for c in df.columns]
     # 'visible' overflow: a scrolling container is not keyboard-focusable (axe: scrollable-region-focusable)
     gt = (
-        GT(df)
+        GT(df, id=table_id(caption))
         .tab_header(title=caption)
         .tab_options(
             container_overflow_x="visible",
@@ -135,8 +148,13 @@ def fact(key: str, text: str, *, table: str | None = None) -> str:
 
 
 def figure(fig, alt: str, caption: str) -> _Bundle:
-    """A matplotlib figure as PNG, with alt text (screen readers) and a caption."""
+    """A matplotlib figure as PNG, with alt text (screen readers) and a caption. Alt text is required: the PDF is
+    PDF/UA-1 and the HTML WCAG 2.1 AA, and both need a text alternative that says what the figure shows."""
     import matplotlib.pyplot as plt
+
+    if not str(alt or "").strip():
+        plt.close(fig)
+        raise ValueError(f"figure {caption!r} has no alt text: say what the figure shows (alt=...)")
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from analysis import __version__, paths
-from analysis.report import convert
+from analysis.report import accessibility, convert
 
 AUDIENCES = ("openbaar", "intern")
 FORMATS = ("html", "pdf")
@@ -390,7 +390,10 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
     stem = f"{spec.name}-{audience}"
     executed = work / f"{stem}.ipynb"
     _execute(spec, executed, params)
-    conv = convert.notebook_to_markdown(executed, work / "media")
+    try:
+        conv = convert.notebook_to_markdown(executed, work / "media")
+    except convert.ConversionError as exc:
+        raise RenderError(str(exc)) from None
     res.synthetic = bool(conv.meta.get("synthetic"))
     res.inputs = {k: _input_hash(v["sha256"], v.get("meta_sha256", "")) for k, v in conv.meta.get("inputs", {}).items()}
     fm = convert.front_matter(
@@ -413,7 +416,19 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             else:
                 convert.to_pdf(md, out, fm.get("typst-header", ""))
         except subprocess.CalledProcessError as exc:
-            raise RenderError(f"{fmt} conversion failed: {exc.stderr or exc}") from None
+            raise RenderError(f"{fmt} conversion failed: {_first_error_line(exc.stderr) or exc}") from None
+        except convert.ConversionError as exc:
+            raise RenderError(f"{fmt}: {exc}") from None
+        # publication rules, whatever engine wrote the file (a rule, not an option: no parameter switches it off)
+        problems = (
+            accessibility.html_problems(out.read_text(encoding="utf-8"))
+            if fmt == "html"
+            else accessibility.pdf_problems(out)
+        )
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            standard = "accessibility rules" if fmt == "html" else accessibility.PDF_STANDARDS_LABEL
+            raise RenderError(f"{fmt} does not meet the {standard}: {problems[0]}{more}")
     if audience == "openbaar":
         texts = [md.read_text(encoding="utf-8"), _notebook_text(executed)]
         if (work / f"{stem}.html").exists():
@@ -432,6 +447,16 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
         _publish(f, dest / f.name)
         res.outputs[f"{spec.name}/{f.name}"] = _sha(dest / f.name)
     res.status = "ok"
+
+
+def _first_error_line(stderr: str | None) -> str:
+    """pandoc's complaint as one line: a Lua filter's own message without its path and stack trace."""
+    lines = [ln.strip() for ln in (stderr or "").splitlines() if ln.strip() and not ln.startswith(("\t", "stack"))]
+    for ln in lines:
+        m = re.search(r"\.lua:\d+: (.*)", ln)
+        if m:
+            return m.group(1)
+    return "; ".join(lines[:2])
 
 
 def _publish(src: Path, final: Path) -> None:
@@ -731,8 +756,13 @@ def write_index(root: Path, results: list[RenderResult]) -> None:
 <title>Rapporten sociaal domein gemeente Groningen</title>
 <style>body{{font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:60em;margin:0 auto;padding:1.5em}}
 table{{border-collapse:collapse}}th,td{{border-bottom:1px solid #8a8a8a;padding:.4em .7em;text-align:left}}
-a{{color:#005a87;margin-right:.6em}}.sr{{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}}</style>
-</head><body><main>
+a{{color:#005a87}}td a{{display:inline-block;min-width:24px;min-height:24px;padding:.15em .3em;margin-right:.4em}}
+.sr{{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}}
+.skip-link{{position:absolute;left:-10000px}}.skip-link:focus{{position:static}}
+a:focus-visible{{outline:3px solid #f0b400;outline-offset:2px}}main:focus{{outline:none}}</style>
+</head><body><a class="skip-link" href="#inhoud">Direct naar de inhoud</a>
+<header><p>Gemeente Groningen · sociaal domein</p></header>
+<main id="inhoud" tabindex="-1">
 <h1>Rapporten sociaal domein</h1>
 <p>Overzicht van gegenereerde rapporten, bijgewerkt op {escape(date(dt.date.today()))}. Commit
 <code>{escape(m.get("git_commit", "")[:10])}</code>. Details per rapport staan in
