@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -330,7 +331,10 @@ def render_report(
     reports_root: Path | None = None,
     when: dt.date | None = None,
     run_id: str = "",
+    code: str | None = None,
 ) -> RenderResult:
+    """Render one report x audience into ``reports_root``. ``code``: the library hash the caller planned with
+    (render_all passes it, so the recorded key is the planned key); computed here when not given."""
     from analysis.report.params import ParamError
 
     formats = tuple(formats or spec.formats)
@@ -381,7 +385,7 @@ def render_report(
         res.seconds = round(time.perf_counter() - t0, 2)
     res.action = "rendered" if res.status == "ok" else "failed"
     if res.status == "ok":
-        res.key_parts = key_parts(spec, audience, params, formats, res.inputs)
+        res.key_parts = key_parts(spec, audience, params, formats, res.inputs, code=code)
         res.key = _key_of(res.key_parts)
     return res
 
@@ -477,8 +481,10 @@ def new_run_id() -> str:
 
 
 def _job(args) -> RenderResult:
-    spec, audience, params, formats, root, run_id = args
-    return render_report(spec, audience=audience, params=params, formats=formats, reports_root=root, run_id=run_id)
+    spec, audience, params, formats, root, run_id, code = args
+    return render_report(
+        spec, audience=audience, params=params, formats=formats, reports_root=root, run_id=run_id, code=code
+    )
 
 
 def package_versions() -> dict[str, str]:
@@ -565,12 +571,17 @@ def _current_inputs(previous: dict, params: dict) -> dict:
 
 
 def plan_run(
-    specs: dict[str, ReportSpec], root: Path, *, force: bool = False, only: list[str] | None = None
+    specs: dict[str, ReportSpec],
+    root: Path,
+    *,
+    force: bool = False,
+    only: list[str] | None = None,
+    code: str | None = None,
 ) -> tuple[list[tuple[ReportSpec, str, str]], list[RenderResult]]:
     """Which report x audience pairs to render (with the reason) and which to skip (unchanged)."""
     manifest = load_manifest(root)
     previous = {(o["report"], o["audience"]): o for o in manifest["outputs"]}
-    code = code_hash()  # once per plan, not once per report x audience
+    code = code or code_hash()  # once per plan, not once per report x audience
     todo, skipped = [], []
     for spec in specs.values():
         if only and spec.name not in only:
@@ -617,7 +628,8 @@ def render_all(
     root.mkdir(parents=True, exist_ok=True)
     run_id = new_run_id()
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    todo, results = plan_run(specs, root, force=force, only=only)
+    code = code_hash()
+    todo, results = plan_run(specs, root, force=force, only=only, code=code)
     for spec in specs.values():
         if spec.error and (not only or spec.name in only):
             now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -640,9 +652,12 @@ def render_all(
         if progress:
             progress(r)
     if todo:
-        jobs = [(spec, aud, {**spec.parameters}, spec.formats, root, run_id) for spec, aud, _ in todo]
+        jobs = [(spec, aud, {**spec.parameters}, spec.formats, root, run_id, code) for spec, aud, _ in todo]
         reasons = {(spec.name, aud): why for spec, aud, why in todo}
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        # fresh worker processes ('spawn'), not forks: forking a process that runs threads (a Jupyter kernel, a
+        # browser driver, a thread pool) can leave a lock held in the child, and the batch would hang
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=ctx) as pool:
             futs = [pool.submit(_job, j) for j in jobs]
             for fut in as_completed(futs):
                 r = fut.result()
