@@ -73,19 +73,16 @@ def keyboard_walk(html_path: Path, max_tabs: int = 400) -> dict:
     focus after following the skip link with Enter."""
     from playwright.sync_api import sync_playwright
 
-    describe = """() => { const e = document.activeElement; if (!e || e === document.body) return null;
+    key = "e.tagName + '|' + (e.getAttribute('href') || '') + '|' + (e.id || '') + '|' + e.textContent.trim()"
+    describe = f"""() => {{ const e = document.activeElement; if (!e || e === document.body) return null;
         const r = e.getBoundingClientRect();
-        return {tag: e.tagName.toLowerCase(), href: e.getAttribute('href'), cls: e.className || '',
-                key: e.tagName + '|' + (e.getAttribute('href') || '') + '|' + (e.id || '') + '|' + e.textContent.trim().slice(0, 40),
-                visible: r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0}; }"""
+        return {{tag: e.tagName.toLowerCase(), href: e.getAttribute('href'), cls: e.className || '', key: {key},
+                visible: r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0}}; }}"""
     with sync_playwright() as p:
         browser = _browser(p)
         try:
             page = _page(browser, html_path)
-            links = page.evaluate(
-                """() => [...document.querySelectorAll('a[href]')].map(e =>
-                    e.tagName + '|' + (e.getAttribute('href') || '') + '|' + (e.id || '') + '|' + e.textContent.trim().slice(0, 40))"""
-            )
+            links = page.evaluate(f"() => [...document.querySelectorAll('a[href]')].map(e => {key})")
             order = []
             for _ in range(max_tabs):
                 page.keyboard.press("Tab")
@@ -97,7 +94,7 @@ def keyboard_walk(html_path: Path, max_tabs: int = 400) -> dict:
             page.keyboard.press("Tab")
             first_visible = page.evaluate(describe)
             page.keyboard.press("Enter")
-            after_skip = page.evaluate("() => document.activeElement ? document.activeElement.tagName.toLowerCase() : null")
+            after_skip = page.evaluate("() => document.activeElement && document.activeElement.tagName.toLowerCase()")
         finally:
             browser.close()
     return {"order": order, "links": links, "first_visible": first_visible, "after_skip": after_skip}

@@ -66,7 +66,9 @@ def render_case(tmp_path_factory, synth):
             small = {k: v for k, v in SMALL.items() if k in spec.parameters}
             params = {**small, **extra, "processed_dir": str(synth.parent)}
             root = tmp_path_factory.mktemp(f"{name}-{audience}")
-            res = render.render_report(spec, audience=audience, params=params, formats=("html", "pdf"), reports_root=root)
+            res = render.render_report(
+                spec, audience=audience, params=params, formats=("html", "pdf"), reports_root=root
+            )
             done[key] = (root / spec.name, res)
         return done[key]
 

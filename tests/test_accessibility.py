@@ -13,7 +13,9 @@ from make_example_notebook import example_notebook
 from report_cases import report_cases
 
 CI = os.environ.get("CI") == "true"
-needs_browser = pytest.mark.skipif(not a11y.available() and not CI, reason="chromium/axe-core not installed (make tools)")
+needs_browser = pytest.mark.skipif(
+    not a11y.available() and not CI, reason="chromium/axe-core/playwright not installed (make tools)"
+)
 
 GOOD = """<!DOCTYPE html><html lang="nl"><head><title>t</title></head><body>
 <a class="skip-link" href="#inhoud">Direct naar de inhoud</a>
@@ -22,7 +24,8 @@ GOOD = """<!DOCTYPE html><html lang="nl"><head><title>t</title></head><body>
 <main id="inhoud" tabindex="-1"><h2 id="a">Deel A</h2>
 <p>Een <span lang="en">random walk</span> met drift.</p>
 <table aria-labelledby="t-title"><caption id="t-title">Tabel</caption>
-<thead><tr><th scope="col" id="t-jaar">Jaar</th></tr></thead><tbody><tr><td headers="t-jaar">2020</td></tr></tbody></table>
+<thead><tr><th scope="col" id="t-jaar">Jaar</th></tr></thead>
+<tbody><tr><td headers="t-jaar">2020</td></tr></tbody></table>
 <img src="x.png" alt="Lijndiagram van iets">
 </main><footer><p>voet</p></footer></body></html>"""
 
@@ -72,7 +75,7 @@ DOC = '#set document(title: "Rapport")\n#set text(lang: "nl", region: "NL")\n= K
 
 def test_pdf_checks_pass_a_conforming_pdf_and_name_what_a_plain_one_lacks(tmp_path):
     assert pdf_problems(_typst_pdf(tmp_path, DOC)) == []
-    plain = pdf_problems(_typst_pdf(tmp_path, DOC.replace("lang: \"nl\", region: \"NL\"", 'lang: "en"'), None))
+    plain = pdf_problems(_typst_pdf(tmp_path, DOC.replace('lang: "nl", region: "NL"', 'lang: "en"'), None))
     assert any("does not identify PDF/A-2a" in p for p in plain), plain
     assert any("does not identify PDF/UA-1" in p for p in plain), plain
     assert any("document language is 'en" in p for p in plain), plain

@@ -113,7 +113,7 @@ class _Scan(HTMLParser):
             low = data.lower()
             for term in ENGLISH_TERMS:
                 if term in low:
-                    self.problems.append(f"English term {term!r} not marked lang=\"en\": …{data.strip()[:80]}…")
+                    self.problems.append(f'English term {term!r} not marked lang="en": …{data.strip()[:80]}…')
 
 
 def html_problems(html: str) -> list[str]:
@@ -140,7 +140,7 @@ def html_problems(html: str) -> list[str]:
         if tag != "a" or target is None or (s.mains and target != s.mains[0]):
             out.append(
                 f"the first focusable element is {_short(tag, a)}, expected a skip link to the <main> landmark "
-                f"(href=\"#{s.mains[0] if s.mains else 'inhoud'}\")"
+                f'(href="#{s.mains[0] if s.mains else "inhoud"}")'
             )
     if s.text_outside:
         out.append(f"{len(s.text_outside)} pieces of text outside any landmark, first: {s.text_outside[0]!r}")
@@ -220,7 +220,9 @@ def _figure_alt_problems(tree) -> list[str]:
     return out
 
 
-_TYPST_LOCATION = re.compile(r"┌─\s*(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+)\s*\n.*?\n\s*\d+\s*│\s*(?P<code>[^\n]*)", re.S)
+_TYPST_LOCATION = re.compile(
+    r"┌─\s*(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+)\s*\n.*?\n\s*\d+\s*│\s*(?P<code>[^\n]*)", re.S
+)
 
 
 def explain_typst_error(exc: Exception) -> str:

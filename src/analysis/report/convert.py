@@ -80,7 +80,8 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
     typst = ['#set text(lang: "nl", region: "NL")', '#set page(numbering: "1 / 1"']
     # long tables must be able to continue on the next page (pandoc wraps captioned tables in a figure)
     tail = [
-        "#show figure: set block(breakable: true)",
+        "#show figure.where(kind: table): set block(breakable: true)",
+        "#show figure.where(kind: image): set block(breakable: false)",  # a figure stays with its caption
         "#set table(stroke: (x: none, y: 0.4pt + luma(60%)))",
         "#show table: set par(justify: false)",
     ]
@@ -183,7 +184,9 @@ def quarto_render(quarto: str, executed: Path, fm: dict, fmt: str, out: Path) ->
 
     meta_file = executed.with_name("_metadata.yml")
     meta = {k: v for k, v in fm.items() if k != "typst-header"}
-    meta = dict(meta, css=str(_resource("templates/style.css")), **{"embed-resources": True, "toc": True, "echo": False})
+    meta = dict(
+        meta, css=str(_resource("templates/style.css")), **{"embed-resources": True, "toc": True, "echo": False}
+    )
     if fmt == "pdf":
         header = executed.with_name("header.typ")
         header.write_text(fm.get("typst-header", "") + "\n", encoding="utf-8")

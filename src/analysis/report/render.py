@@ -499,6 +499,7 @@ def package_versions() -> dict[str, str]:
         "pandera",
         "great_tables",
         "typst",
+        "pikepdf",
         "pypandoc_binary",
         "matplotlib",
         "seaborn",
@@ -721,6 +722,11 @@ def write_manifest(root: Path, results: list[RenderResult], old: dict, *, run_id
             "git_commit": git_commit(),
             "git_dirty": git_dirty(),
             "packages": package_versions(),
+            # what every published file was checked against before it was moved into place
+            "publication_rules": {
+                "pdf": accessibility.PDF_STANDARDS_LABEL,
+                "html": "WCAG 2.1 AA rules (analysis.report.accessibility.html_problems)",
+            },
             "outputs": sorted(kept + outputs, key=lambda o: (o["report"], o["audience"])),
         },
         root / "manifest.json",
@@ -782,6 +788,8 @@ a:focus-visible{{outline:3px solid #f0b400;outline-offset:2px}}main:focus{{outli
 <p>Overzicht van gegenereerde rapporten, bijgewerkt op {escape(date(dt.date.today()))}. Commit
 <code>{escape(m.get("git_commit", "")[:10])}</code>. Details per rapport staan in
 <a href="manifest.json">manifest.json</a>.</p>
+<p>De PDF-bestanden zijn {accessibility.PDF_STANDARDS_LABEL} (archiveerbaar en toegankelijk). De HTML-bestanden zijn
+automatisch getoetst op de regels van WCAG 2.1 niveau AA.</p>
 <table><caption>Rapporten en hun status</caption>
 <thead><tr><th scope="col">Rapport</th><th scope="col">Publiek</th><th scope="col">Bestanden</th>
 <th scope="col">Status</th><th scope="col">Laatste run</th><th scope="col">Synthetische gegevens</th>
