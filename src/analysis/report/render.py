@@ -613,6 +613,18 @@ def plan_run(
     return todo, skipped
 
 
+def _pool_context():
+    """Worker processes that do not inherit the caller's threads. A plain fork of a process that runs threads (a
+    Jupyter kernel's, a browser driver's, a thread pool's) can leave a lock held in the child, and the batch hangs.
+    A fork server is started clean once, with the render code imported, and forks workers cheaply from there;
+    where there is none (Windows), workers are spawned."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["analysis.report.render"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 def render_all(
     specs: dict[str, ReportSpec],
     *,
@@ -655,10 +667,7 @@ def render_all(
     if todo:
         jobs = [(spec, aud, {**spec.parameters}, spec.formats, root, run_id, code) for spec, aud, _ in todo]
         reasons = {(spec.name, aud): why for spec, aud, why in todo}
-        # fresh worker processes ('spawn'), not forks: forking a process that runs threads (a Jupyter kernel, a
-        # browser driver, a thread pool) can leave a lock held in the child, and the batch would hang
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=_pool_context()) as pool:
             futs = [pool.submit(_job, j) for j in jobs]
             for fut in as_completed(futs):
                 r = fut.result()
