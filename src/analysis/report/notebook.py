@@ -116,26 +116,33 @@ def table(
         if not str(df.iloc[-1, 0]).startswith("Totaal"):
             raise ValueError(f"table {caption!r} declares sum_columns but its last row is not a 'Totaal' row")
     right = [_is_numeric_column(df[c]) for c in df.columns]
-    # 'visible' overflow: a scrolling container is not keyboard-focusable (axe: scrollable-region-focusable)
-    gt = (
-        GT(df, id=table_id(caption))
-        .tab_header(title=caption)
-        .tab_options(
-            container_overflow_x="visible",
-            container_overflow_y="visible",
-            table_width="100%",
-            table_font_names="Segoe UI, Arial, Helvetica, sans-serif",
-        )
+    tid = table_id(caption)
+    # 'visible' overflow: a scrolling container is not keyboard-focusable (axe: scrollable-region-focusable).
+    # No tab_header/tab_source_note: great_tables writes the title as a data cell in <thead> and the note as a cell
+    # in <tfoot> (axe: table-fake-caption, td-has-header); a real <caption> names the table for screen readers.
+    gt = GT(df, id=tid).tab_options(
+        container_overflow_x="visible",
+        container_overflow_y="visible",
+        table_width="100%",
+        table_font_names="Segoe UI, Arial, Helvetica, sans-serif",
     )
     num_cols = [c for c, r in zip(df.columns, right) if r]
     if num_cols:
         gt = gt.cols_align(align="right", columns=num_cols)
+    inner, n = re.subn(
+        r'(<table class="gt_table"[^>]*>)',
+        lambda m: f'{m.group(1)}\n<caption id="{tid}-title" class="gt_caption">{escape(caption)}</caption>',
+        gt.as_raw_html(),
+        count=1,
+    )
+    if n != 1:
+        raise RuntimeError("great_tables wrote no <table class='gt_table'>: cannot add the caption")
     if source_note:
-        gt = gt.tab_source_note(source_note)
+        inner = inner.replace("</table>", f'</table>\n<p class="gt_sourcenote">{escape(source_note)}</p>', 1)
     attrs = f'class="report-table" data-caption="{escape(caption)}"'
     if sum_columns:
         attrs += f' data-sum-columns="{escape("|".join(sum_columns))}"'
-    html = f"<div {attrs}>\n{gt.as_raw_html()}\n</div>"
+    html = f"<div {attrs}>\n{inner}\n</div>"
     markdown = f"```{{=html}}\n{html}\n```\n\n{_typst_table(df, caption, source_note, right)}\n"
     return _Bundle({"text/markdown": markdown, "text/plain": df.to_string()})
 
