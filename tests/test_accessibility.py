@@ -241,3 +241,54 @@ def test_index_has_zero_axe_violations_and_works_by_keyboard(synth, tmp_path):
     assert axe["version"].startswith("4.") and axe["rules"] >= 95, axe
     _keyboard_reaches_everything(index)
     assert pdf_problems(root / "voorbeeld" / "voorbeeld-openbaar.pdf") == []
+
+
+# ------------------------------------------------------------------------------------ language of parts
+
+
+def test_english_terms_are_marked_in_text_tables_and_notes_in_html_and_pdf(tmp_path):
+    import re
+    import subprocess
+
+    import pandas as pd
+
+    from analysis.report import convert
+    from analysis.report.notebook import table
+
+    t = table(
+        pd.DataFrame({"Kenmerk": ["Leeftijd"], "Hazard ratio": ["0,59"]}),
+        "Cox-model",
+        source_note="De hazard ratio is een aanname.",
+    ).data["text/markdown"]
+    body = "# Samenvatting\n\nDe *Reliable Change Index* en (hazard ratio, 0,6); een random walk.\n\n" + t
+    conv = convert.Converted(body, {})
+    fm = convert.front_matter(
+        "Test", {}, version="x", when=__import__("datetime").date(2026, 11, 26), audience="openbaar"
+    )
+    md = convert.write_markdown(conv, fm, "openbaar", tmp_path / "r.md")
+    convert.to_html(md, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html_problems(html) == []
+    marked = [" ".join(m.split()) for m in re.findall(r"<span lang=\"en\">([^<]*)</span>", html)]
+    assert sorted(marked) == ["Hazard ratio", "Reliable Change Index", "hazard ratio", "hazard ratio", "random walk"]
+    assert '(<span lang="en">hazard ratio</span>, 0,6)' in html  # punctuation stays outside
+    convert.to_pdf(md, tmp_path / "r.pdf", fm["typst-header"])
+    assert pdf_problems(tmp_path / "r.pdf") == []
+    import pikepdf
+
+    with pikepdf.open(tmp_path / "r.pdf") as doc:
+        streams = b"".join(
+            c.read_bytes()
+            for p in doc.pages
+            for c in (p.Contents if isinstance(p.Contents, pikepdf.Array) else [p.Contents])
+        )
+    langs = re.findall(rb"/Lang\s*\(([^)]*)\)", streams)
+    assert langs.count(b"en") >= 5 and set(langs) <= {b"nl-NL", b"en"}, set(langs)
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "Reliable Change Index" in text and "Hazard ratio" in text
+
+
+def test_pdf_parts_tagged_with_another_region_are_named(tmp_path):
+    src = DOC + '#text(region: "US")[Een zin die als nl-US getagd wordt.]\n'
+    problems = pdf_problems(_typst_pdf(tmp_path, src))
+    assert any("text runs are tagged 'nl-US', the document is 'nl-NL'" in p for p in problems), problems

@@ -33,3 +33,13 @@ def test_glossary_needs_known_terms():
     assert labels.glossary(["p-waarde"])[0][0] == "p-waarde"
     with pytest.raises(KeyError):
         labels.glossary(["onbekende term"])
+
+
+def test_english_terms_are_found_and_marked_as_words():
+    from analysis.labels import find_english, mark_english_html
+
+    assert find_english("De Hazard  Ratio en de hazard; een random walk.") == ["hazard ratio", "hazard", "random walk"]
+    assert find_english("hazardratio, peer-grouped, pre-back-test") == []  # only whole words
+    assert mark_english_html("(hazard ratio 0,6) &amp; random walk") == (
+        '(<span lang="en">hazard ratio</span> 0,6) &amp; <span lang="en">random walk</span>'
+    )

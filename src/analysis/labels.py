@@ -162,6 +162,37 @@ GLOSSARY = {
 }
 
 
+# English method names used as such in Dutch reports (there is no Dutch word in use). They are marked lang="en"
+# wherever they appear (WCAG 3.1.2 language of parts: a screen reader pronounces them in English): in Markdown by the
+# render's pandoc filter (report/templates/lang-en.lua), in HTML we write ourselves by ``mark_english_html``. The
+# render refuses a report in which one is left unmarked (``analysis.report.accessibility``).
+ENGLISH_TERMS = (
+    "random walk",
+    "reliable change index",
+    "hazard ratio",
+    "hazard",
+    "difference-in-differences",
+    "funnel plot",
+    "event study",
+    "back-test",
+    "peer group",
+)
+_ENGLISH_RE = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in ENGLISH_TERMS) + r")(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def mark_english_html(escaped_text: str) -> str:
+    """Wrap the English terms in already escaped HTML text in <span lang="en">."""
+    return _ENGLISH_RE.sub(lambda m: f'<span lang="en">{m.group(1)}</span>', escaped_text)
+
+
+def find_english(text: str) -> list[str]:
+    """The English terms in a piece of text (lower case)."""
+    return [" ".join(m.group(1).lower().split()) for m in _ENGLISH_RE.finditer(text)]
+
+
 def glossary(terms) -> list[tuple[str, str]]:
     """(term, definition) for the given terms, in alphabetical order; unknown terms are an error."""
     missing = [t for t in terms if t not in GLOSSARY]

@@ -25,9 +25,8 @@ from pathlib import Path
 PDF_STANDARDS = ("a-2a", "ua-1")
 PDF_STANDARDS_LABEL = "PDF/A-2a + PDF/UA-1"
 
-# method names that have no Dutch word in use; they must be marked lang="en" so a screen reader pronounces them
-# in English (WCAG 3.1.2, language of parts)
-ENGLISH_TERMS = ("random walk", "difference-in-differences", "funnel plot", "event study", "back-test", "peer group")
+# English method names (analysis.labels.ENGLISH_TERMS) must carry lang="en" (WCAG 3.1.2, language of parts)
+from analysis.labels import ENGLISH_TERMS, find_english  # noqa: E402,F401  (ENGLISH_TERMS re-exported for readers)
 
 _LANDMARKS = {"header", "nav", "main", "footer", "aside"}
 _LANDMARK_ROLES = {"banner", "navigation", "main", "contentinfo", "complementary", "region", "doc-toc", "search"}
@@ -110,10 +109,8 @@ class _Scan(HTMLParser):
         if not self._in_landmark():
             self.text_outside.append(data.strip()[:60])
         if not self._lang().lower().startswith("en"):
-            low = data.lower()
-            for term in ENGLISH_TERMS:
-                if term in low:
-                    self.problems.append(f'English term {term!r} not marked lang="en": …{data.strip()[:80]}…')
+            for term in find_english(data):
+                self.problems.append(f'English term {term!r} not marked lang="en": …{" ".join(data.split())[:80]}…')
 
 
 def html_problems(html: str) -> list[str]:
@@ -190,15 +187,40 @@ def pdf_problems(path: str | Path, *, lang: str = "nl") -> list[str]:
         if prefs is None or not bool(prefs.get("/DisplayDocTitle", False)):
             out.append("viewers are not told to show the title (ViewerPreferences /DisplayDocTitle)")
         if "/StructTreeRoot" in root:
-            out += _figure_alt_problems(root.StructTreeRoot)
+            out += _structure_problems(root.StructTreeRoot, doc_lang)
+        out += _content_language_problems(pdf, doc_lang)
     return out
 
 
-def _figure_alt_problems(tree) -> list[str]:
-    """Every /Figure structure element needs /Alt (PDF/UA-1 7.3); walks the tree without recursion."""
+_MARKED_LANG = re.compile(rb"/Lang\s*\(([^)]*)\)")
+
+
+def _content_language_problems(pdf, doc_lang: str) -> list[str]:
+    """Languages declared on marked content in the page streams: a Dutch part must have the document's region."""
+    import pikepdf
+
+    primary = doc_lang.split("-")[0].lower()
+    wrong: dict[str, int] = {}
+    for page in pdf.pages:
+        contents = page.obj.get("/Contents")
+        streams = contents if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+        for stream in streams:
+            for tag in _MARKED_LANG.findall(stream.read_bytes()):
+                lang_tag = tag.decode("latin-1")
+                if lang_tag.split("-")[0].lower() == primary and lang_tag != doc_lang:
+                    wrong[lang_tag] = wrong.get(lang_tag, 0) + 1
+    return [f"{n} text runs are tagged {t!r}, the document is {doc_lang!r}" for t, n in sorted(wrong.items())]
+
+
+def _structure_problems(tree, doc_lang: str) -> list[str]:
+    """Every /Figure structure element needs /Alt (PDF/UA-1 7.3), and a part in the document's language must say
+    the same language and region (typst tagged Dutch text 'nl-US' when the region was missing). Walks the tree
+    without recursion."""
     import pikepdf
 
     out, n_fig = [], 0
+    primary = doc_lang.split("-")[0].lower()
+    wrong_region: dict[str, int] = {}
     todo, seen = [tree], set()
     while todo:
         node = todo.pop()
@@ -215,8 +237,13 @@ def _figure_alt_problems(tree) -> list[str]:
             n_fig += 1
             if not str(node.get("/Alt", "")).strip():
                 out.append(f"figure {n_fig} in the structure tree has no alt text")
+        part_lang = str(node.get("/Lang", ""))
+        if part_lang and part_lang.split("-")[0].lower() == primary and part_lang != doc_lang:
+            wrong_region[part_lang] = wrong_region.get(part_lang, 0) + 1
         if "/K" in node:
             todo.append(node.K)
+    for lang_tag, n in sorted(wrong_region.items()):
+        out.append(f"{n} structure elements are tagged {lang_tag!r}, the document is {doc_lang!r}")
     return out
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 
+from analysis.labels import ENGLISH_TERMS
 from analysis.report.accessibility import PDF_STANDARDS, PDF_STANDARDS_LABEL, explain_typst_error
 from analysis.report.notebook import FIG_MIME, META_MIME
 
@@ -103,6 +104,7 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
         "margin": {"x": "2.2cm", "y": "2.4cm"},
         "pagetitle": title,
         "typst-header": "\n".join(typst),
+        "english-terms": list(ENGLISH_TERMS),  # marked lang="en" by templates/lang-en.lua
     }
 
 
@@ -155,7 +157,7 @@ def _pandoc(md_path: Path, out: Path, *extra: str) -> None:
 def to_html(md_path: Path, out: Path) -> None:
     _pandoc(
         md_path, out, "--embed-resources", "--template", str(_resource("templates/report.html5")),
-        "--css", str(_resource("templates/style.css")),
+        "--css", str(_resource("templates/style.css")), "--lua-filter", str(_resource("templates/lang-en.lua")),
     )  # fmt: skip
 
 
@@ -167,7 +169,12 @@ def to_pdf(md_path: Path, out: Path, typst_header: str = "") -> None:
     typ = md_path.with_suffix(".typ")
     header = md_path.with_name("header.typ")
     header.write_text(typst_header + "\n", encoding="utf-8")
-    _pandoc(md_path, typ, "-t", "typst", "-H", str(header), "--lua-filter", str(_resource("templates/typst-alt.lua")))
+    _pandoc(
+        # region NL: without it pandoc's typst template says "US" and the body text is tagged nl-US
+        md_path, typ, "-t", "typst", "-H", str(header), "-V", "region=NL",
+        "--lua-filter", str(_resource("templates/lang-en.lua")),
+        "--lua-filter", str(_resource("templates/typst-alt.lua")),
+    )  # fmt: skip
     try:
         typst.compile(str(typ), output=str(out), root=str(md_path.parent), pdf_standards=list(PDF_STANDARDS))
     except typst.TypstError as exc:
@@ -187,6 +194,7 @@ def quarto_render(quarto: str, executed: Path, fm: dict, fmt: str, out: Path) ->
     meta = dict(
         meta, css=str(_resource("templates/style.css")), **{"embed-resources": True, "toc": True, "echo": False}
     )
+    meta["filters"] = [str(_resource("templates/lang-en.lua"))]  # English terms marked as with pandoc
     if fmt == "pdf":
         header = executed.with_name("header.typ")
         header.write_text(fm.get("typst-header", "") + "\n", encoding="utf-8")

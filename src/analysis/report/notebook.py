@@ -54,15 +54,26 @@ def _typst_text(s) -> str:
     return s
 
 
+def _typst_english(escaped: str) -> str:
+    """English terms in typst markup get their language (the PDF's structure tree carries it)."""
+    from analysis.labels import _ENGLISH_RE
+
+    return _ENGLISH_RE.sub(lambda m: f'#text(lang: "en", region: none)[{m.group(1)}]', escaped)
+
+
 def _typst_table(df: pd.DataFrame, caption: str, source_note: str | None, right: list[bool]) -> str:
     n = len(df.columns)
     align = ", ".join("right" if r else "left" for r in right)
-    header = ", ".join(f"[*{_typst_text(c)}*]" for c in df.columns)
+    header = ", ".join(f"[*{_typst_english(_typst_text(c))}*]" for c in df.columns)
     rows = []
     for row in df.itertuples(index=False):
-        rows.append(", ".join(f"[{_typst_text(v)}]" for v in row))
+        rows.append(", ".join(f"[{_typst_english(_typst_text(v))}]" for v in row))
     size = "8.5pt" if n >= 6 else "9.5pt"
-    note = f'#v(3pt) #align(left, text(size: 8pt, style: "italic")[{_typst_text(source_note)}])' if source_note else ""
+    note = (
+        f'#v(3pt) #align(left, text(size: 8pt, style: "italic")[{_typst_english(_typst_text(source_note))}])'
+        if source_note
+        else ""
+    )
     # Short tables are kept whole with their caption; long ones may continue on the next page with their header
     # repeated (the caption stays with the first rows).
     breakable = "true" if len(df) > 8 else "false"
@@ -105,7 +116,9 @@ def table(
     """
     from html import escape
 
-    from great_tables import GT
+    from great_tables import GT, html
+
+    from analysis.labels import find_english, mark_english_html
 
     df = df.reset_index(drop=True)
     df.columns = [str(c) for c in df.columns]
@@ -124,11 +137,18 @@ def table(
         container_overflow_x="visible",
         container_overflow_y="visible",
         table_width="100%",
-        table_font_names="Segoe UI, Arial, Helvetica, sans-serif",
+        table_font_names=["Segoe UI", "Arial", "Helvetica", "sans-serif"],  # a list: one string is one font name
     )
     num_cols = [c for c, r in zip(df.columns, right) if r]
     if num_cols:
         gt = gt.cols_align(align="right", columns=num_cols)
+    # English method names in headers and cells carry lang="en" (language of parts), as in the text
+    english_labels = {c: html(mark_english_html(escape(c))) for c in df.columns if find_english(c)}
+    if english_labels:
+        gt = gt.cols_label(**english_labels)
+    english_cols = [c for c in df.columns if df[c].astype(str).map(find_english).map(bool).any()]
+    if english_cols:
+        gt = gt.fmt(lambda v: mark_english_html(escape(str(v))), columns=english_cols)
     inner, n = re.subn(
         r'(<table class="gt_table"[^>]*>)',
         lambda m: f'{m.group(1)}\n<caption id="{tid}-title" class="gt_caption">{escape(caption)}</caption>',
@@ -138,7 +158,8 @@ def table(
     if n != 1:
         raise RuntimeError("great_tables wrote no <table class='gt_table'>: cannot add the caption")
     if source_note:
-        inner = inner.replace("</table>", f'</table>\n<p class="gt_sourcenote">{escape(source_note)}</p>', 1)
+        note = mark_english_html(escape(source_note))
+        inner = inner.replace("</table>", f'</table>\n<p class="gt_sourcenote">{note}</p>', 1)
     attrs = f'class="report-table" data-caption="{escape(caption)}"'
     if sum_columns:
         attrs += f' data-sum-columns="{escape("|".join(sum_columns))}"'
