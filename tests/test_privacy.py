@@ -92,6 +92,15 @@ def test_hashes_and_file_names_never_look_like_a_bsn(digest, stem):
     assert leak_scan([text, json_notebook(f"sha {h} bestand {stem}{h[:9]}.csv")]) == []
 
 
+def test_a_file_name_that_is_only_a_hyphen_and_nine_digits_is_not_a_bsn():
+    """The example hypothesis found: file stem '-' + the first nine hex digits of a hash, all digits."""
+    assert leak_scan([json_notebook("sha … bestand -559025129.csv")]) == []
+    assert leak_scan([json_notebook(f"bestand {REAL_BSN}.parquet en {REAL_BSN}.png")]) == []
+    # the same nine digits in a sentence are still found, also at its end
+    assert leak_scan([json_notebook(f"bestand van {REAL_BSN}. Daarna")])
+    assert leak_scan([json_notebook(f"cliënt -{REAL_BSN}")])
+
+
 def json_notebook(text: str) -> str:
     import json
 
