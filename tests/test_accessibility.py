@@ -2,6 +2,7 @@
 PDF/UA-1 PDFs, on every report in reports.toml and on the index; each rule of ``analysis.report.accessibility``
 fails on a planted violation; a figure without alt text fails the render."""
 
+import datetime as dt
 import os
 
 import pytest
@@ -87,8 +88,6 @@ def test_pdf_checks_pass_a_conforming_pdf_and_name_what_a_plain_one_lacks(tmp_pa
 
 def test_typst_refuses_a_figure_without_alt_text_and_the_error_names_it(tmp_path):
     import typst
-
-    from analysis.report.convert import ConversionError  # noqa: F401  (the type the render turns this into)
 
     png = tmp_path / "figuur-1.png"
     import matplotlib
@@ -262,9 +261,7 @@ def test_english_terms_are_marked_in_text_tables_and_notes_in_html_and_pdf(tmp_p
     ).data["text/markdown"]
     body = "# Samenvatting\n\nDe *Reliable Change Index* en (hazard ratio, 0,6); een random walk.\n\n" + t
     conv = convert.Converted(body, {})
-    fm = convert.front_matter(
-        "Test", {}, version="x", when=__import__("datetime").date(2026, 11, 26), audience="openbaar"
-    )
+    fm = convert.front_matter("Test", {}, version="x", when=dt.date(2026, 11, 26), audience="openbaar")
     md = convert.write_markdown(conv, fm, "openbaar", tmp_path / "r.md")
     convert.to_html(md, tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -158,9 +158,7 @@ def _lone_hidden_partners(mask: pd.DataFrame, values: pd.DataFrame) -> list[tupl
 # alphanumeric token such as a SHA-256 hash, an id or a file name ("e016535261fc…", "export_123456782",
 # "-559025129.csv": nine digits before a data-file extension name a file, as the property test found).
 _FILE_EXTENSION = r"\.(?:csv|parquet|json|xlsx?|txt|pdf|html?|png|ipynb|toml|md|typ)\b"
-_BSN_CANDIDATE = re.compile(
-    r"(?<![0-9A-Za-z_])(?<!\d[.,])(\d{9})(?![0-9A-Za-z_])(?![.,]\d)(?!" + _FILE_EXTENSION + ")"
-)
+_BSN_CANDIDATE = re.compile(r"(?<![0-9A-Za-z_])(?<!\d[.,])(\d{9})(?![0-9A-Za-z_])(?![.,]\d)(?!" + _FILE_EXTENSION + ")")
 _DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](19\d{2}|20\d{2})\b|\b(19\d{2}|20\d{2})-(\d{2})-(\d{2})\b")
 
 

@@ -21,12 +21,13 @@ from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
+# English method names (analysis.labels.ENGLISH_TERMS) must carry lang="en" (WCAG 3.1.2, language of parts)
+from analysis.labels import ENGLISH_TERMS, find_english  # noqa: F401  (ENGLISH_TERMS re-exported for readers)
+
 # typst's names for the standards every PDF is written to; typst refuses to write a file that violates them
 PDF_STANDARDS = ("a-2a", "ua-1")
 PDF_STANDARDS_LABEL = "PDF/A-2a + PDF/UA-1"
 
-# English method names (analysis.labels.ENGLISH_TERMS) must carry lang="en" (WCAG 3.1.2, language of parts)
-from analysis.labels import ENGLISH_TERMS, find_english  # noqa: E402,F401  (ENGLISH_TERMS re-exported for readers)
 
 _LANDMARKS = {"header", "nav", "main", "footer", "aside"}
 _LANDMARK_ROLES = {"banner", "navigation", "main", "contentinfo", "complementary", "region", "doc-toc", "search"}
