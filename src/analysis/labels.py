@@ -183,9 +183,14 @@ _ENGLISH_RE = re.compile(
 )
 
 
+def mark_english(text: str, template: str) -> str:
+    """Put each English term of ``text`` into ``template`` ('{}' is the term as written)."""
+    return _ENGLISH_RE.sub(lambda m: template.format(m.group(1)), text)
+
+
 def mark_english_html(escaped_text: str) -> str:
     """Wrap the English terms in already escaped HTML text in <span lang="en">."""
-    return _ENGLISH_RE.sub(lambda m: f'<span lang="en">{m.group(1)}</span>', escaped_text)
+    return mark_english(escaped_text, '<span lang="en">{}</span>')
 
 
 def find_english(text: str) -> list[str]:

@@ -55,10 +55,10 @@ def _typst_text(s) -> str:
 
 
 def _typst_english(escaped: str) -> str:
-    """English terms in typst markup get their language (the PDF's structure tree carries it)."""
-    from analysis.labels import _ENGLISH_RE
+    """English terms in typst markup get their language (the PDF tags the text run with it)."""
+    from analysis.labels import mark_english
 
-    return _ENGLISH_RE.sub(lambda m: f'#text(lang: "en", region: none)[{m.group(1)}]', escaped)
+    return mark_english(escaped, '#text(lang: "en", region: none)[{}]')
 
 
 def _typst_table(df: pd.DataFrame, caption: str, source_note: str | None, right: list[bool]) -> str:
@@ -89,9 +89,9 @@ def _typst_table(df: pd.DataFrame, caption: str, source_note: str | None, right:
 
 
 def table_id(caption: str) -> str:
-    """The HTML id of a table, from its caption: readable, ASCII, and unique in a report as long as captions are
-    (great_tables prefixes its title and column-header ids with it, so tables no longer share ids such as 'title'
-    that screen readers use to name them). Two tables with the same caption get the same id, and the render's
+    """The HTML id of a table, from its caption: readable, ASCII, and unique in a report as long as captions are.
+    great_tables prefixes its column-header ids with it, so two tables no longer share ids ('Jaar', 'title') that
+    cells and screen readers point to. Two tables with the same caption get the same id, and the render's
     accessibility check refuses the report: the reader could not tell them apart either."""
     import hashlib
     import unicodedata
@@ -116,7 +116,8 @@ def table(
     """
     from html import escape
 
-    from great_tables import GT, html
+    from great_tables import GT
+    from great_tables import html as gt_html
 
     from analysis.labels import find_english, mark_english_html
 
@@ -143,7 +144,7 @@ def table(
     if num_cols:
         gt = gt.cols_align(align="right", columns=num_cols)
     # English method names in headers and cells carry lang="en" (language of parts), as in the text
-    english_labels = {c: html(mark_english_html(escape(c))) for c in df.columns if find_english(c)}
+    english_labels = {c: gt_html(mark_english_html(escape(c))) for c in df.columns if find_english(c)}
     if english_labels:
         gt = gt.cols_label(**english_labels)
     english_cols = [c for c in df.columns if df[c].astype(str).map(find_english).map(bool).any()]
