@@ -4,6 +4,7 @@ fails on a planted violation; a figure without alt text fails the render."""
 
 import datetime as dt
 import os
+from collections import Counter
 
 import pytest
 
@@ -173,30 +174,9 @@ def test_report_pdf_is_pdfa_2a_and_pdfua_1(name, audience, extra, render_case):
         assert meta["{http://www.aiim.org/pdfua/ns/id/}part"] == "1"
         assert str(doc.Root.Lang) == "nl-NL"
         assert meta["{http://purl.org/dc/elements/1.1/}title"] == str(doc.docinfo.Title) != ""
-        kinds = _structure_kinds(doc.Root.StructTreeRoot)
+        kinds = Counter(str(e.S) for e in accessibility.structure_elements(doc.Root.StructTreeRoot))
     # the structure a screen reader navigates: headings, tables with header cells, figures with alt text
     assert kinds["/H1"] >= 3 and kinds["/Table"] >= 3 and kinds["/TH"] >= 3 and kinds["/Figure"] >= 1, kinds
-
-
-def _structure_kinds(tree):
-    from collections import Counter
-
-    import pikepdf
-
-    kinds, todo, seen = Counter(), [tree], set()
-    while todo:
-        node = todo.pop()
-        if isinstance(node, pikepdf.Array):
-            todo.extend(node)
-        elif isinstance(node, pikepdf.Dictionary):
-            if node.is_indirect and node.objgen in seen:
-                continue
-            seen.add(node.objgen)
-            if "/S" in node:
-                kinds[str(node.S)] += 1
-            if "/K" in node:
-                todo.append(node.K)
-    return kinds
 
 
 @pytest.mark.slow
@@ -274,13 +254,8 @@ def test_english_terms_are_marked_in_text_tables_and_notes_in_html_and_pdf(tmp_p
     import pikepdf
 
     with pikepdf.open(tmp_path / "r.pdf") as doc:
-        streams = b"".join(
-            c.read_bytes()
-            for p in doc.pages
-            for c in (p.Contents if isinstance(p.Contents, pikepdf.Array) else [p.Contents])
-        )
-    langs = re.findall(rb"/Lang\s*\(([^)]*)\)", streams)
-    assert langs.count(b"en") >= 5 and set(langs) <= {b"nl-NL", b"en"}, set(langs)
+        langs = accessibility.marked_content_languages(doc)
+    assert langs.count("en") >= 5 and set(langs) <= {"nl-NL", "en"}, set(langs)
     text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
     assert "Reliable Change Index" in text and "Hazard ratio" in text
 

@@ -187,41 +187,32 @@ def pdf_problems(path: str | Path, *, lang: str = "nl") -> list[str]:
         prefs = root.get("/ViewerPreferences")
         if prefs is None or not bool(prefs.get("/DisplayDocTitle", False)):
             out.append("viewers are not told to show the title (ViewerPreferences /DisplayDocTitle)")
-        if "/StructTreeRoot" in root:
-            out += _structure_problems(root.StructTreeRoot, doc_lang)
-        out += _content_language_problems(pdf, doc_lang)
+        elements = list(structure_elements(root.StructTreeRoot)) if "/StructTreeRoot" in root else []
+        figures = [e for e in elements if e.get("/S") == pikepdf.Name.Figure]
+        out += [
+            f"figure {i} in the structure tree has no alt text"
+            for i, e in enumerate(figures, 1)
+            if not str(e.get("/Alt", "")).strip()
+        ]  # PDF/UA-1 7.3
+        # a part in the document's language must also say its region (typst tagged Dutch text 'nl-US' when the
+        # region was missing)
+        for where, tags in (
+            ("structure elements", [str(e["/Lang"]) for e in elements if "/Lang" in e]),
+            ("text runs", marked_content_languages(pdf)),
+        ):
+            wrong = Counter(t for t in tags if t.split("-")[0].lower() == doc_lang.split("-")[0].lower())
+            out += [
+                f"{n} {where} are tagged {t!r}, the document is {doc_lang!r}"
+                for t, n in sorted(wrong.items())
+                if t != doc_lang
+            ]
     return out
 
 
-_MARKED_LANG = re.compile(rb"/Lang\s*\(([^)]*)\)")
-
-
-def _content_language_problems(pdf, doc_lang: str) -> list[str]:
-    """Languages declared on marked content in the page streams: a Dutch part must have the document's region."""
+def structure_elements(tree):
+    """Every structure element (a dictionary with /S) under a PDF's StructTreeRoot, each once; no recursion."""
     import pikepdf
 
-    primary = doc_lang.split("-")[0].lower()
-    wrong: dict[str, int] = {}
-    for page in pdf.pages:
-        contents = page.obj.get("/Contents")
-        streams = contents if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
-        for stream in streams:
-            for tag in _MARKED_LANG.findall(stream.read_bytes()):
-                lang_tag = tag.decode("latin-1")
-                if lang_tag.split("-")[0].lower() == primary and lang_tag != doc_lang:
-                    wrong[lang_tag] = wrong.get(lang_tag, 0) + 1
-    return [f"{n} text runs are tagged {t!r}, the document is {doc_lang!r}" for t, n in sorted(wrong.items())]
-
-
-def _structure_problems(tree, doc_lang: str) -> list[str]:
-    """Every /Figure structure element needs /Alt (PDF/UA-1 7.3), and a part in the document's language must say
-    the same language and region (typst tagged Dutch text 'nl-US' when the region was missing). Walks the tree
-    without recursion."""
-    import pikepdf
-
-    out, n_fig = [], 0
-    primary = doc_lang.split("-")[0].lower()
-    wrong_region: dict[str, int] = {}
     todo, seen = [tree], set()
     while todo:
         node = todo.pop()
@@ -234,17 +225,25 @@ def _structure_problems(tree, doc_lang: str) -> list[str]:
             if node.objgen in seen:
                 continue
             seen.add(node.objgen)
-        if node.get("/S") == pikepdf.Name.Figure:
-            n_fig += 1
-            if not str(node.get("/Alt", "")).strip():
-                out.append(f"figure {n_fig} in the structure tree has no alt text")
-        part_lang = str(node.get("/Lang", ""))
-        if part_lang and part_lang.split("-")[0].lower() == primary and part_lang != doc_lang:
-            wrong_region[part_lang] = wrong_region.get(part_lang, 0) + 1
+        if "/S" in node:
+            yield node
         if "/K" in node:
             todo.append(node.K)
-    for lang_tag, n in sorted(wrong_region.items()):
-        out.append(f"{n} structure elements are tagged {lang_tag!r}, the document is {doc_lang!r}")
+
+
+_MARKED_LANG = re.compile(rb"/Lang\s*\(([^)]*)\)")
+
+
+def marked_content_languages(pdf) -> list[str]:
+    """The languages declared on marked content in the page streams (typst tags each text run's language there)."""
+    import pikepdf
+
+    out = []
+    for page in pdf.pages:
+        contents = page.obj.get("/Contents")
+        streams = contents if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+        for stream in streams:
+            out += [t.decode("latin-1") for t in _MARKED_LANG.findall(stream.read_bytes())]
     return out
 
 
