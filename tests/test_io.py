@@ -127,7 +127,7 @@ BAD_CASES = {
     ),
     "heri_unknown_kind": (HERI, lambda ls: [ls[0], ls[1].replace(",whole,", ",half,")] + ls[2:], ["kind"]),
     "heri_bad_code_format": (HERI, lambda ls: [ls[0], ls[1].replace("GM1952", "1952")] + ls[2:], ["new_code"]),
-    "reference_empty": ("reference/groningen_wmo_hh.csv", lambda ls: [""], ["file is empty"]),
+    "reference_empty": ("reference/groningen_wmo_hh_2026-11-30.csv", lambda ls: [""], ["file is empty"]),
     "reference_extra_column": (
         "reference/abonnementstarief_effect.csv",
         lambda ls: [ls[0] + ",extra"] + [x + ",1" for x in ls[1:]],
@@ -267,7 +267,7 @@ def test_raw_file_without_provenance_is_refused(raw_copy, tmp_path):
 
 
 def test_cp1252_file_is_read_with_a_warning(raw_copy, tmp_path):
-    p = raw_copy / "reference" / "groningen_wmo_hh.csv"
+    p = raw_copy / "reference" / "groningen_wmo_hh_2026-11-30.csv"
     p.write_bytes(p.read_text(encoding="utf-8").replace("persons", "persons é").encode("cp1252", errors="replace"))
     rehash_sources(raw_copy)
     from analysis.data.pipeline import build_processed

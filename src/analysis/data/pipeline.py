@@ -15,13 +15,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data import geography, io, schemas
+from analysis.data import geography, io, reconcile, schemas
 
 PANEL_FILE = "cbs_wmo_panel/wmo_data.csv"
 HERINDELING_FILE = "geography/gemeente_herindelingen.csv"
+INDEPENDENT_FILE = "cbs_hh_yoyo/hh_clients_gemeente_2017_2019.csv"
+PAGES_FILE = "cbs_statline_pages/cbs_page_values.csv"
+# The panel's columns we use, in our names. Which file column holds each is declared in sources.toml, never here.
+PANEL_TARGETS = ("gemeente_code", "gemeente_naam", "jaar", "hh_clienten", "wmo_clienten", "ondersteuning_thuis",
+                 "inwoners", "inwoners_65plus", "gem_inkomen")  # fmt: skip
+INDEPENDENT_TARGETS = ("gemeente_code", "gemeente_naam", "jaar", "hh_clienten", "hh_per_1000_inwoners", "inwoners",
+                       "jongeren_jeugdzorg_in_natura", "pct_jongeren_jeugdzorg", "inwoners_65_80", "inwoners_80plus",
+                       "eenpersoonshuishoudens", "huishoudens")  # fmt: skip
 REFERENCE_FILES = {
     "nl_wmo_clients": "reference/nl_wmo_clients.csv",
-    "groningen_wmo_hh": "reference/groningen_wmo_hh.csv",
+    # the 2026-11-30 file supersedes reference/groningen_wmo_hh.csv, whose CBS rows came from the mislabelled column
+    "groningen_wmo_hh": "reference/groningen_wmo_hh_2026-11-30.csv",
     "abonnementstarief_effect": "reference/abonnementstarief_effect.csv",
     "population_and_prognosis": "reference/population_and_prognosis.csv",
     "mantelzorg_single_households": "reference/mantelzorg_single_households.csv",
@@ -80,6 +89,69 @@ def check_raw_integrity(raw_dir: Path, sources: dict) -> dict[str, str]:
     return hashes
 
 
+def column_map(sources: dict, rel: str, required: tuple[str, ...], where: Path) -> dict[str, str]:
+    """The declared meaning of a raw file's columns: ``[files."<rel>".columns]`` in sources.toml, file column ->
+    our column. Every column the pipeline needs must be declared once."""
+    entry = f'[files."{rel}".columns]'
+    m = sources[rel].get("columns")
+    if not isinstance(m, dict) or not m:
+        raise io.DataInputError(
+            where, f"entry [files.\"{rel}\"] declares no column map", expected=f'a table {entry}: file column = "ours"'
+        )
+    if not all(isinstance(v, str) for v in m.values()):
+        raise io.DataInputError(where, f"{entry} has a value that is not a column name", expected='file = "ours"')
+    targets = list(m.values())
+    twice = sorted({v for v in targets if targets.count(v) > 1})
+    if twice:
+        raise io.DataInputError(where, f"{entry} maps several file columns onto {twice}", expected="one source each")
+    missing = [c for c in required if c not in targets]
+    if missing:
+        raise io.DataInputError(where, f"{entry} does not say which column holds {missing}", expected="all of them")
+    return dict(m)
+
+
+def apply_column_map(df: pd.DataFrame, mapping: dict[str, str], path: Path) -> pd.DataFrame:
+    """Select and rename a raw table's columns by the declared map (naming the file when a mapped column is absent)."""
+    absent = [c for c in mapping if c not in df.columns]
+    if absent:
+        raise io.DataInputError(
+            path, f"column(s) {absent} declared in sources.toml are not in the file", column=absent[0],
+            expected=f"columns {list(mapping)}",
+        )  # fmt: skip
+    return df[list(mapping)].rename(columns=mapping)
+
+
+def load_independent_copy(path: Path, fmt: io.CsvFormat, mapping: dict[str, str]) -> pd.DataFrame:
+    """The YoYo copy of CBS HH per gemeente 2017-2019 (rows chosen by CBS label), with jeugdzorg and 65-80/80+."""
+    cols = ["mun_code", "mun_name", "year", "typemaatwerkarrangement", "hh_clients", "hh_clients_per_1000",
+            "aantalinwoners", "jongerenmetjeugdzorginnatura", "percentagejongerenmetjeugdzorg",
+            "popk65tot80jaarleeftijdsgroep", "popk80jaarofouderleeftijdsgroep",
+            "popk65tot80jaarrelatieveleeftijdsgroep", "popk80jaarofouderrelatieveleeftijdsgroep",
+            "eenpersoonshuishoudens", "huishoudenstotaal"]  # fmt: skip
+    df = io.read_csv_text(path, fmt, cols)
+    label = df["typemaatwerkarrangement"] != "Hulp bij het huishouden"
+    if label.any():
+        raise io.DataInputError(
+            path, "row of another Wmo type", rows=[i + io.HEADER_OFFSET for i in df.index[label]],
+            column="typemaatwerkarrangement", expected="'Hulp bij het huishouden' in every row",
+        )  # fmt: skip
+    numeric = [c for c in cols if c not in ("mun_code", "mun_name", "typemaatwerkarrangement")]
+    df = io.parse_numeric(path, df, numeric, fmt)
+    out = apply_column_map(df, mapping, path)
+    out["jaar"] = out["jaar"].astype(int)
+    for c in out.columns.drop(["gemeente_code", "gemeente_naam", "jaar"]):
+        out[c] = out[c].astype(float)
+    return schemas.validate(out, schemas.INDEPENDENT_HH, str(path))
+
+
+def load_page_values(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
+    cols = ["table_id", "table_title", "geo", "geo_code", "period", "type", "measure", "value", "unit",
+            "url_in_pages_corpus", "note"]  # fmt: skip
+    df = io.read_csv_text(path, fmt, cols)
+    df = io.parse_numeric(path, df, ["value"], fmt)
+    return schemas.validate(df, schemas.PAGE_VALUES, str(path))
+
+
 def load_panel(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
     df = io.read_csv_text(path, fmt, schemas.RAW_PANEL_COLUMNS)
     numeric = ["year"] + schemas.WMO_COUNT_COLUMNS + schemas.POPULATION_COLUMNS + schemas.OTHER_NUMERIC
@@ -105,20 +177,14 @@ def _refuse_bsn_columns(path: Path, df: pd.DataFrame) -> None:
             )
 
 
-def tidy_panel(raw: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "gemeente_code": raw["mun_code"].astype(str),
-            "gemeente_naam": raw["mun_name"].astype(str),
-            "jaar": raw["year"].astype(int),
-            "hh_clienten": raw["household_help"].astype(float),
-            "wmo_clienten": raw["n_wmo_clients"].astype(float),
-            "ondersteuning_thuis": raw["support_at_home"].astype(float),
-            "inwoners": raw["n_inhabitants"].astype(float),
-            "inwoners_65plus": raw["age_65_plus"].astype(float),
-            "gem_inkomen": raw["avg_income"].astype(float),
-        }
-    )
+def tidy_panel(raw: pd.DataFrame, mapping: dict[str, str], path: Path | str = PANEL_FILE) -> pd.DataFrame:
+    """The panel in our names, read through the declared column map (the file's own names are not trusted)."""
+    d = apply_column_map(raw, mapping, Path(path))
+    out = pd.DataFrame({"gemeente_code": d["gemeente_code"].astype(str), "gemeente_naam": d["gemeente_naam"].astype(str),
+                        "jaar": d["jaar"].astype(int)})  # fmt: skip
+    for c in d.columns.drop(["gemeente_code", "gemeente_naam", "jaar"]):
+        out[c] = d[c].astype(float)
+    return out
 
 
 def load_reference(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
@@ -178,13 +244,30 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
     sources = load_sources(raw_dir)
     hashes = check_raw_integrity(raw_dir, sources)
     fmt = lambda rel: io.CsvFormat.from_mapping(sources[rel].get("format"), f'sources.toml [files."{rel}"].format')
+    toml = raw_dir / "sources.toml"
     raw_panel = load_panel(raw_dir / PANEL_FILE, fmt(PANEL_FILE))
     herindelingen = load_herindelingen(raw_dir / HERINDELING_FILE, fmt(HERINDELING_FILE))
     check_herindeling_codes(raw_dir / HERINDELING_FILE, herindelingen, raw_panel)
     references = {name: load_reference(raw_dir / rel, fmt(rel)) for name, rel in REFERENCE_FILES.items()}
+    independent = load_independent_copy(
+        raw_dir / INDEPENDENT_FILE, fmt(INDEPENDENT_FILE), column_map(sources, INDEPENDENT_FILE, INDEPENDENT_TARGETS, toml)
+    )
+    pages = load_page_values(raw_dir / PAGES_FILE, fmt(PAGES_FILE))
 
-    # 2. process
-    panel = tidy_panel(raw_panel)
+    # 2. process: read the panel by its declared column meaning, then reconcile it with published figures before
+    # anything is derived from it or written
+    panel = tidy_panel(raw_panel, column_map(sources, PANEL_FILE, PANEL_TARGETS, toml), raw_dir / PANEL_FILE)
+    rec = reconcile.reconcile(
+        panel,
+        independent=independent,
+        national=references["nl_wmo_clients"],
+        pages=pages,
+        reference_log_rows=references["groningen_wmo_hh"],
+    )
+    rec.raise_for_failures(
+        {"wmo_panel": str(raw_dir / PANEL_FILE), "hh_onafhankelijke_kopie": str(raw_dir / INDEPENDENT_FILE)}
+    )
+    panel = panel[list(PANEL_TARGETS)]
     own = panel.assign(grens_jaar=panel["jaar"], n_bronnen=1, volledig=panel["hh_clienten"].notna())
     own = own[list(schemas.PANEL.columns)]
     names = dict(
@@ -256,6 +339,61 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
             inputs={rel: hashes[rel] for rel in REFERENCE_FILES.values()},
             citation="gepubliceerde cijfers van CBS, OIS Groningen, SCP, PBL, RIVM en de monitor abonnementstarief; "
             "de bron staat bij elk cijfer",
+        )
+        src_copy = {INDEPENDENT_FILE: hashes[INDEPENDENT_FILE]}
+        cite_copy = citation(sources[INDEPENDENT_FILE]) + "; via YoYo1971/WMO_JADS"
+        io.write_dataset(
+            independent[["gemeente_code", "gemeente_naam", "jaar", "hh_clienten", "hh_per_1000_inwoners", "inwoners"]],
+            staging / "hh_onafhankelijke_kopie.parquet",
+            description="HH-cliënten per gemeente 2017-2019, onafhankelijke kopie (rijen gekozen op CBS-label), "
+            "indeling van elk jaar",
+            unit="personen (CBS-afgerond op 5); per 1.000 inwoners zoals CBS publiceert",
+            source=sources[INDEPENDENT_FILE]["origin"],
+            inputs=src_copy,
+            citation=cite_copy,
+        )
+        jz = independent[independent.jongeren_jeugdzorg_in_natura.notna()]
+        io.write_dataset(
+            jz[["gemeente_code", "gemeente_naam", "jaar", "jongeren_jeugdzorg_in_natura", "pct_jongeren_jeugdzorg",
+                "inwoners"]].reset_index(drop=True),
+            staging / "kwb_jeugdzorg.parquet",
+            description="Jongeren met jeugdzorg in natura per gemeente 2018-2019 (CBS Kerncijfers wijken en buurten), "
+            "aantal en percentage van alle jongeren",
+            unit="personen; procent",
+            source=sources[INDEPENDENT_FILE]["origin"],
+            inputs=src_copy,
+            citation="CBS StatLine, Kerncijfers wijken en buurten 84286NED, 84583NED; via YoYo1971/WMO_JADS",
+        )  # fmt: skip
+        io.write_dataset(
+            independent[["gemeente_code", "gemeente_naam", "jaar", "inwoners", "inwoners_65_80", "inwoners_80plus",
+                         "eenpersoonshuishoudens", "huishoudens"]],
+            staging / "kwb_ouderen_huishoudens.parquet",
+            description="Inwoners 65-80 en 80+ en eenpersoonshuishoudens per gemeente 2017-2019 (65-80/80+ upstream "
+            "op naam gekoppeld: ontbreekt voor enkele gemeenten, o.a. GM0014)",
+            unit="personen; huishoudens",
+            source=sources[INDEPENDENT_FILE]["origin"],
+            inputs=src_copy,
+            citation="CBS StatLine 70072NED en Kerncijfers wijken en buurten; via YoYo1971/WMO_JADS",
+        )  # fmt: skip
+        rec_inputs = {rel: hashes[rel] for rel in (PANEL_FILE, INDEPENDENT_FILE, PAGES_FILE)}
+        io.write_dataset(
+            rec.checks,
+            staging / "reconciliatie.parquet",
+            description="Controles van de echte tabellen tegen gepubliceerde cijfers (aantal vergeleken, aantal fout)",
+            unit="aantallen",
+            source="analysis.data.reconcile bij analysis data build",
+            inputs=rec_inputs,
+            citation="eigen controle tegen CBS StatLine en een onafhankelijke kopie",
+        )
+        io.write_dataset(
+            rec.coverage,
+            staging / "dekking_landelijk.parquet",
+            description="Deel van het landelijke CBS-cijfer dat de gemeenten met gepubliceerde cijfers samen dekken, "
+            "per jaar, naast de dekking van het Wmo-totaal van dezelfde gemeenten",
+            unit="fractie",
+            source="analysis.data.reconcile bij analysis data build",
+            inputs=rec_inputs,
+            citation="CBS StatLine 84751NED-84908NED (secundaire kopie) en Monitor Langdurige Zorg",
         )
         outputs = []
         for f in sorted(staging.iterdir()):

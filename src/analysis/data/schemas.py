@@ -120,6 +120,40 @@ PANEL = DataFrameSchema(
     name="processed Wmo panel",
 )
 
+# The independent copy of CBS HH per gemeente (YoYo1971/WMO_JADS), in our names after the declared column map.
+INDEPENDENT_HH = DataFrameSchema(
+    {
+        "gemeente_code": Column(str, Check.str_matches(GM_CODE)),
+        "gemeente_naam": Column(str),
+        "jaar": Column(int, [Check.in_range(2010, CURRENT_YEAR)]),
+        "hh_clienten": Column(float, [Check.ge(0), multiple_of(5)], nullable=True),
+        "hh_per_1000_inwoners": Column(float, Check.ge(0), nullable=True),
+        "inwoners": Column(float, Check.gt(0)),
+        "jongeren_jeugdzorg_in_natura": Column(float, Check.ge(0), nullable=True),
+        "pct_jongeren_jeugdzorg": Column(float, Check.in_range(0, 100), nullable=True),
+        "inwoners_65_80": Column(float, Check.ge(0), nullable=True),
+        "inwoners_80plus": Column(float, Check.ge(0), nullable=True),
+        "eenpersoonshuishoudens": Column(float, Check.ge(0), nullable=True),
+        "huishoudens": Column(float, Check.ge(0), nullable=True),
+    },
+    unique=["gemeente_code", "jaar"],
+    strict=True,
+    name="independent copy of CBS HH per gemeente",
+)
+
+PAGE_VALUES = DataFrameSchema(
+    {
+        "table_id": Column(str, Check.str_matches(r"^\d{5}[A-Z]{3}$")),
+        "geo_code": Column(str, Check.str_matches(GM_CODE)),
+        "period": Column(str, Check.str_matches(r"^\d{4}\*?$")),
+        "type": Column(str),
+        "value": Column("Float64", Check.ge(0)),
+        "url_in_pages_corpus": Column(str, Check.str_startswith("https://")),
+    },
+    strict=False,
+    name="values read from CBS StatLine pages",
+)
+
 REFERENCE_COLUMNS = ["geo", "period", "measure", "value", "unit", "source", "url_or_path", "confidence", "note"]
 REFERENCE = DataFrameSchema(
     {
