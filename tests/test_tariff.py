@@ -105,7 +105,9 @@ def test_did_on_real_cbs_panel(processed):
     r = tariff.tariff_effect_did(panel, heri)
     excl = r.excluded
     assert {"GM0014", "GM0017", "GM0009"} <= set(excl.gemeente_code)  # Groningen merger 2019
-    assert excl.reden.str.contains("registratiebreuk").any()
+    assert (excl.kind == "break").any() and excl.gemeente_code.is_unique
+    # the known CBS breaks are out (Almere 2019, Delft 2020, 's-Gravenhage 2018), and so is Zwolle (no 2019-2020)
+    assert {"GM0034", "GM0503", "GM0518", "GM0193"} <= set(excl.gemeente_code)
     assert r.n_gemeenten > 150 and r.n_obs == 4 * r.n_gemeenten
     c = r.coefficients.iloc[0]
     assert c.ci_lower < c.estimate < c.ci_upper and 0 <= c.p_value <= 1
@@ -113,7 +115,8 @@ def test_did_on_real_cbs_panel(processed):
 
 
 def test_registration_break_detected_in_groningen_2019(processed):
-    """Harmonised panel: GM0014 HH 5,325 (2017) -> 3,940 (2019) while support at home jumps: a break."""
+    """Harmonised panel: GM0014 HH 3.225 (2017) -> 5.530 (2019) while OT falls 5.325 -> 3.940: flagged as a
+    possible recoding by the one screen (analysis.data.breaks)."""
     panel = pd.read_parquet(processed / "wmo_panel_grenzen_2020.parquet")
-    br = tariff.detect_registration_breaks(panel[panel.jaar != 2018])
+    br = tariff.detect_registration_breaks(panel, rule="opposite")
     assert ((br.gemeente_code == "GM0014") & (br.jaar == 2019)).any()

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.data import breaks
 from analysis.results import ResultDisplay
 
 PEER_FEATURES = ("log_inwoners", "aandeel_65plus", "gem_inkomen")
@@ -35,7 +36,9 @@ class Benchmark(ResultDisplay):
     inwoners_65plus, per_1000 (with Garwood ci_lower/ci_upper), z (standardised against the national rate, with
     the between-gemeente variance), and ``positie`` ('boven', 'onder' or 'binnen' the 95% and 99.8% limits).
     ``funnel``: the control limits over a grid of 65+ population sizes. ``peers``: the peer group with its
-    distance on the standardised features."""
+    distance on the standardised features. ``flagged``: gemeenten whose series the registration-break screen
+    (``analysis.data.breaks``) flags up to ``year``: they are in ``table`` (column ``vlag``) and positioned against
+    the limits, but left out of the national rate, the overdispersion fit and the peer candidates."""
 
     gemeente: str
     gemeente_naam: str
@@ -48,6 +51,14 @@ class Benchmark(ResultDisplay):
     peers: pd.DataFrame
     k: int
     features: tuple[str, ...]
+    flagged: pd.DataFrame = None  # gemeente_code, gemeente_naam, jaar, kind, reason
+    break_rule: str = "all"
+
+    @property
+    def own_flag(self) -> pd.Series | None:
+        """The first break flag of the report's own gemeente (None when its series is clean)."""
+        f = self.flagged[self.flagged.gemeente_code == self.gemeente] if self.flagged is not None else None
+        return None if f is None or f.empty else f.iloc[0]
 
     @property
     def own(self) -> pd.Series:
@@ -61,7 +72,9 @@ class Benchmark(ResultDisplay):
 
     @property
     def share_outside_95(self) -> float:
-        return float((self.table["positie_95"] != "binnen").mean())
+        """Share of the unflagged gemeenten outside the 95% limits (flagged ones are not in control by design)."""
+        t = self.table[self.table.vlag == ""]
+        return float((t["positie_95"] != "binnen").mean())
 
     def to_frame(self) -> pd.DataFrame:
         o = self.own
@@ -97,9 +110,11 @@ def _features(panel: pd.DataFrame, year: int) -> pd.DataFrame:
     return out
 
 
-def peer_group(panel: pd.DataFrame, gemeente: str, year: int, *, k: int = 10, features=PEER_FEATURES) -> pd.DataFrame:
+def peer_group(
+    panel: pd.DataFrame, gemeente: str, year: int, *, k: int = 10, features=PEER_FEATURES, exclude=()
+) -> pd.DataFrame:
     """The ``k`` gemeenten nearest to ``gemeente`` (Euclidean distance on z-scored ``features``) among those with
-    published HH figures in ``year``."""
+    published HH figures in ``year``, leaving out the codes in ``exclude`` (flagged registration breaks)."""
     if k < 1:
         raise ValueError("k must be at least 1")
     f = _features(panel, year)
@@ -114,7 +129,7 @@ def peer_group(panel: pd.DataFrame, gemeente: str, year: int, *, k: int = 10, fe
     z = ((f[cols] - f[cols].mean()) / sd.where(sd > 0)).fillna(0.0)  # a feature without spread tells nothing
     dist = np.sqrt(((z - z.loc[gemeente]) ** 2).sum(axis=1))
     cand = dist.drop(gemeente)
-    cand = cand[cand.index.isin(have)].sort_values()
+    cand = cand[cand.index.isin(have) & ~cand.index.isin(list(exclude))].sort_values()
     if len(cand) < k:
         raise ValueError(f"only {len(cand)} gemeenten with published figures to choose {k} peers from")
     top = cand.head(k)
@@ -174,12 +189,19 @@ def _overdispersion(rate: np.ndarray, n: np.ndarray, theta: float) -> tuple[floa
 
 
 def benchmark(
-    panel: pd.DataFrame, gemeente: str, *, year: int | None = None, k: int = 10, features=PEER_FEATURES
+    panel: pd.DataFrame,
+    gemeente: str,
+    *,
+    year: int | None = None,
+    k: int = 10,
+    features=PEER_FEATURES,
+    break_rule: str = "all",
 ) -> Benchmark:
     """Funnel and peer comparison of HH clients per 1,000 inhabitants 65+ in ``year`` (default: the last year).
 
     ``panel``: the harmonised CBS panel (one boundary year), columns gemeente_code, gemeente_naam, jaar,
-    hh_clienten, inwoners, inwoners_65plus, gem_inkomen."""
+    hh_clienten, ondersteuning_thuis, inwoners, inwoners_65plus, gem_inkomen. Gemeenten flagged by the
+    registration-break screen under ``break_rule`` (see ``analysis.data.breaks``) are positioned but not fitted."""
     from analysis.demand.rates import garwood_interval
 
     need = {"gemeente_code", "gemeente_naam", "jaar", "hh_clienten", "inwoners", "inwoners_65plus", "gem_inkomen"}
@@ -191,10 +213,16 @@ def benchmark(
         raise ValueError(f"gemeente {gemeente} is not in the CBS panel")
     if gemeente not in set(d.gemeente_code):
         raise ValueError(f"CBS published no HH figure for {gemeente} in {year}")
-    theta = float(d.hh_clienten.sum() / d.inwoners_65plus.sum())
+    counterpart = "ondersteuning_thuis" if "ondersteuning_thuis" in panel.columns else None
+    flags = breaks.screen_registration_breaks(panel[panel.jaar <= year], counterpart=counterpart)
+    flagged = breaks.flagged_units(flags, rule=break_rule, up_to=year)
+    d["vlag"] = d.gemeente_code.map(flagged.set_index("gemeente_code")["kind"]).fillna("")
+    fit = d[d.vlag == ""]
+    theta = float(fit.hh_clienten.sum() / fit.inwoners_65plus.sum())
     rate = (d.hh_clienten / d.inwoners_65plus).to_numpy(float)
     n = d.inwoners_65plus.to_numpy(float)
-    phi, tau2 = _overdispersion(rate, n, theta)
+    clean = (d.vlag == "").to_numpy()
+    phi, tau2 = _overdispersion(rate[clean], n[clean], theta)
     lo, hi = garwood_interval(d.hh_clienten.to_numpy())
     d["per_1000"] = rate * 1000
     d["ci_lower"], d["ci_upper"] = lo / n * 1000, hi / n * 1000
@@ -209,11 +237,11 @@ def benchmark(
     grid = np.geomspace(max(200.0, n.min() * 0.8), n.max() * 1.2, 200)
     plain = funnel_limits(theta * 1000, grid).add_prefix("poisson_").rename(columns={"poisson_n": "n"})
     funnel = funnel_limits(theta * 1000, grid, tau=np.sqrt(tau2) * 1000).merge(plain, on="n")
-    peers = peer_group(panel, gemeente, year, k=k, features=features)
+    peers = peer_group(panel, gemeente, year, k=k, features=features, exclude=set(flagged.gemeente_code) - {gemeente})
     cols = ["gemeente_code", "gemeente_naam", "hh_clienten", "inwoners", "inwoners_65plus", "per_1000", "ci_lower",
-            "ci_upper", "z", "positie_95", "positie_99_8"]  # fmt: skip
+            "ci_upper", "z", "positie_95", "positie_99_8", "vlag"]  # fmt: skip
     name = str(d.set_index("gemeente_code").loc[gemeente, "gemeente_naam"])
     return Benchmark(
         gemeente, name, year, theta * 1000, float(np.sqrt(tau2) * 1000), phi, d[cols].reset_index(drop=True),
-        funnel, peers, k, tuple(features),
+        funnel, peers, k, tuple(features), flagged, break_rule,
     )  # fmt: skip

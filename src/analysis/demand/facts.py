@@ -78,7 +78,8 @@ class DemandFacts(ResultDisplay):
     peer_rate: float
     position_95: str  # 'boven' | 'onder' | 'binnen' the 95% control limits
     position_998: str
-    registration_break_year: int | None  # a break in the gemeente's own HH series (registration, not use)
+    registration_break_year: int | None  # first break in the gemeente's own HH series (registration, not use)
+    registration_breaks: tuple  # every flag of the screen on the gemeente's own series: (jaar, kind, reason)
     # real: difference-in-differences on the panel
     did_estimate: float
     did_ci: tuple[float, float]
@@ -123,7 +124,7 @@ def demand_facts(
     res, bench, reference: pd.DataFrame, *, scenario: str = "tarief_blijft", plan_year: int = 2030
 ) -> DemandFacts:
     """From a ``DemandAnalysis`` (``analysis.demand.analysis.run``) and a ``Benchmark``."""
-    from analysis.demand.tariff import detect_registration_breaks
+    from analysis.data.breaks import screen_registration_breaks
 
     own = bench.own
     did = res.did.coefficients.iloc[0]
@@ -131,7 +132,9 @@ def demand_facts(
     dec = res.decomposition.to_frame()
     parts = dec[dec.term != "totaal"]
     shares = round_to_total(parts["share"].to_numpy() * 100, 0)
-    brk = detect_registration_breaks(res.panel_gemeente[res.panel_gemeente.hh_clienten.notna()])
+    # the one screen, on the gemeente's harmonised series (a year without a figure is said, not a break)
+    flags = screen_registration_breaks(res.panel_gemeente)
+    brk = flags[flags.kind != "missing"]
     p = res.projection.frame
     if plan_year not in set(p.jaar):
         raise ValueError(f"plan year {plan_year} is not in the projection")
@@ -152,6 +155,7 @@ def demand_facts(
         position_95=str(own.positie_95),
         position_998=str(own.positie_99_8),
         registration_break_year=int(brk.jaar.iloc[0]) if len(brk) else None,
+        registration_breaks=tuple((int(r.jaar), str(r.kind), str(r.reason)) for r in flags.itertuples()),
         did_estimate=float(did.estimate),
         did_ci=(float(did.ci_lower), float(did.ci_upper)),
         did_p=float(did.p_value),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.data import breaks
 from analysis.results import ResultDisplay
 from analysis.stats import its as _its
 
@@ -62,53 +63,23 @@ def monthly_series(hh_monthly: pd.DataFrame, *, bands=("65-74", "75-84", "85+"))
 # ------------------------------------------------------------------------------------------------ DiD
 
 
-BREAK_RULES = {
-    "geen": "geen breukregel",
-    "tegengesteld": "HH en ondersteuning thuis bewegen meer dan 25% tegengesteld",
-    "piek": "HH springt meer dan 50% en het jaar erna terug",
-    "beide": "een van beide",
-}
+BREAK_RULES = breaks.RULES_NL  # rule -> Dutch description (the rules are analysis.data.breaks.RULES)
 
 
-def detect_registration_breaks(
-    panel: pd.DataFrame, *, threshold: float = 0.25, rule: str = "tegengesteld"
-) -> pd.DataFrame:
-    """Gemeente-years whose HH series breaks for a reason other than use.
-
-    - ``tegengesteld``: HH changes more than ``threshold`` (log scale) while 'ondersteuning thuis' moves the other way
-      by as much: a reclassification between Wmo categories (as GM0014 in 2019);
-    - ``piek``: HH jumps by more than 50% in one year and back the next (75 -> 255 -> 54 per 1,000): a one-year
-      registration error;
-    - ``beide``: either; ``geen``: none.
-    """
-    if rule not in BREAK_RULES:
-        raise ValueError(f"unknown break rule {rule!r}; choose from {sorted(BREAK_RULES)}")
-    d = panel.sort_values(["gemeente_code", "jaar"]).copy()
-    g = d.groupby("gemeente_code")
-    d["d_hh"] = np.log(d["hh_clienten"]) - np.log(g["hh_clienten"].shift())
-    d["d_ot"] = np.log(d["ondersteuning_thuis"]) - np.log(g["ondersteuning_thuis"].shift())
-    d["d_hh_next"] = g["d_hh"].shift(-1)
-    opposite = (
-        (d["d_hh"].abs() > threshold) & (d["d_ot"].abs() > threshold) & (np.sign(d["d_hh"]) != np.sign(d["d_ot"]))
-    )
-    spike = (
-        (d["d_hh"].abs() > np.log(1.5))
-        & (d["d_hh_next"].abs() > np.log(1.5))
-        & (np.sign(d["d_hh"]) != np.sign(d["d_hh_next"]))
-    )
-    brk = {"geen": pd.Series(False, index=d.index), "tegengesteld": opposite, "piek": spike, "beide": opposite | spike}[
-        rule
-    ]
-    out = d.loc[brk, ["gemeente_code", "gemeente_naam", "jaar", "hh_clienten", "ondersteuning_thuis"]]
-    why = np.where(opposite[brk], "registratiebreuk (HH en ondersteuning thuis bewegen tegengesteld)",
-                   "registratiebreuk (eenjarige piek in HH)")  # fmt: skip
-    return out.assign(reden=why)
+def detect_registration_breaks(panel: pd.DataFrame, *, rule: str = "all", **screen) -> pd.DataFrame:
+    """Gemeente-years flagged by the one registration-break screen (``analysis.data.breaks``) under ``rule``
+    ('none', 'opposite', 'jumps', 'all'): columns of ``breaks.FLAG_COLUMNS``."""
+    if rule not in breaks.RULES:
+        raise ValueError(f"unknown break rule {rule!r}; choose from {sorted(breaks.RULES)}")
+    flags = breaks.screen_registration_breaks(panel, **screen)
+    return flags[flags.kind.isin(breaks.RULES[rule])].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
 class PanelDiD(ResultDisplay):
     """The CBS-panel DiD (thin wrapper over ``analysis.stats.did``): estimate, placebo, event study, and every
-    gemeente left out with one reason."""
+    gemeente left out with one reason (``excluded``: gemeente_code, gemeente_naam, kind ('boundary', 'break',
+    'missing', 'income'), reason in plain English)."""
 
     coefficients: pd.DataFrame
     placebo: pd.DataFrame
@@ -118,7 +89,7 @@ class PanelDiD(ResultDisplay):
     n_obs: int
     income_sd: float
     mean_rate_pre: float
-    break_rule: str = "tegengesteld"
+    break_rule: str = "all"
     log_outcome: bool = False
 
     def to_frame(self) -> pd.DataFrame:
@@ -137,26 +108,31 @@ def tariff_effect_did(
     *,
     start_year: int = 2019,
     years: tuple[int, int] = (2017, 2020),
-    break_threshold: float = 0.25,
-    break_rule: str = "tegengesteld",
+    break_rule: str = "all",
     log_outcome: bool = False,
 ) -> PanelDiD:
     """Continuous DiD on the own-boundary CBS panel: HH clients per 1,000 inhabitants 65+ (or its log) on
     pre-2019 average income (centred, k EUR) x post, gemeente and year fixed effects, SEs clustered by gemeente.
-    Gemeenten are left out, each for one reason: boundary change, registration break (``break_rule``), missing
-    years or income."""
+    Gemeenten are left out, each for one reason: boundary change, a registration break flagged by the screen in
+    ``analysis.data.breaks`` under ``break_rule``, missing years or income."""
     from analysis.data.geography import changed_municipalities
     from analysis.stats import did as sdid
 
+    if break_rule not in breaks.RULES:
+        raise ValueError(f"unknown break rule {break_rule!r}; choose from {sorted(breaks.RULES)}")
     d = panel[(panel.jaar >= years[0]) & (panel.jaar <= years[1])].copy()
     excluded = []
     changed = changed_municipalities(herindelingen, years[0], years[1]) if herindelingen is not None else set()
     for code in sorted(set(d.gemeente_code) & changed):
-        excluded.append({"gemeente_code": code, "reden": "grenswijziging (herindeling) in de periode"})
-    breaks = detect_registration_breaks(d[~d.gemeente_code.isin(changed)], threshold=break_threshold, rule=break_rule)
+        excluded.append({"gemeente_code": code, "kind": "boundary", "reason": "boundary change in the period"})
+    flags = breaks.screen_registration_breaks(d[~d.gemeente_code.isin(changed)])
+    # a year without a figure is 'missing', counted below with the other incomplete series
+    rule_kinds = [k for k in breaks.RULES[break_rule] if k != "missing"]
+    first = flags[flags.kind.isin(rule_kinds)].sort_values(["gemeente_code", "jaar"]).drop_duplicates("gemeente_code")
     # one reason per gemeente (the first break), so the exclusion table adds up to the number excluded
-    for r in breaks.drop_duplicates("gemeente_code").itertuples():
-        excluded.append({"gemeente_code": r.gemeente_code, "reden": f"registratiebreuk {r.jaar}"})
+    for r in first.itertuples():
+        excluded.append({"gemeente_code": r.gemeente_code, "kind": "break",
+                         "reason": f"registration break {r.jaar} ({r.kind}): {r.reason}"})  # fmt: skip
     bad = {e["gemeente_code"] for e in excluded}
     rest = d[~d.gemeente_code.isin(bad)]
     n_years = years[1] - years[0] + 1
@@ -165,11 +141,11 @@ def tariff_effect_did(
         include_groups=False,
     )
     for code in ok[~ok].index:
-        excluded.append({"gemeente_code": code, "reden": "ontbrekende jaren of HH-cijfers (niet gepubliceerd)"})
+        excluded.append({"gemeente_code": code, "kind": "missing", "reason": "missing years or HH figures"})
     d = rest[rest.gemeente_code.isin(ok[ok].index)].copy()
     pre_income = d[d.jaar < start_year].groupby("gemeente_code")["gem_inkomen"].mean()
     for code in pre_income[pre_income.isna()].index:
-        excluded.append({"gemeente_code": code, "reden": "geen inkomen vóór 2019"})
+        excluded.append({"gemeente_code": code, "kind": "income", "reason": f"no income before {start_year}"})
     pre_income = pre_income.dropna()
     d = d[d.gemeente_code.isin(pre_income.index)].copy()
     d["inkomen"] = d["gemeente_code"].map(pre_income - pre_income.mean())
@@ -182,7 +158,7 @@ def tariff_effect_did(
     event = ev.coefficients.assign(jaar=ev.coefficients["period"].astype(int)).drop(columns="period")
     event["term"] = [f"inkomen_x_{y}" for y in event.jaar]
     placebo = pl.coefficients.assign(term=f"inkomen_x_{start_year - 1}")
-    excl = pd.DataFrame(excluded, columns=["gemeente_code", "reden"])
+    excl = pd.DataFrame(excluded, columns=["gemeente_code", "kind", "reason"])
     assert not excl.gemeente_code.duplicated().any(), "a gemeente is excluded for one reason only"
     names = panel.drop_duplicates("gemeente_code", keep="last").set_index("gemeente_code")["gemeente_naam"]
     excl.insert(1, "gemeente_naam", excl["gemeente_code"].map(names))
@@ -204,7 +180,7 @@ def did_robustness(panel: pd.DataFrame, herindelingen: pd.DataFrame | None = Non
     """The CBS-panel DiD under every break rule, in levels and in logs, with the number of gemeenten each keeps:
     shows how much the real-data result depends on the data rule chosen."""
     rows = []
-    for rule in BREAK_RULES:
+    for rule in breaks.RULES:
         for log in (False, True):
             r = tariff_effect_did(panel, herindelingen, break_rule=rule, log_outcome=log, **kw)
             c = r.coefficients.iloc[0]
