@@ -40,11 +40,26 @@ def test_calibration_active_clients_2021(monthly):
     assert 4500 <= active <= 5500, active
 
 
-def test_calibration_persons_in_year_2017(synth):
-    """CBS 2017, current territory (old Groningen + Haren + Ten Boer): 5,015 + 230 + 80 = 5,325 persons. 12%."""
+@pytest.mark.parametrize(
+    "year, cbs",
+    [
+        (2017, 2660 + 465 + 100),  # old Groningen + Haren + Ten Boer (present territory), CBS 84751NED
+        (2019, 5530),  # after the merger, CBS 84753NED
+        (2020, 5965),  # CBS 84908NED
+    ],
+)
+def test_calibration_persons_in_year_against_cbs_hh(synth, year, cbs):
+    """The real CBS 'Hulp bij het huishouden' series (read through the declared column map, reconciled with an
+    independent copy): persons with HH in the year. Tolerance 8%."""
     c = pd.read_parquet(synth / "hh_clients.parquet")
-    in_year = ((c.start <= "2017-12-01") & (c.einde.isna() | (c.einde > "2017-01-01"))).sum()
-    assert abs(in_year / 5325 - 1) < 0.12, in_year
+    in_year = ((c.start <= f"{year}-12-01") & (c.einde.isna() | (c.einde > f"{year}-01-01"))).sum()
+    assert abs(in_year / cbs - 1) < 0.08, in_year
+
+
+def test_recoded_clients_are_flagged_and_start_in_2019(synth):
+    """S11: the 2019 registration shift is in the data as its own flag, never before 1-1-2019."""
+    c = pd.read_parquet(synth / "hh_clients.parquet")
+    assert c.hercodeerd.any() and (c.loc[c.hercodeerd, "start"] >= "2019-01-01").all()
 
 
 def test_population_matches_kwb_and_prognosis():

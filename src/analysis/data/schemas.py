@@ -203,6 +203,7 @@ HH_CLIENTS = DataFrameSchema(
         "koppel_id": Column(str),
         "koppel_start": Column("datetime64[ns]"),
         "herstelgericht": Column(bool),
+        "hercodeerd": Column(bool),  # S11: registered as 'ondersteuning thuis' before 2019
     },
     checks=[
         Check(
@@ -315,6 +316,7 @@ HH_MONTHLY = DataFrameSchema(
         "leeftijdsgroep": Column(str, Check.isin(AGE_BANDS)),
         "actief": Column(int, Check.ge(0)),
         "instroom": Column(int, Check.ge(0)),
+        "instroom_hercodeerd": Column(int, Check.ge(0)),
         "uitstroom": Column(int, Check.ge(0)),
         "inwoners": Column(int, Check.gt(0)),
     },

@@ -23,6 +23,7 @@ INCOME = ["laag", "midden", "hoog"]
 FIRST_MONTH = pd.Timestamp("2015-01-01")
 LAST_MONTH = pd.Timestamp("2024-12-01")
 TARIFF_START = pd.Timestamp("2019-01-01")  # abonnementstarief: flat contribution from 1-1-2019
+RECODE_START = pd.Timestamp("2019-01-01")  # S11: clients formerly registered as OT counted as HH from then on
 HERSTEL_START = pd.Timestamp("2023-01-01")  # new HH contracts with herstelgerichte hulp from 1-1-2023
 ZRM_DOMAINS = [
     "financien",
@@ -108,6 +109,12 @@ def generate_hh(seed: int, log: AssumptionLog | None = None) -> HHSynthetic:
     Monthly inflow per area x age band x income class = steady-state usage rate x population / mean duration
     (S01, S02, S05, S07), multiplied from 2019-01 by the tariff rate ratio of the income class (S03). Durations
     are geometric. A stock of clients active on 1-1-2015 is drawn from the steady state.
+
+    From 2019-01 the registration also counts as HH clients who were registered as 'ondersteuning thuis' before
+    (S11: a stock on 1-1-2019 and extra inflow, flagged ``hercodeerd``). The real CBS series of Groningen rises
+    from 3.225 (2017, present territory) to 5.530 (2019) while OT falls by 1.385: the break screen flags it as a
+    possible recoding, and this is how the synthetic registration reproduces it. The tariff effect (S03) acts on
+    the other clients' inflow only, so an ITS on the inflow without recoded clients recovers S03.
     """
     log = log or load_assumptions()
     rng = np.random.default_rng(seed)
@@ -118,6 +125,7 @@ def generate_hh(seed: int, log: AssumptionLog | None = None) -> HHSynthetic:
     areas_teams = log.value("S06")
     hours_p = log.value("S08")
     herstel_p = log.value("S09")
+    recode = log.value("S11")
     pop = population(log, range(2014, 2026))
     months = _months()
     p_end = 1.0 / mean_dur
@@ -159,7 +167,26 @@ def generate_hh(seed: int, log: AssumptionLog | None = None) -> HHSynthetic:
                             }
                         )
                     )
+    # 3. S11: the 2019 registration shift (stock on 1-1-2019 in proportion to the steady-state stock, then inflow)
+    r_idx = int((RECODE_START.year - FIRST_MONTH.year) * 12 + RECODE_START.month - FIRST_MONTH.month)
+    base = [(r.gebied, r.leeftijdsgroep, rates[r.leeftijdsgroep] / 1000 * r.inwoners)
+            for r in pop[pop.jaar == RECODE_START.year].itertuples()]  # fmt: skip
+    stock_total = sum(b[2] for b in base)
+    for m_idx, month in enumerate(months):
+        if month < RECODE_START:
+            continue
+        py = pop[pop.jaar == month.year].set_index(["gebied", "leeftijdsgroep"])["inwoners"]
+        for area, band, steady in base:
+            lam = recode["extra_inflow"] * rates[band] / 1000 * py.loc[(area, band)] / mean_dur
+            if m_idx == r_idx:
+                lam += recode["stock"] * steady / stock_total
+            k = rng.poisson(lam)
+            if k:
+                blocks.append(pd.DataFrame({"gebied": area, "band": band, "start_idx": np.full(k, m_idx),
+                                            "inkomensklasse": rng.choice(INCOME, k, p=[inc_share[i] for i in INCOME]),
+                                            "hercodeerd": True}))  # fmt: skip
     c = pd.concat(blocks, ignore_index=True)
+    c["hercodeerd"] = c["hercodeerd"].fillna(False).astype(bool) if "hercodeerd" in c else False
     n = len(c)
     dur = rng.geometric(p_end, n)
     # Memoryless: a client in the 2015 stock has a fresh geometric remaining duration from 1-1-2015.
@@ -209,6 +236,7 @@ def generate_hh(seed: int, log: AssumptionLog | None = None) -> HHSynthetic:
                 "koppel_id",
                 "koppel_start",
                 "herstelgericht",
+                "hercodeerd",
                 "leeftijdsgroep_start",
             ]
         ]
@@ -244,6 +272,7 @@ def monthly_counts(clients: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
         active = (s <= m) & (np.isnat(e) | (e > m))
         inflow = s == m
         outflow = e == m
+        recoded_inflow = inflow & clients["hercodeerd"].to_numpy()
         year = int(str(m)[:4])
         band = age_band(year - birth)
         frame = pd.DataFrame(
@@ -252,17 +281,18 @@ def monthly_counts(clients: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
                 "leeftijdsgroep": band,
                 "actief": active,
                 "instroom": inflow,
+                "instroom_hercodeerd": recoded_inflow,
                 "uitstroom": outflow,
             }
         )
-        g = frame.groupby(["gebied", "leeftijdsgroep"], as_index=False)[["actief", "instroom", "uitstroom"]].sum()
+        g = frame.groupby(["gebied", "leeftijdsgroep"], as_index=False)[["actief", "instroom", "instroom_hercodeerd", "uitstroom"]].sum()
         g["maand"] = pd.Timestamp(str(m))
         rows.append(g)
     out = pd.concat(rows, ignore_index=True)
     out = out[out.leeftijdsgroep != "<18"]
     out["jaar"] = out["maand"].dt.year
     out = out.merge(pop, on=["jaar", "gebied", "leeftijdsgroep"], how="left")
-    return out[["maand", "gebied", "leeftijdsgroep", "actief", "instroom", "uitstroom", "inwoners"]]
+    return out[["maand", "gebied", "leeftijdsgroep", "actief", "instroom", "instroom_hercodeerd", "uitstroom", "inwoners"]]
 
 
 def _herstel_episodes(rng: np.random.Generator, clients: pd.DataFrame, p: dict) -> pd.DataFrame:
@@ -555,13 +585,14 @@ def write_synthetic(out_dir: str | Path, seed: int, log: AssumptionLog | None = 
             hh.clients,
             "HH-cliënten (periodes) 2015-2024",
             "cliënt",
-            ["S01", "S02", "S03", "S04", "S06", "S08"],
+            ["S01", "S02", "S03", "S04", "S06", "S08", "S11"],
         ),
         "hh_monthly": (
             hh.monthly,
-            "Actieve cliënten, instroom en uitstroom per maand, gebied, leeftijdsgroep",
+            "Actieve cliënten, instroom (waarvan hercodeerd uit ondersteuning thuis) en uitstroom per maand, gebied, "
+            "leeftijdsgroep",
             "cliënten per maand",
-            ["S01", "S02", "S03"],
+            ["S01", "S02", "S03", "S11"],
         ),
         "population": (
             hh.population,

@@ -55,9 +55,19 @@ def tariff_effect_its(
 
 
 def monthly_series(hh_monthly: pd.DataFrame, *, bands=("65-74", "75-84", "85+")) -> pd.DataFrame:
-    """Sum the synthetic monthly table over areas and the chosen age bands."""
+    """Sum the synthetic monthly table over areas and the chosen age bands.
+
+    ``instroom`` is the inflow the abonnementstarief acts on: new HH clients *without* those recoded from
+    'ondersteuning thuis' in 2019 (S11; the gemeente tells them apart by product code), so the ITS measures the
+    tariff, not the change in registration. ``instroom_totaal`` keeps every new registration."""
     d = hh_monthly[hh_monthly.leeftijdsgroep.isin(bands)]
-    return d.groupby("maand", as_index=False)[["actief", "instroom", "uitstroom", "inwoners"]].sum()
+    cols = ["actief", "instroom", "uitstroom", "inwoners"]
+    recoded = "instroom_hercodeerd" in d.columns
+    out = d.groupby("maand", as_index=False)[cols + (["instroom_hercodeerd"] if recoded else [])].sum()
+    out["instroom_totaal"] = out["instroom"]
+    if recoded:
+        out["instroom"] = out["instroom"] - out["instroom_hercodeerd"]
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ DiD
