@@ -83,7 +83,59 @@ BACKTEST_SERIES = {
     "registratie": "Registratie Groningen (synthetisch)",
 }
 
+# The registration-break screen (analysis.data.breaks): kinds, rules and DiD exclusion kinds in a reader's words
+BREAK_KINDS = {
+    "opposite": "HH en ondersteuning thuis tegengesteld (hercodering)",
+    "level_shift": "HH halveert of verdubbelt en blijft daar",
+    "spike": "HH piekt één jaar",
+    "missing": "geen HH-cijfer gepubliceerd",
+}
+BREAK_RULES = {
+    "none": "Geen breukregel",
+    "opposite": "Alleen HH en ondersteuning thuis tegengesteld",
+    "jumps": "Alleen sprongen (niveausprong of eenjarige piek)",
+    "all": "Alle signalen van de breukscreening (standaard)",
+}
+EXCLUSION_KINDS = {
+    "boundary": "Grenswijziging (herindeling) in de periode",
+    "break": "Breuk in de registratie (breukscreening)",
+    "missing": "Ontbrekende jaren of HH-cijfers (niet gepubliceerd door CBS)",
+    "income": "Geen gemiddeld inkomen vóór 2019",
+}
+
+
+def break_sentence(year: int, kind: str, hh_before: float, hh: float, ot_before: float, ot: float) -> str:
+    """One plain Dutch sentence for a flag of the registration-break screen on a gemeente's own series."""
+    from analysis.formatting import number
+
+    if kind == "opposite":
+        up = hh > hh_before
+        return (
+            f"In {year} {'steeg' if up else 'daalde'} HH van {number(hh_before)} naar {number(hh)}, terwijl "
+            f"'ondersteuning thuis' {'daalde' if up else 'steeg'} van {number(ot_before)} naar {number(ot)}. Dat wijst "
+            "op een verschuiving van cliënten tussen de twee categorieën (hercodering): een deel van de verandering is "
+            "registratie, geen verandering in de vraag."
+        )
+    if kind == "level_shift":
+        return (
+            f"In {year} {'verdubbelde' if hh > hh_before else 'halveerde'} het aantal HH-cliënten ruim "
+            f"({number(hh_before)} naar {number(hh)}) en bleef op dat niveau: dat wijst op een andere manier van "
+            "registreren, niet op een echte verandering."
+        )
+    if kind == "spike":
+        return (
+            f"In {year} sprong het aantal HH-cliënten naar {number(hh)} (van {number(hh_before)}) en viel het jaar "
+            "erna terug: waarschijnlijk een fout in de registratie van dat jaar."
+        )
+    if kind == "missing":
+        return f"Voor {year} publiceerde CBS geen (volledig) HH-cijfer."
+    raise KeyError(f"no Dutch sentence for break kind {kind!r}")
+
+
 _KINDS = {
+    "breuk": BREAK_KINDS,
+    "breukregel": BREAK_RULES,
+    "uitsluiting": EXCLUSION_KINDS,
     "scenario": SCENARIOS,
     "term": DECOMPOSITION_TERMS,
     "zrm": ZRM_DOMAINS,

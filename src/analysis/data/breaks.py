@@ -65,7 +65,8 @@ def screen_registration_breaks(
     ``KINDS``, ``reason`` a plain English sentence with the numbers). An empty frame means nothing was flagged.
 
     ``panel``: one row per unit and year with ``value`` (HH clients) and ``counterpart`` (OT clients); NaN = not
-    published; ``counterpart=None`` screens HH alone (no 'opposite' flags). Raises KeyError for absent columns and ValueError for duplicated unit-years or bad thresholds."""
+    published; ``counterpart=None`` screens HH alone (no 'opposite' flags). Raises KeyError for absent columns and
+    ValueError for duplicated unit-years or bad thresholds."""
     need = [unit, time, value] + ([counterpart] if counterpart else [])
     absent = [c for c in need if c not in panel.columns]
     if absent:

@@ -180,8 +180,10 @@ def _refuse_bsn_columns(path: Path, df: pd.DataFrame) -> None:
 def tidy_panel(raw: pd.DataFrame, mapping: dict[str, str], path: Path | str = PANEL_FILE) -> pd.DataFrame:
     """The panel in our names, read through the declared column map (the file's own names are not trusted)."""
     d = apply_column_map(raw, mapping, Path(path))
-    out = pd.DataFrame({"gemeente_code": d["gemeente_code"].astype(str), "gemeente_naam": d["gemeente_naam"].astype(str),
-                        "jaar": d["jaar"].astype(int)})  # fmt: skip
+    out = pd.DataFrame(
+        {"gemeente_code": d["gemeente_code"].astype(str), "gemeente_naam": d["gemeente_naam"].astype(str),
+         "jaar": d["jaar"].astype(int)}
+    )  # fmt: skip
     for c in d.columns.drop(["gemeente_code", "gemeente_naam", "jaar"]):
         out[c] = d[c].astype(float)
     return out
@@ -249,9 +251,8 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
     herindelingen = load_herindelingen(raw_dir / HERINDELING_FILE, fmt(HERINDELING_FILE))
     check_herindeling_codes(raw_dir / HERINDELING_FILE, herindelingen, raw_panel)
     references = {name: load_reference(raw_dir / rel, fmt(rel)) for name, rel in REFERENCE_FILES.items()}
-    independent = load_independent_copy(
-        raw_dir / INDEPENDENT_FILE, fmt(INDEPENDENT_FILE), column_map(sources, INDEPENDENT_FILE, INDEPENDENT_TARGETS, toml)
-    )
+    copy_map = column_map(sources, INDEPENDENT_FILE, INDEPENDENT_TARGETS, toml)
+    independent = load_independent_copy(raw_dir / INDEPENDENT_FILE, fmt(INDEPENDENT_FILE), copy_map)
     pages = load_page_values(raw_dir / PAGES_FILE, fmt(PAGES_FILE))
 
     # 2. process: read the panel by its declared column meaning, then reconcile it with published figures before
@@ -337,7 +338,8 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
             unit="zie kolom unit",
             source="shared/data/reference (gecureerd)",
             inputs={rel: hashes[rel] for rel in REFERENCE_FILES.values()},
-            citation="gepubliceerde cijfers van CBS, OIS Groningen, SCP, PBL, RIVM en de monitor abonnementstarief; "
+            citation="gepubliceerde cijfers van CBS, SCP, PBL, RIVM, gemeentelijke onderzoeksbureaus en de monitor "
+            "abonnementstarief; "
             "de bron staat bij elk cijfer",
         )
         src_copy = {INDEPENDENT_FILE: hashes[INDEPENDENT_FILE]}

@@ -42,7 +42,10 @@ CBS_WMO_LABELS = {
 NATIONAL_MEASURES = {"hh_clienten": "Wmo clients Hulp bij het huishouden"}
 NATIONAL_TOTAL = ("wmo_clienten", "Wmo clients total")
 # measures of the curated reference log that are CBS Wmo client counts per gemeente -> panel columns
-REFERENCE_MEASURES = {"Wmo clients Hulp bij het huishouden": "hh_clienten", "Wmo clients total maatwerk": "wmo_clienten"}
+REFERENCE_MEASURES = {
+    "Wmo clients Hulp bij het huishouden": "hh_clienten",
+    "Wmo clients total maatwerk": "wmo_clienten",
+}
 CBS_WMO_TABLES = ("84751NED", "84752NED", "84753NED", "84908NED")
 
 
@@ -223,5 +226,6 @@ def reconcile(
     add("published rate", independent_table, n, f, "CBS HH per 1.000 inwoners in the same rows")
     n, f = reference_log(panel_own, reference_log_rows, table=panel_table)
     add("reference log", panel_table, n, f, "curated reference log (CBS Wmo tables cited)")
-    failures = pd.concat([x for x in fails if len(x)], ignore_index=True) if any(len(x) for x in fails) else _failures([])
+    found = [x for x in fails if len(x)]
+    failures = pd.concat(found, ignore_index=True) if found else _failures([])
     return Reconciliation(pd.DataFrame(checks), cov, failures)

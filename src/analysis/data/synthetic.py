@@ -285,14 +285,16 @@ def monthly_counts(clients: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
                 "uitstroom": outflow,
             }
         )
-        g = frame.groupby(["gebied", "leeftijdsgroep"], as_index=False)[["actief", "instroom", "instroom_hercodeerd", "uitstroom"]].sum()
+        counts = ["actief", "instroom", "instroom_hercodeerd", "uitstroom"]
+        g = frame.groupby(["gebied", "leeftijdsgroep"], as_index=False)[counts].sum()
         g["maand"] = pd.Timestamp(str(m))
         rows.append(g)
     out = pd.concat(rows, ignore_index=True)
     out = out[out.leeftijdsgroep != "<18"]
     out["jaar"] = out["maand"].dt.year
     out = out.merge(pop, on=["jaar", "gebied", "leeftijdsgroep"], how="left")
-    return out[["maand", "gebied", "leeftijdsgroep", "actief", "instroom", "instroom_hercodeerd", "uitstroom", "inwoners"]]
+    cols = ["maand", "gebied", "leeftijdsgroep", "actief", "instroom", "instroom_hercodeerd", "uitstroom", "inwoners"]
+    return out[cols]
 
 
 def _herstel_episodes(rng: np.random.Generator, clients: pd.DataFrame, p: dict) -> pd.DataFrame:

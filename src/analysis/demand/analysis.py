@@ -11,23 +11,28 @@ from analysis.assumptions import AssumptionLog
 from analysis.demand import benchmark as bm
 from analysis.demand import decompose, drivers, forecast, projection, rates, tariff
 
+# The gemeente whose client registration this project holds (synthetic, calibrated to its public figures). Every
+# other gemeente gets a report on real data only: no synthetic section, no figure or source of this gemeente.
+REGISTRATION_GEMEENTE = "GM0014"
+
 
 @dataclass(frozen=True)
 class DemandAnalysis:
     """Everything hh-raad shows, computed in one call by ``run``: real CBS figures (panel, benchmark, DiD and its
-    robustness, national series) and the synthetic Groningen analyses (rates, decomposition, ITS, projection,
-    back-tests)."""
+    robustness, national series) and, only for the gemeente whose registration is loaded
+    (``has_registration``), the synthetic analyses (rates, decomposition, ITS, projection, back-tests); for any
+    other gemeente those fields are None."""
 
     panel_gemeente: pd.DataFrame  # real CBS: HH clients of the chosen gemeente, harmonised boundaries
     panel_nl_growth: pd.DataFrame  # real reference figures: national HH clients
-    rates_by_age: pd.DataFrame  # synthetic
-    rates_by_area: pd.DataFrame  # synthetic, 65+ per area, first and last year
-    monthly: pd.DataFrame  # synthetic monthly series (65+)
-    decomposition: decompose.DecompositionResult
-    its: tariff.ITSResult
+    rates_by_age: pd.DataFrame | None  # synthetic
+    rates_by_area: pd.DataFrame | None  # synthetic, 65+ per area, first and last year
+    monthly: pd.DataFrame | None  # synthetic monthly series (65+)
+    decomposition: decompose.DecompositionResult | None
+    its: tariff.ITSResult | None
     its_truth: float
     did: tariff.PanelDiD
-    projection: forecast.SimulatedProjection
+    projection: forecast.SimulatedProjection | None
     backtests: dict  # name -> forecast.RollingOrigin: national series (real), CBS panel (real), registration (synth)
     drivers: pd.DataFrame
     first_year: int
@@ -37,6 +42,10 @@ class DemandAnalysis:
     did_robustness: pd.DataFrame  # real: the DiD under every registration-break rule, levels and logs
     decomposition_years: tuple[int, int]
 
+    @property
+    def has_registration(self) -> bool:
+        return self.projection is not None
+
 
 def run(
     *,
@@ -44,10 +53,10 @@ def run(
     panel_own: pd.DataFrame,
     herindelingen: pd.DataFrame,
     reference: pd.DataFrame,
-    clients: pd.DataFrame,
-    hh_monthly: pd.DataFrame,
-    population: pd.DataFrame,
-    prognosis: pd.DataFrame,
+    clients: pd.DataFrame | None,
+    hh_monthly: pd.DataFrame | None,
+    population: pd.DataFrame | None,
+    prognosis: pd.DataFrame | None,
     log: AssumptionLog,
     gemeente: str = "GM0014",
     first_year: int = 2015,
@@ -57,13 +66,18 @@ def run(
     n_boot: int = 2000,
     seed: int = 1,
 ) -> DemandAnalysis:
-    """Run the HH demand analysis for ``gemeente`` from the processed tables; see ``DemandAnalysis``. Raises
-    ValueError for an unknown gemeente, scenario or year range."""
+    """Run the HH demand analysis for ``gemeente`` from the processed tables; see ``DemandAnalysis``. With
+    ``clients`` None (any gemeente but ``REGISTRATION_GEMEENTE``) only the real analyses run. Raises ValueError for
+    an unknown gemeente, scenario or year range, or registration tables given for another gemeente."""
     if first_year >= last_year:
         raise ValueError("first_year must be before last_year")
     pg = panel_harmonised[panel_harmonised.gemeente_code == gemeente].sort_values("jaar")
     if pg.empty:
         raise ValueError(f"gemeente {gemeente} not in the CBS panel")
+    if clients is not None and gemeente != REGISTRATION_GEMEENTE:
+        raise ValueError(
+            f"the client registration is {REGISTRATION_GEMEENTE}'s; a report for {gemeente} uses real data only"
+        )
     bench = bm.benchmark(panel_harmonised, gemeente)
     nl = reference[
         (reference.tabel == "nl_wmo_clients")
@@ -74,33 +88,8 @@ def run(
     nl["hh_clienten"] = nl.value.astype(float)
     nl = nl.sort_values("jaar")[["jaar", "hh_clienten", "source"]]
     nl["groei"] = nl["hh_clienten"].pct_change()
-    years = range(first_year, last_year + 1)
-    by_age = rates.hh_rates(clients, population, years)
-    by_area = rates.rates_65plus_by_area(clients, population, [max(first_year, 2018), last_year])
-    decomp_from = max(first_year, 2018)
-    dec = decompose.decompose_growth(by_age, decomp_from, last_year)
-    monthly = tariff.monthly_series(hh_monthly)
-    its = tariff.tariff_effect_its(monthly)
-    truth = sum(log.value("S03")[k] * log.value("S04")[k] for k in ("laag", "midden", "hoog"))
     did = tariff.tariff_effect_did(panel_own, herindelingen)
     robust = tariff.did_robustness(panel_own, herindelingen)
-    lse = float(its.coefficients.set_index("term").loc["niveau", "std_error"])
-    all_sc = projection.scenarios_from_log(log, last_year)
-    unknown = set(scenarios) - set(all_sc)
-    if unknown:
-        raise ValueError(f"unknown scenario(s) {sorted(unknown)}; choose from {sorted(all_sc)}")
-    d02 = log.value("D02")
-    proj = forecast.simulate_projection(
-        by_age,
-        prognosis,
-        range(horizon[0], horizon[1] + 1),
-        [all_sc[s] for s in scenarios],
-        tariff_rr=(its.level_rr, lse),
-        mantelzorg_growth=(float(d02["mantelzorg_extra_growth"]), float(d02["mantelzorg_extra_growth_sd"])),
-        pop_error_per_year=float(log.value("D03")),
-        n_boot=n_boot,
-        seed=seed,
-    )
     from analysis.demand.facts import national_hh_series
 
     nls = national_hh_series(reference)
@@ -112,11 +101,41 @@ def run(
         "gemeenten": forecast.rolling_origin(
             panel_harmonised, unit="gemeente_code", time="jaar", value="hh_clienten", name="gemeenten"
         ),
-        "registratie": forecast.rolling_origin(
+    }  # fmt: skip
+    by_age = by_area = monthly = dec = its = proj = None
+    truth, decomp_from = float("nan"), max(first_year, 2018)
+    if clients is not None:
+        years = range(first_year, last_year + 1)
+        by_age = rates.hh_rates(clients, population, years)
+        by_area = rates.rates_65plus_by_area(clients, population, [max(first_year, 2018), last_year])
+        dec = decompose.decompose_growth(by_age, decomp_from, last_year)
+        monthly = tariff.monthly_series(hh_monthly)
+        its = tariff.tariff_effect_its(monthly)
+        truth = sum(log.value("S03")[k] * log.value("S04")[k] for k in ("laag", "midden", "hoog"))
+        lse = float(its.coefficients.set_index("term").loc["niveau", "std_error"])
+        all_sc = projection.scenarios_from_log(log, last_year)
+        unknown = set(scenarios) - set(all_sc)
+        if unknown:
+            raise ValueError(f"unknown scenario(s) {sorted(unknown)}; choose from {sorted(all_sc)}")
+        d02 = log.value("D02")
+        proj = forecast.simulate_projection(
+            by_age,
+            prognosis,
+            range(horizon[0], horizon[1] + 1),
+            [all_sc[s] for s in scenarios],
+            tariff_rr=(its.level_rr, lse),
+            mantelzorg_growth=(float(d02["mantelzorg_extra_growth"]), float(d02["mantelzorg_extra_growth_sd"])),
+            pop_error_per_year=float(log.value("D03")),
+            n_boot=n_boot,
+            seed=seed,
+        )
+        backtests["registratie"] = forecast.rolling_origin(
             by_age.groupby("jaar", as_index=False).clienten.sum(), unit=None, time="jaar", value="clienten",
             name="registratie",
-        ),
-    }  # fmt: skip
+        )
+    drv = drivers.driver_inputs(reference)
+    if clients is None:  # a report for another gemeente shows no figure of the registration gemeente
+        drv = drv[~drv.gebied.astype(str).str.contains(REGISTRATION_GEMEENTE)].reset_index(drop=True)
     mon = reference[
         (reference.tabel == "abonnementstarief_effect")
         & reference.measure.str.startswith("growth Wmo HH clients in first year")
@@ -134,7 +153,7 @@ def run(
         did,
         proj,
         backtests,
-        drivers.driver_inputs(reference),
+        drv,
         first_year,
         last_year,
         monitor,

@@ -79,7 +79,11 @@ class DemandFacts(ResultDisplay):
     position_95: str  # 'boven' | 'onder' | 'binnen' the 95% control limits
     position_998: str
     registration_break_year: int | None  # first break in the gemeente's own HH series (registration, not use)
-    registration_breaks: tuple  # every flag of the screen on the gemeente's own series: (jaar, kind, reason)
+    registration_breaks: tuple  # every flag of the screen on the own series: (jaar, kind, hh_before, hh, ot_before, ot)
+    # real: the gemeente's own HH series (present borders) against the national series over the same years
+    own_growth_years: tuple[int, int] | None
+    own_growth: float  # relative change of the gemeente's HH clients between own_growth_years (NaN if none)
+    national_growth_same_years: float  # the national HH series over the same years
     # real: difference-in-differences on the panel
     did_estimate: float
     did_ci: tuple[float, float]
@@ -90,7 +94,7 @@ class DemandFacts(ResultDisplay):
     placebo_p: float
     robustness_sign_stable: bool  # same sign under every break rule (levels and logs)
     robustness_any_significant: bool  # any rule gives a 95% interval that excludes 0
-    # synthetic illustration (Groningen registration)
+    # synthetic illustration (Groningen registration); NaN/None for a gemeente without a loaded registration
     synthetic_applies: bool  # the synthetic registration describes this gemeente (Groningen) only
     decomposition_years: tuple[int, int]
     decomposition_clients: tuple[float, float]
@@ -129,22 +133,30 @@ def demand_facts(
     own = bench.own
     did = res.did.coefficients.iloc[0]
     pl = res.did.placebo.iloc[0]
-    dec = res.decomposition.to_frame()
-    parts = dec[dec.term != "totaal"]
-    shares = round_to_total(parts["share"].to_numpy() * 100, 0)
+    syn = res.projection is not None
     # the one screen, on the gemeente's harmonised series (a year without a figure is said, not a break)
     flags = screen_registration_breaks(res.panel_gemeente)
     brk = flags[flags.kind != "missing"]
-    p = res.projection.frame
-    if plan_year not in set(p.jaar):
-        raise ValueError(f"plan year {plan_year} is not in the projection")
-    last = p[(p.jaar == p.jaar.max()) & (p.scenario == scenario)]
-    if last.empty:
-        raise ValueError(f"scenario {scenario!r} is not in the projection")
+    nan, nan2 = float("nan"), (float("nan"), float("nan"))
+    if syn:
+        dec = res.decomposition.to_frame()
+        parts = dec[dec.term != "totaal"]
+        shares = round_to_total(parts["share"].to_numpy() * 100, 0)
+        p = res.projection.frame
+        if plan_year not in set(p.jaar):
+            raise ValueError(f"plan year {plan_year} is not in the projection")
+        last = p[(p.jaar == p.jaar.max()) & (p.scenario == scenario)]
+        if last.empty:
+            raise ValueError(f"scenario {scenario!r} is not in the projection")
+    national = national_hh_series(reference)
+    series = res.panel_gemeente.dropna(subset=["hh_clienten"])
+    series = series[series.jaar.isin(national.years)]
+    gy = (int(series.jaar.min()), int(series.jaar.max())) if series.jaar.nunique() >= 2 else None
+    s = series.set_index("jaar").hh_clienten
     return DemandFacts(
         gemeente=bench.gemeente,
         gemeente_naam=bench.gemeente_naam,
-        national=national_hh_series(reference),
+        national=national,
         monitor_growth_2019=float(res.monitor_growth_2019),
         extra_costs_2021=published_amount(reference, "abonnementstarief_effect", "meerkosten for municipalities"),
         benchmark_year=bench.year,
@@ -155,7 +167,13 @@ def demand_facts(
         position_95=str(own.positie_95),
         position_998=str(own.positie_99_8),
         registration_break_year=int(brk.jaar.iloc[0]) if len(brk) else None,
-        registration_breaks=tuple((int(r.jaar), str(r.kind), str(r.reason)) for r in flags.itertuples()),
+        registration_breaks=tuple(
+            (int(r.jaar), str(r.kind), float(r.hh_before), float(r.hh), float(r.ot_before), float(r.ot))
+            for r in flags.itertuples()
+        ),
+        own_growth_years=gy,
+        own_growth=float(s[gy[1]] / s[gy[0]] - 1) if gy else nan,
+        national_growth_same_years=float(national.growth(*gy)) if gy else nan,
         did_estimate=float(did.estimate),
         did_ci=(float(did.ci_lower), float(did.ci_upper)),
         did_p=float(did.p_value),
@@ -165,19 +183,19 @@ def demand_facts(
         placebo_p=float(pl.p_value),
         robustness_sign_stable=bool(np.sign(res.did_robustness.estimate).nunique() == 1),
         robustness_any_significant=bool(((res.did_robustness.ci_lower > 0) | (res.did_robustness.ci_upper < 0)).any()),
-        synthetic_applies=bench.gemeente == "GM0014",
+        synthetic_applies=syn,
         decomposition_years=(int(res.decomposition_years[0]), int(res.decomposition_years[1])),
-        decomposition_clients=(float(res.decomposition.value0), float(res.decomposition.value1)),
-        decomposition_shares_pct={t: int(v) for t, v in zip(parts.term, shares)},
-        its_rate_ratio=float(res.its.level_rr),
-        its_rate_ratio_ci=tuple(float(x) for x in res.its.level_rr_ci),
+        decomposition_clients=(float(res.decomposition.value0), float(res.decomposition.value1)) if syn else nan2,
+        decomposition_shares_pct={t: int(v) for t, v in zip(parts.term, shares)} if syn else {},
+        its_rate_ratio=float(res.its.level_rr) if syn else nan,
+        its_rate_ratio_ci=tuple(float(x) for x in res.its.level_rr_ci) if syn else nan2,
         its_truth=float(res.its_truth),
-        projection_year=int(last.jaar.iloc[0]),
-        projection_central=float(last.verwacht.iloc[0]),
-        projection_interval=(float(last.ondergrens.iloc[0]), float(last.bovengrens.iloc[0])),
+        projection_year=int(last.jaar.iloc[0]) if syn else 0,
+        projection_central=float(last.verwacht.iloc[0]) if syn else nan,
+        projection_interval=(float(last.ondergrens.iloc[0]), float(last.bovengrens.iloc[0])) if syn else nan2,
         plan_year=plan_year,
-        plan_p90=float(p[(p.jaar == plan_year) & (p.scenario == scenario)].p90.iloc[0]),
-        backtest_mape_5y=_mape(res.backtests["registratie"], 5),
+        plan_p90=float(p[(p.jaar == plan_year) & (p.scenario == scenario)].p90.iloc[0]) if syn else nan,
+        backtest_mape_5y=_mape(res.backtests["registratie"], 5) if syn else nan,
     )
 
 
