@@ -117,6 +117,9 @@ def run(
             name="registratie",
         ),
     }  # fmt: skip
+    # the projection's intervals follow the out-of-sample errors of the same series' back-test (and say where
+    # there are too few of them to support a planning figure)
+    proj = forecast.calibrate_projection(proj, backtests["registratie"])
     mon = reference[
         (reference.tabel == "abonnementstarief_effect")
         & reference.measure.str.startswith("growth Wmo HH clients in first year")
