@@ -200,8 +200,19 @@ def test_planning_supported_where_the_back_test_has_enough_forecasts():
     r = forecast.rolling_origin(ar_panel(np.random.default_rng(3)), unit="u", time="jaar", value="v",
                                 horizons=range(1, 3))  # fmt: skip
     assert r.calibration_supported(1) and r.calibration_supported(2) and not r.calibration_supported(3)
-    frame = pd.DataFrame({"jaar": [2025, 2026, 2027], "scenario": "s", "label": "S", "verwacht": 100.0,
-                          "ondergrens": 90.0, "onder80": 95.0, "boven80": 105.0, "bovengrens": 110.0, "p90": 105.0})
+    frame = pd.DataFrame(
+        {
+            "jaar": [2025, 2026, 2027],
+            "scenario": "s",
+            "label": "S",
+            "verwacht": 100.0,
+            "ondergrens": 90.0,
+            "onder80": 95.0,
+            "boven80": 105.0,
+            "bovengrens": 110.0,
+            "p90": 105.0,
+        }
+    )
     proj = forecast.SimulatedProjection(frame, pd.DataFrame(), None, 2024, 100, 0.0)  # fmt: skip
     cal = forecast.calibrate_projection(proj, r)
     assert [cal.supports_planning(y) for y in (2025, 2026, 2027)] == [True, True, False]

@@ -73,6 +73,58 @@ def rate_drift(history: pd.DataFrame, *, exclude_changes_into=(2019, 2020)) -> D
     return Drift(pd.DataFrame(rows))
 
 
+def point_projection(
+    history: pd.DataFrame,
+    population: pd.DataFrame,
+    years,
+    scenario,
+    *,
+    base_year: int | None = None,
+    tariff_rr: float = 1.0,
+    extra_growth: float | None = None,
+    exclude_changes_into=(2019, 2020),
+) -> pd.DataFrame:
+    """Expected clients per year x age band (x ``gebied`` when ``population`` has it): the one projection every
+    report uses (hh-raad's central line, hh-bekostiging's area budgets), so that the same year and scenario give
+    the same number in every appendix.
+
+    ``history``: jaar, leeftijdsgroep, clienten, inwoners (``rates.hh_rates``) up to ``base_year`` (default its last
+    year). For a year after the base year the usage rate is the base year's, moved by each band's drift
+    (``rate_drift``) and the ``scenario``'s multiplier (drawn inputs ``tariff_rr`` and ``extra_growth``; None = the
+    scenario's own default); for a year up to the base year it is the registered rate of that year (the
+    registration, not a forecast). Returns jaar, [gebied,] leeftijdsgroep, inwoners, per_1000 and
+    verwachte_clienten."""
+    base_year = int(history.jaar.max()) if base_year is None else int(base_year)
+    hist = history[history.jaar <= base_year]
+    if base_year not in set(hist.jaar):
+        raise ValueError(f"no registration for the base year {base_year}")
+    years = [int(y) for y in years]
+    early = sorted(set(y for y in years if y <= base_year) - set(hist.jaar))
+    if early:
+        raise ValueError(f"no registration for {early} (the registration covers {sorted(set(hist.jaar))})")
+    drift = rate_drift(hist, exclude_changes_into=exclude_changes_into).table.set_index("leeftijdsgroep").mu
+    rate = hist.assign(r=hist.clienten / hist.inwoners).set_index(["jaar", "leeftijdsgroep"]).r
+    draw = {"tariff_rr": tariff_rr, **({} if extra_growth is None else {"extra_growth": extra_growth})}
+    keys = [c for c in ("gebied",) if c in population.columns]
+    rows = []
+    for y in years:
+        p = population[population.jaar == y]
+        if p.empty:
+            raise ValueError(f"no population (prognosis) for {y}")
+        p = p.groupby(keys + ["leeftijdsgroep"], as_index=False).inwoners.sum()
+        bands = p.leeftijdsgroep.unique()
+        missing = set(bands) - set(drift.index)
+        if missing:
+            raise ValueError(f"no registration for age band(s) {sorted(missing)}")
+        r = {b: (rate[(y, b)] if y <= base_year else rate[(base_year, b)] * np.exp(drift[b] * (y - base_year)))
+                * scenario.multiplier(y, b, draw) for b in bands}  # fmt: skip
+        p["per_1000"] = p.leeftijdsgroep.map(r) * 1000
+        p["verwachte_clienten"] = p.inwoners * p.per_1000 / 1000
+        rows.append(p.assign(jaar=y))
+    out = pd.concat(rows, ignore_index=True)
+    return out[["jaar", *keys, "leeftijdsgroep", "inwoners", "per_1000", "verwachte_clienten"]]
+
+
 @dataclass(frozen=True)
 class SimulatedProjection(ResultDisplay):
     """``frame``: jaar, scenario, label, verwacht (the point forecast), ondergrens/bovengrens (95%), onder80/boven80
@@ -181,16 +233,17 @@ def simulate_projection(
     drift = rate_drift(history, exclude_changes_into=exclude_changes_into)
     params = {"tariff_rr": tariff_rr, "mantelzorg_growth": mantelzorg_growth, "pop_error_per_year": pop_error_per_year}
     rng = np.random.default_rng(seed)
-    dt = drift.table.set_index("leeftijdsgroep").loc[bands]
-    k, n = base.clienten.to_numpy(float), base.inwoners.to_numpy(float)
     rows, draws, shares = [], {}, []
     for sc in scenarios:
         sims = _simulate(base, drift, pop, years, base_year, sc, params, set(SOURCES), rng, n_boot)
         draws[sc.name] = sims
+        # the central line is the one projection every report uses (point_projection)
+        pp = point_projection(history, prognosis[prognosis.leeftijdsgroep.isin(bands)], years, sc,
+                              base_year=base_year, tariff_rr=tariff_rr[0], extra_growth=mantelzorg_growth[0],
+                              exclude_changes_into=exclude_changes_into)  # fmt: skip
+        pp = pp.groupby("jaar").verwachte_clienten.sum()
         for j, y in enumerate(years):
-            m = np.array([sc.multiplier(y, b, {"tariff_rr": tariff_rr[0], "extra_growth": mantelzorg_growth[0]})
-                          for b in bands])  # fmt: skip
-            point = float(np.sum(k / n * np.exp(dt.mu.to_numpy() * (y - base_year)) * m * pop.loc[y].to_numpy(float)))
+            point = float(pp.loc[y])
             q = np.quantile(sims[:, j], [0.025, 0.1, 0.9, 0.975])
             rows.append({"jaar": y, "scenario": sc.name, "label": sc.label, "verwacht": point, "ondergrens": q[0],
                          "onder80": q[1], "boven80": q[2], "bovengrens": q[3], "p90": q[2]})  # fmt: skip
@@ -462,7 +515,8 @@ def _calibrate_backtest(f: pd.DataFrame, min_forecasts: int) -> pd.DataFrame:
     f["kalibratie"] = None
     m = f.index[f.methode == "model"]
     mf = f.loc[m]
-    err, hz, nch, tgt, org = (mf[c].to_numpy(float) for c in ("fout_log", "horizon", "n_veranderingen", "jaar", "origin"))
+    cols = ("fout_log", "horizon", "n_veranderingen", "jaar", "origin")
+    err, hz, nch, tgt, org = (mf[c].to_numpy(float) for c in cols)
     centre = np.log(mf.voorspeld.to_numpy(float))
     for (t, h), idx in mf.groupby(["origin", "horizon"]).groups.items():
         pos = mf.index.get_indexer(idx)
@@ -515,4 +569,3 @@ def calibrate_projection(
     f = f.assign(**out, horizon=horizon, kalibratie=rules, n_terugtoets=ns, planbaar=plan)
     f["p90"] = f["boven80"].where(f["planbaar"])
     return replace(proj, frame=f, calibrated_on=backtest.name)
-
