@@ -109,13 +109,13 @@ def test_rendered_report_is_consistent(name, audience, extra, render_case):
 def test_cross_report_check_finds_a_planted_mismatch(tmp_path):
     """The same shared quantity (clients, year, scenario) must have the same value in every report; keys local to a
     report may differ between reports."""
-    a = render_html(tmp_path, f"In 2028: {fact('clienten_2028_minder_mantelzorg', '6.023')}; {fact('budget', '€ 5')}.")
+    a = render_html(tmp_path, f"In 2028: {fact('clienten_2028_minder-mantelzorg', '6.023')}; {fact('budget', '€ 5')}.")
     b = render_html(
-        tmp_path, f"Wij verwachten {fact('clienten_2028_minder_mantelzorg', '6.023')} ({fact('budget', '€ 9')})."
+        tmp_path, f"Wij verwachten {fact('clienten_2028_minder-mantelzorg', '6.023')} ({fact('budget', '€ 9')})."
     )
     c = render_html(
         tmp_path,
-        f"Wij verwachten {fact('clienten_2028_minder_mantelzorg', '5.810')}; 2023: {fact('clienten_2023', '5.019')}.",
+        f"Wij verwachten {fact('clienten_2028_minder-mantelzorg', '5.810')}; 2023: {fact('clienten_2023', '5.019')}.",
     )
     assert consistency.check_reports({"a": a, "b": b}) == []
     problems = consistency.check_reports({"a": a, "b": b, "c": c})

@@ -11,7 +11,7 @@ The report helpers mark what can be checked (``analysis.report.notebook``):
 ``check_report(html)`` returns every problem found; an empty list means the report is consistent.
 
 ``check_reports({name: html})`` holds several reports to one set of numbers: a fact whose key names a quantity,
-a year and (for a projected year) a scenario, such as ``clienten_2028_minder_mantelzorg`` (``SHARED_FACT``), is the
+a year and (for a projected year) a scenario, such as ``clienten_2028_minder-mantelzorg`` (``SHARED_FACT``), is the
 same quantity in every report, so it must be printed with the same value in each of them.
 """
 
@@ -203,7 +203,7 @@ def check_report(html: str) -> list[Problem]:
 # Fact keys that mean the same quantity in every report: a measure, a year and optionally a scenario
 # (``analysis.demand.projection.clients_fact_key``). Other keys ('budget_totaal') are local to one report: a variant
 # for another contract year rightly prints another value under the same local key.
-SHARED_FACT = re.compile(r"^(clienten)_(\d{4})(?:_([a-z_]+))?$")
+SHARED_FACT = re.compile(r"^(clienten)_(\d{4})(?:_([a-z-]+))?$")
 
 
 def check_reports(reports: dict[str, str]) -> list[Problem]:
