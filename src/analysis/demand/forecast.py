@@ -316,7 +316,11 @@ def _calibrated_halfwidths(err, horizon, n_changes, origin, known, h, n_now, min
     least ``min_forecasts`` known errors at any horizon, the scores also divided by horizon^b and pooled over
     horizons, times h^b ('geschaald'); b is how the median score grows with the horizon in the known errors
     (between a random walk's 0,5 and a drift error's 1; 1, the conservative end, when fewer than two horizons have
-    five errors). Otherwise no interval ('te weinig')."""
+    five errors). Otherwise no interval ('te weinig').
+
+    Limit: the history factor assumes errors shrink with the history as a random walk's do. Where deviations from
+    the drift persist for years the errors shrink less, and the calibrated intervals at long horizons cover less
+    than promised (simulation with AR(1) deviations, coefficient 0,7: 60-75% at 5 years; 0,5: 77-84%)."""
     score = np.abs(err) / _history_factor(horizon, n_changes)
     now = _history_factor(h, n_now)
     at_h = known & (horizon == h)
@@ -354,10 +358,12 @@ class RollingOrigin(ResultDisplay):
 
     ``forecasts``: one row per series x origin x target x method with forecast (voorspeld), actual (werkelijk), ape
     (absolute percentage error) and, for the methods with an interval (model, laatste_waarde), the model-based 80%
-    and 95% bounds (onder80, boven80, ondergrens, bovengrens) and whether the actual fell inside (in80, in95). The
-    model rows also carry the calibrated bounds (onder80_k, boven80_k, ondergrens_k, bovengrens_k, in80_k, in95_k,
-    kalibratie = the rule used, see ``_calibrated_halfwidths``), computed only from errors observed by the origin
-    (out of sample: a forecast's own error, and any later one, never calibrates its interval).
+    and 95% bounds (onder80, boven80, ondergrens, bovengrens), whether the actual fell inside (in80, in95), the
+    standard error (se) and error (fout_log) on the log scale and the year-on-year changes behind the forecast
+    (n_veranderingen). The model rows also carry the calibrated bounds (onder80_k, boven80_k, ondergrens_k,
+    bovengrens_k, in80_k, in95_k, kalibratie = the rule used, see ``_calibrated_halfwidths``), computed only from
+    errors observed by the origin (out of sample: a forecast's own error, and any later one, never calibrates its
+    interval).
 
     ``accuracy``: per method and horizon, ``n`` = the number of forecasts, which every column of the row averages
     over (MAPE, MdAPE and the coverage of the model-based intervals); ``n_gekalibreerd`` = the forecasts that had a
