@@ -44,9 +44,9 @@ RENDER_CASES = {
     "seed_negative": (["hh-raad", "-p", "seed=-1"], "seed=-1 is not allowed"),
     "processed_dir_missing": (["hh-raad", "-p", "processed_dir=/nergens/te/vinden"], "no such folder"),
     "n_draws_zero": (["hh-bekostiging", "-p", "n_draws=0"], "n_draws=0 is not allowed"),
-    "contractjaar_before_basisjaar": (
-        ["hh-bekostiging", "-p", "contractjaar=2023", "-p", "basisjaar=2024"],
-        "must be before contractjaar",
+    "basisjaar_after_registration": (
+        ["hh-bekostiging", "-p", "basisjaar=2025"],
+        "basisjaar=2025 is not allowed",
     ),
     "regelset_unknown": (["hh-bekostiging", "-p", "regelsets=geen,alles"], "regelsets="),
     "scenario_choice": (["hh-bekostiging", "-p", "scenario=groei"], "expected one of tarief_blijft"),

@@ -101,3 +101,56 @@ def test_rendered_report_is_consistent(name, audience, extra, render_case):
     body = html.split('id="verantwoording"')[0]  # the appendix names parameters as code, for reproduction
     for english in (">prognosis<", ">same<", ">n.d.<", "->", "tarief_blijft", "financien<", "sha256", ".parquet"):
         assert english not in body, english
+
+
+# ------------------------------------------------------------------------------------- one set of numbers across
+
+
+def test_cross_report_check_finds_a_planted_mismatch(tmp_path):
+    """The same shared quantity (clients, year, scenario) must have the same value in every report; keys local to a
+    report may differ between reports."""
+    a = render_html(tmp_path, f"In 2028: {fact('clienten_2028_minder-mantelzorg', '6.023')}; {fact('budget', '€ 5')}.")
+    b = render_html(
+        tmp_path, f"Wij verwachten {fact('clienten_2028_minder-mantelzorg', '6.023')} ({fact('budget', '€ 9')})."
+    )
+    c = render_html(
+        tmp_path,
+        f"Wij verwachten {fact('clienten_2028_minder-mantelzorg', '5.810')}; 2023: {fact('clienten_2023', '5.019')}.",
+    )
+    assert consistency.check_reports({"a": a, "b": b}) == []
+    problems = consistency.check_reports({"a": a, "b": b, "c": c})
+    assert [p.kind for p in problems] == ["cross-report"] and "5.810" in problems[0].message
+    assert consistency.check_reports({"c": c, "d": render_html(tmp_path, fact("clienten_2023", "5.094"))})
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("report-0")  # the worker that renders hh-raad (report_cases' first case) for the other tests
+def test_all_reports_print_one_set_of_numbers(render_case, synth, tmp_path):
+    """Every report of reports.toml (default parameters, first audience), rendered: the shared facts agree across
+    reports, the hh reports do share some (the check is not empty), and a mismatch planted in one fails it."""
+    import re
+
+    from analysis.report import render
+    from report_cases import SMALL
+
+    html = {}
+    for name, spec in render.load_specs().items():
+        aud = spec.audiences[0]
+        if name == "hh-raad":  # already rendered on this worker (render_case caches it)
+            folder, res = render_case(name, aud, {})
+        else:  # HTML only: the facts are in the HTML, and make test has a time budget
+            params = {k: v for k, v in SMALL.items() if k in spec.parameters} | {"processed_dir": str(synth.parent)}
+            res = render.render_report(spec, audience=aud, params=params, formats=("html",), reports_root=tmp_path)
+            folder = tmp_path / spec.name
+        assert res.status == "ok", res.error
+        html[name] = (folder / f"{name}-{aud}.html").read_text(encoding="utf-8")
+    assert consistency.check_reports(html) == []
+    keys = {
+        name: {k for k, _, _ in consistency.parse_report(h).facts if consistency.SHARED_FACT.match(k)}
+        for name, h in html.items()
+    }
+    assert keys["hh-raad"] & keys["hh-bekostiging"], keys  # the default budget year is in the demand report
+    assert keys["hh-raad"] & keys["hh-bekostiging-minder-mantelzorg-2028"], keys
+    key = sorted(keys["hh-raad"] & keys["hh-bekostiging"])[0]
+    planted = re.sub(rf'(data-fact="{key}"[^>]*>)([^<]*)', lambda m: m.group(1) + "1.234.567", html["hh-bekostiging"])
+    assert [p.kind for p in consistency.check_reports({**html, "hh-bekostiging": planted})] == ["cross-report"]

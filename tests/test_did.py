@@ -98,6 +98,11 @@ def test_log_outcome_covariates_weights_and_unbalanced():
         sdid.did(short, unit="g", time="jaar", outcome="y", treatment="d")
     u = sdid.did(short, unit="g", time="jaar", outcome="y", treatment="d", balanced=False)
     assert list(u.dropped.unit) == ["G1"] and "G1" in u.summary()
+    # a unit that loses a row to a missing value and is then seen once is listed once, with both reasons
+    gap = d.copy()
+    gap.loc[(gap.g == "G2") & (gap.jaar > 2017), "y"] = np.nan
+    v = sdid.did(gap, unit="g", time="jaar", outcome="y", treatment="d", balanced=False)
+    assert list(v.dropped.unit) == ["G2"] and v.dropped.reden.iloc[0].count(";") == 1
 
 
 @pytest.mark.parametrize(

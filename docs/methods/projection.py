@@ -37,3 +37,15 @@ from analysis.demand.facts import national_hh_series
 
 nl = national_hh_series(load_processed("reference"))
 forecast.rolling_origin(pd.DataFrame({"jaar": nl.years, "v": nl.clients}), unit=None, time="jaar", value="v")
+
+# %% [markdown]
+# **Intervals calibrated to the back-test.** The projection's intervals are widened to the out-of-sample errors of
+# the same series' rolling-origin back-test (split-conformal in time); a planning number ('met 90% zekerheid') only
+# where the back-test has at least 20 calibrated forecasts at that horizon whose 80% intervals covered 70-90%.
+
+# %%
+bt = forecast.rolling_origin(history.groupby("jaar", as_index=False).clienten.sum(), unit=None, time="jaar",
+                             value="clienten", name="registratie")  # fmt: skip
+cal = forecast.calibrate_projection(p, bt)
+cal.frame[cal.frame.jaar.isin([2025, 2030, 2040])][["jaar", "verwacht", "ondergrens", "bovengrens", "kalibratie",
+                                                     "n_terugtoets", "planbaar"]].round(0)  # fmt: skip

@@ -59,8 +59,8 @@ def run(
     prognosis: pd.DataFrame | None,
     log: AssumptionLog,
     gemeente: str = "GM0014",
-    first_year: int = 2015,
-    last_year: int = 2024,
+    first_year: int = projection.FIRST_YEAR,
+    last_year: int = projection.BASE_YEAR,
     scenarios: tuple[str, ...] = ("tarief_blijft", "inkomensafhankelijk", "minder_mantelzorg"),
     horizon: tuple[int, int] = (2025, 2040),
     n_boot: int = 2000,
@@ -133,6 +133,9 @@ def run(
             by_age.groupby("jaar", as_index=False).clienten.sum(), unit=None, time="jaar", value="clienten",
             name="registratie",
         )
+        # the projection's intervals follow the out-of-sample errors of the same series' back-test (and say where
+        # there are too few of them to support a planning figure)
+        proj = forecast.calibrate_projection(proj, backtests["registratie"])
     drv = drivers.driver_inputs(reference)
     if clients is None:  # a report for another gemeente shows no figure of the registration gemeente
         drv = drv[~drv.gebied.astype(str).str.contains(REGISTRATION_GEMEENTE)].reset_index(drop=True)

@@ -106,7 +106,8 @@ class DemandFacts(ResultDisplay):
     projection_central: float
     projection_interval: tuple[float, float]
     plan_year: int  # the year for the begroting sentence
-    plan_p90: float  # clients the gemeente should be able to serve in plan_year with 90% certainty
+    plan_p90: float  # clients the gemeente should be able to serve in plan_year with 90% certainty (NaN: unsupported)
+    plan_supported: bool  # the back-test supports a planning number in plan_year (projection.supports_planning)
     backtest_mape_5y: float  # mean absolute percentage error of the model five years ahead (registration)
 
     @property
@@ -195,6 +196,7 @@ def demand_facts(
         projection_interval=(float(last.ondergrens.iloc[0]), float(last.bovengrens.iloc[0])) if syn else nan2,
         plan_year=plan_year,
         plan_p90=float(p[(p.jaar == plan_year) & (p.scenario == scenario)].p90.iloc[0]) if syn else nan,
+        plan_supported=bool(res.projection.supports_planning(plan_year, scenario)) if syn else False,
         backtest_mape_5y=_mape(res.backtests["registratie"], 5) if syn else nan,
     )
 

@@ -24,7 +24,7 @@ intervals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -73,6 +73,58 @@ def rate_drift(history: pd.DataFrame, *, exclude_changes_into=(2019, 2020)) -> D
     return Drift(pd.DataFrame(rows))
 
 
+def point_projection(
+    history: pd.DataFrame,
+    population: pd.DataFrame,
+    years,
+    scenario,
+    *,
+    base_year: int | None = None,
+    tariff_rr: float = 1.0,
+    extra_growth: float | None = None,
+    exclude_changes_into=(2019, 2020),
+) -> pd.DataFrame:
+    """Expected clients per year x age band (x ``gebied`` when ``population`` has it): the one projection every
+    report uses (hh-raad's central line, hh-bekostiging's area budgets), so that the same year and scenario give
+    the same number in every appendix.
+
+    ``history``: jaar, leeftijdsgroep, clienten, inwoners (``rates.hh_rates``) up to ``base_year`` (default its last
+    year). For a year after the base year the usage rate is the base year's, moved by each band's drift
+    (``rate_drift``) and the ``scenario``'s multiplier (drawn inputs ``tariff_rr`` and ``extra_growth``; None = the
+    scenario's own default); for a year up to the base year it is the registered rate of that year (the
+    registration, not a forecast). Returns jaar, [gebied,] leeftijdsgroep, inwoners, per_1000 and
+    verwachte_clienten."""
+    base_year = int(history.jaar.max()) if base_year is None else int(base_year)
+    hist = history[history.jaar <= base_year]
+    if base_year not in set(hist.jaar):
+        raise ValueError(f"no registration for the base year {base_year}")
+    years = [int(y) for y in years]
+    early = sorted(set(y for y in years if y <= base_year) - set(hist.jaar))
+    if early:
+        raise ValueError(f"no registration for {early} (the registration covers {sorted(set(hist.jaar))})")
+    drift = rate_drift(hist, exclude_changes_into=exclude_changes_into).table.set_index("leeftijdsgroep").mu
+    rate = hist.assign(r=hist.clienten / hist.inwoners).set_index(["jaar", "leeftijdsgroep"]).r
+    draw = {"tariff_rr": tariff_rr, **({} if extra_growth is None else {"extra_growth": extra_growth})}
+    keys = [c for c in ("gebied",) if c in population.columns]
+    rows = []
+    for y in years:
+        p = population[population.jaar == y]
+        if p.empty:
+            raise ValueError(f"no population (prognosis) for {y}")
+        p = p.groupby(keys + ["leeftijdsgroep"], as_index=False).inwoners.sum()
+        bands = p.leeftijdsgroep.unique()
+        missing = set(bands) - set(drift.index)
+        if missing:
+            raise ValueError(f"no registration for age band(s) {sorted(missing)}")
+        r = {b: (rate[(y, b)] if y <= base_year else rate[(base_year, b)] * np.exp(drift[b] * (y - base_year)))
+                * scenario.multiplier(y, b, draw) for b in bands}  # fmt: skip
+        p["per_1000"] = p.leeftijdsgroep.map(r) * 1000
+        p["verwachte_clienten"] = p.inwoners * p.per_1000 / 1000
+        rows.append(p.assign(jaar=y))
+    out = pd.concat(rows, ignore_index=True)
+    return out[["jaar", *keys, "leeftijdsgroep", "inwoners", "per_1000", "verwachte_clienten"]]
+
+
 @dataclass(frozen=True)
 class SimulatedProjection(ResultDisplay):
     """``frame``: jaar, scenario, label, verwacht (the point forecast), ondergrens/bovengrens (95%), onder80/boven80
@@ -86,9 +138,19 @@ class SimulatedProjection(ResultDisplay):
     n_boot: int
     pop_error_per_year: float
     draws: dict = field(default_factory=dict, repr=False)
+    calibrated_on: str = ""  # the back-test the intervals are calibrated to ('' = the simulation's own intervals)
 
     def to_frame(self) -> pd.DataFrame:
         return self.frame
+
+    def supports_planning(self, year: int, scenario: str | None = None) -> bool:
+        """Whether the upper bound of the 80% interval in ``year`` may be printed as the number to be able to serve
+        'met 90% zekerheid': only after ``calibrate_projection``, and only where the back-test has at least
+        ``MIN_FORECASTS`` out-of-sample forecasts at that horizon whose calibrated 80% intervals covered 70-90%."""
+        if "planbaar" not in self.frame:
+            return False
+        r = self.frame[(self.frame.jaar == year) & ((self.frame.scenario == scenario) if scenario else True)]
+        return bool(len(r)) and bool(r.planbaar.all())
 
 
 def _simulate(base, drift, pop, years, base_year, scenario, params, on, rng, n_boot):
@@ -171,16 +233,17 @@ def simulate_projection(
     drift = rate_drift(history, exclude_changes_into=exclude_changes_into)
     params = {"tariff_rr": tariff_rr, "mantelzorg_growth": mantelzorg_growth, "pop_error_per_year": pop_error_per_year}
     rng = np.random.default_rng(seed)
-    dt = drift.table.set_index("leeftijdsgroep").loc[bands]
-    k, n = base.clienten.to_numpy(float), base.inwoners.to_numpy(float)
     rows, draws, shares = [], {}, []
     for sc in scenarios:
         sims = _simulate(base, drift, pop, years, base_year, sc, params, set(SOURCES), rng, n_boot)
         draws[sc.name] = sims
+        # the central line is the one projection every report uses (point_projection)
+        pp = point_projection(history, prognosis[prognosis.leeftijdsgroep.isin(bands)], years, sc,
+                              base_year=base_year, tariff_rr=tariff_rr[0], extra_growth=mantelzorg_growth[0],
+                              exclude_changes_into=exclude_changes_into)  # fmt: skip
+        pp = pp.groupby("jaar").verwachte_clienten.sum()
         for j, y in enumerate(years):
-            m = np.array([sc.multiplier(y, b, {"tariff_rr": tariff_rr[0], "extra_growth": mantelzorg_growth[0]})
-                          for b in bands])  # fmt: skip
-            point = float(np.sum(k / n * np.exp(dt.mu.to_numpy() * (y - base_year)) * m * pop.loc[y].to_numpy(float)))
+            point = float(pp.loc[y])
             q = np.quantile(sims[:, j], [0.025, 0.1, 0.9, 0.975])
             rows.append({"jaar": y, "scenario": sc.name, "label": sc.label, "verwacht": point, "ondergrens": q[0],
                          "onder80": q[1], "boven80": q[2], "bovengrens": q[3], "p90": q[2]})  # fmt: skip
@@ -202,15 +265,121 @@ def simulate_projection(
 # ------------------------------------------------------------------------------------------------ back-tests
 
 
+# The smallest number of earlier out-of-sample errors an interval may be calibrated on, and the smallest number of
+# forecasts a back-test row needs before its coverage is read as evidence. With n errors the split-conformal
+# quantile at level p is the ceil((n + 1) p)-th smallest (Vovk et al. 2005; Lei et al. 2018, JASA 113:1094), which
+# is finite for the 95% level only from n = 19 on; 20 also makes the coverage of one row an average of at least
+# 20 hits (standard error about 9 points at 80%).
+MIN_FORECASTS = 20
+
+
+def conformal_quantile(scores, level: float) -> float:
+    """The split-conformal quantile of absolute errors ``scores`` at ``level``: the ceil((n + 1) level)-th
+    smallest (Lei et al. 2018). An interval of that half-width covers a new exchangeable error with probability at
+    least ``level``. NaN when there are too few scores for a finite quantile."""
+    s = np.sort(np.asarray(scores, float)[np.isfinite(scores)])
+    k = int(np.ceil((len(s) + 1) * level))
+    return float(s[k - 1]) if 0 < k <= len(s) else float("nan")
+
+
+def _recent(known, origin, min_forecasts):
+    """The forecasts in ``known`` from the most recent origins, as few origins as give ``min_forecasts``."""
+    if known.sum() < min_forecasts:
+        return known
+    keep = known.copy()
+    for o in sorted(set(origin[known]), reverse=True):
+        keep = known & (origin >= o)
+        if keep.sum() >= min_forecasts:
+            break
+    return keep
+
+
+def _history_factor(h, n_changes):
+    """How much a trend forecast's error grows with the horizon ``h`` relative to its history of ``n_changes``
+    year-on-year changes: the random walk with an estimated drift has variance sigma^2 h (1 + h / n), so
+    sqrt(1 + h / n) is the part that shrinks as the history grows."""
+    return np.sqrt(1 + h / np.maximum(n_changes, 1))
+
+
+def _calibrated_halfwidths(err, horizon, n_changes, origin, known, h, n_now, min_forecasts):
+    """Half-widths (log scale) of the calibrated 80% and 95% intervals of a forecast ``h`` years ahead from a
+    history of ``n_now`` changes, from the errors in ``known`` (a boolean mask of forecasts whose outcome is already
+    observed); also the rule used and the number of errors behind it.
+
+    Split-conformal in time (Lei et al. 2018; for forecasts: Stankeviciute et al. 2021), pooled over series: the
+    conformal quantile of the absolute log errors of earlier forecasts, each divided by ``_history_factor`` (an
+    earlier forecast had a shorter history and so a larger error; without this, later intervals come out too wide)
+    and multiplied back with the factor of the forecast at hand. Only the most recent origins that together give
+    ``min_forecasts`` errors are used.
+
+    Rule: with at least ``min_forecasts`` known errors at horizon ``h``, those ('per horizon'). Otherwise, with at
+    least ``min_forecasts`` known errors at any horizon, the scores also divided by horizon^b and pooled over
+    horizons, times h^b ('geschaald'); b is how the median score grows with the horizon in the known errors
+    (between a random walk's 0,5 and a drift error's 1; 1, the conservative end, when fewer than two horizons have
+    five errors). Otherwise no interval ('te weinig').
+
+    Limit: the history factor assumes errors shrink with the history as a random walk's do. Where deviations from
+    the drift persist for years the errors shrink less, and the calibrated intervals at long horizons cover less
+    than promised (simulation with AR(1) deviations, coefficient 0,7: 60-75% at 5 years; 0,5: 77-84%)."""
+    score = np.abs(err) / _history_factor(horizon, n_changes)
+    now = _history_factor(h, n_now)
+    at_h = known & (horizon == h)
+    if at_h.sum() >= min_forecasts:
+        z = score[_recent(at_h, origin, min_forecasts)]
+        return now * conformal_quantile(z, 0.8), now * conformal_quantile(z, 0.95), "per horizon", len(z)
+    if known.sum() >= min_forecasts:
+        use = _recent(known, origin, min_forecasts)
+        b = _growth_exponent(score[known], horizon[known])
+        z = score[use] / horizon[use] ** b
+        r = now * h**b
+        return r * conformal_quantile(z, 0.8), r * conformal_quantile(z, 0.95), "geschaald", int(use.sum())
+    return np.nan, np.nan, "te weinig", int(at_h.sum())
+
+
+def _growth_exponent(abs_err, horizon) -> float:
+    """b in median |error| ~ horizon^b, by least squares on the logs over horizons with at least five errors,
+    clipped to [0,5; 1]; 1 when fewer than two horizons qualify."""
+    hs = [h for h in np.unique(horizon) if (horizon == h).sum() >= 5]
+    med = [np.median(abs_err[horizon == h]) for h in hs]
+    if len(hs) < 2 or min(med) <= 0:
+        return 1.0
+    return float(np.clip(np.polyfit(np.log(hs), np.log(med), 1)[0], 0.5, 1.0))
+
+
+def _model_se(h, sigma, n_changes):
+    """The back-test model's standard error of a log forecast ``h`` years ahead: the random walk's innovations plus
+    the error of a drift estimated from ``n_changes`` year-on-year changes."""
+    return np.sqrt(h * sigma**2 + h**2 * sigma**2 / max(n_changes, 1))
+
+
 @dataclass(frozen=True)
 class RollingOrigin(ResultDisplay):
-    """``forecasts``: one row per series x origin x target x method with forecast, actual, ape (absolute
-    percentage error) and, for the interval methods, the 80% and 95% bounds. ``accuracy``: per method and horizon,
-    n, MAPE and the empirical coverage of the 80% and 95% intervals."""
+    """A rolling-origin back-test.
+
+    ``forecasts``: one row per series x origin x target x method with forecast (voorspeld), actual (werkelijk), ape
+    (absolute percentage error) and, for the methods with an interval (model, laatste_waarde), the model-based 80%
+    and 95% bounds (onder80, boven80, ondergrens, bovengrens), whether the actual fell inside (in80, in95), the
+    standard error (se) and error (fout_log) on the log scale and the year-on-year changes behind the forecast
+    (n_veranderingen). The model rows also carry the calibrated bounds (onder80_k, boven80_k, ondergrens_k,
+    bovengrens_k, in80_k, in95_k, kalibratie = the rule used, see ``_calibrated_halfwidths``), computed only from
+    errors observed by the origin (out of sample: a forecast's own error, and any later one, never calibrates its
+    interval).
+
+    ``accuracy``: per method and horizon, ``n`` = the number of forecasts, which every column of the row averages
+    over (MAPE, MdAPE and the coverage of the model-based intervals); ``n_gekalibreerd`` = the forecasts that had a
+    calibrated interval, over which ``dekking80_k`` and ``dekking95_k`` average; ``genoeg`` = n_gekalibreerd is at
+    least ``min_forecasts``, i.e. the calibrated coverage of the row is evidence rather than anecdote.
+
+    ``calibration``: per horizon, what a forecast made today would use, from the errors of the back-test: the rule
+    (kalibratie), the number of errors behind it (n_kalibratie) and the half-widths of the calibrated 80% and 95%
+    intervals on the log scale (q80, q95)."""
 
     forecasts: pd.DataFrame
     accuracy: pd.DataFrame
     name: str
+    calibration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    min_forecasts: int = MIN_FORECASTS
+    n_changes_last: float = float("nan")  # year-on-year changes behind a forecast from the last origin (median)
 
     def to_frame(self) -> pd.DataFrame:
         return self.accuracy
@@ -218,6 +387,16 @@ class RollingOrigin(ResultDisplay):
     def best_by_horizon(self) -> pd.DataFrame:
         a = self.accuracy.pivot(index="horizon", columns="methode", values="mape")
         return a.assign(model_beste=a["model"] <= a.drop(columns="model").min(axis=1))
+
+    def calibration_supported(self, horizon: int, *, tolerance: float = 0.1) -> bool:
+        """True when the calibrated 80% interval at ``horizon`` rests on at least ``min_forecasts`` out-of-sample
+        forecasts and covered the actual value within ``tolerance`` of 80% in the back-test: then its upper bound
+        may be read as 'met 90% zekerheid niet meer dan'."""
+        a = self.accuracy[(self.accuracy.methode == "model") & (self.accuracy.horizon == horizon)]
+        if a.empty:
+            return False
+        r = a.iloc[0]
+        return bool(r.n_gekalibreerd >= self.min_forecasts and abs(r.dekking80_k - 0.8) <= tolerance)
 
 
 def rolling_origin(
@@ -228,10 +407,18 @@ def rolling_origin(
     value: str,
     horizons=range(1, 6),
     min_train: int = 2,
+    min_changes: int = 3,
+    min_forecasts: int = MIN_FORECASTS,
     name: str = "",
 ) -> RollingOrigin:
     """Rolling-origin evaluation over every series (``unit``; None = one series) and every origin with at least
-    ``min_train`` years. Years may have gaps (a horizon is the difference in years)."""
+    ``min_train`` years. Years may have gaps (a horizon is the difference in years). Origins at which the pooled
+    spread of year-on-year changes rests on fewer than ``min_changes`` changes are left out for every method,
+    so that all methods are judged on the same forecasts and ``n`` is what each row averages over.
+
+    Besides the model's own intervals, each model forecast gets an interval calibrated on the errors of earlier
+    forecasts (pooled over all series; ``min_forecasts`` is the rule for horizons with too few, see
+    ``_calibrated_halfwidths``)."""
     d = data[[c for c in (unit, time, value) if c]].dropna()
     d = d[d[value] > 0]
     if unit is None:
@@ -250,11 +437,17 @@ def rolling_origin(
         tr["_d"] = tr.groupby(unit)["_l"].diff()
         tr["_gap"] = tr.groupby(unit)[time].diff()
         ch = tr.loc[tr["_gap"] == 1, "_d"]
+        if len(ch) < min_changes:
+            # no spread yet (a standard deviation of two changes has one degree of freedom): no method is
+            # evaluated from this origin, so that all methods are judged on the same forecasts
+            continue
         n_changes = tr.loc[ch.index, unit].value_counts().to_dict()
         # innovation sd: the pooled spread of year-on-year changes (with a single change per series a within-series
         # spread does not exist); the naive benchmark's spread is their root mean square
-        sigma = float(np.std(ch, ddof=1)) if len(ch) > 1 else np.nan
-        rms = float(np.sqrt(np.mean(ch**2))) if len(ch) else np.nan
+        sigma = float(np.std(ch, ddof=1))
+        rms = float(np.sqrt(np.mean(ch**2)))
+        # the history a forecast made from the last origin has (the median series on a panel)
+        n_last = float(np.median(list(n_changes.values())))
         for u, g in train.groupby(unit):
             if len(g) < min_train or g[time].max() != t:
                 continue
@@ -269,7 +462,7 @@ def rolling_origin(
                 hh = float(yr - t)
                 if hh not in horizons:
                     continue
-                se_m = np.sqrt(hh * sigma**2 + (hh**2) * sigma**2 / n_ch)
+                se_m = _model_se(hh, sigma, n_ch)
                 se_n = np.sqrt(hh) * rms
                 for method, centre, se in (
                     ("model", y[-1] + mu * hh, se_m),
@@ -279,16 +472,20 @@ def rolling_origin(
                     fc = float(np.exp(centre)) if centre is not None else float(icpt + slope * yr)
                     row = {"reeks": u, "origin": t, "jaar": yr, "horizon": int(hh), "methode": method,
                            "voorspeld": fc, "werkelijk": float(actual), "ape": abs(fc - actual) / actual}  # fmt: skip
-                    if np.isfinite(se) and centre is not None:
+                    if centre is not None:
                         la = np.log(actual)
-                        row["in80"] = abs(la - centre) <= z80 * se
-                        row["in95"] = abs(la - centre) <= z95 * se
+                        row.update(se=se, fout_log=la - centre, n_veranderingen=n_ch,
+                                   onder80=float(np.exp(centre - z80 * se)), boven80=float(np.exp(centre + z80 * se)),
+                                   ondergrens=float(np.exp(centre - z95 * se)),
+                                   bovengrens=float(np.exp(centre + z95 * se)),
+                                   in80=abs(la - centre) <= z80 * se, in95=abs(la - centre) <= z95 * se)  # fmt: skip
                     rows.append(row)
     f = pd.DataFrame(rows)
-    for c in ("in80", "in95"):
-        f[c] = pd.to_numeric(f.get(c), errors="coerce").astype(float) if c in f else np.nan
     if f.empty:
         raise ValueError(f"{name or 'series'}: too few years for a rolling-origin evaluation")
+    for c in ("in80", "in95"):
+        f[c] = pd.to_numeric(f[c], errors="coerce").astype(float)
+    f = _calibrate_backtest(f, min_forecasts)
     acc = (
         f.groupby(["methode", "horizon"])
         .agg(
@@ -297,7 +494,84 @@ def rolling_origin(
             mdape=("ape", "median"),
             dekking80=("in80", "mean"),
             dekking95=("in95", "mean"),
+            n_gekalibreerd=("in80_k", "count"),
+            dekking80_k=("in80_k", "mean"),
+            dekking95_k=("in95_k", "mean"),
         )
         .reset_index()
     )
-    return RollingOrigin(f, acc, name)
+    acc["genoeg"] = acc["n_gekalibreerd"] >= min_forecasts
+    m = f[f.methode == "model"]
+    err, hz, nch, org = (m[c].to_numpy(float) for c in ("fout_log", "horizon", "n_veranderingen", "origin"))
+    everything = np.ones(len(m), bool)
+    cal = []
+    for h in sorted(horizons):
+        q80, q95, rule, n_cal = _calibrated_halfwidths(err, hz, nch, org, everything, h, n_last, min_forecasts)
+        cal.append({"horizon": int(h), "n": int((hz == h).sum()), "n_kalibratie": n_cal, "kalibratie": rule,
+                    "q80": q80, "q95": q95})  # fmt: skip
+    return RollingOrigin(f, acc, name, pd.DataFrame(cal), min_forecasts, n_last)
+
+
+def _calibrate_backtest(f: pd.DataFrame, min_forecasts: int) -> pd.DataFrame:
+    """Calibrated intervals for the model rows, each from the errors observed by its own origin (target year <=
+    origin): split-conformal in time, so the coverage that follows is out of sample."""
+    f = f.copy()
+    for c in ("onder80_k", "boven80_k", "ondergrens_k", "bovengrens_k", "in80_k", "in95_k"):
+        f[c] = np.nan
+    f["kalibratie"] = None
+    m = f.index[f.methode == "model"]
+    mf = f.loc[m]
+    cols = ("fout_log", "horizon", "n_veranderingen", "jaar", "origin")
+    err, hz, nch, tgt, org = (mf[c].to_numpy(float) for c in cols)
+    centre = np.log(mf.voorspeld.to_numpy(float))
+    for (t, h), idx in mf.groupby(["origin", "horizon"]).groups.items():
+        pos = mf.index.get_indexer(idx)
+        w80, w95, rule, _ = _calibrated_halfwidths(err, hz, nch, org, tgt <= t, h, nch[pos], min_forecasts)
+        f.loc[idx, "kalibratie"] = rule
+        if rule == "te weinig":
+            continue
+        f.loc[idx, "onder80_k"] = np.exp(centre[pos] - w80)
+        f.loc[idx, "boven80_k"] = np.exp(centre[pos] + w80)
+        f.loc[idx, "ondergrens_k"] = np.exp(centre[pos] - w95)
+        f.loc[idx, "bovengrens_k"] = np.exp(centre[pos] + w95)
+        f.loc[idx, "in80_k"] = (np.abs(err[pos]) <= w80).astype(float)
+        f.loc[idx, "in95_k"] = np.where(np.isfinite(w95), np.abs(err[pos]) <= w95, np.nan)
+    return f
+
+
+def calibrate_projection(
+    proj: SimulatedProjection, backtest: RollingOrigin, *, tolerance: float = 0.1
+) -> SimulatedProjection:
+    """The projection's intervals widened to the out-of-sample errors of ``backtest`` (a rolling-origin back-test of
+    the same series), horizon by horizon (horizon = year - base year), with the rule of ``_calibrated_halfwidths``:
+
+    the conformal half-width of the back-test's log errors at that horizon ('per horizon'), or of the errors per
+    year of horizon pooled over horizons, times the horizon, where that horizon has too few ('geschaald', e.g.
+    every horizon beyond the back-test's), or the simulated interval unchanged ('te weinig').
+
+    Never narrower than the simulated interval: the simulation carries sources the back-test cannot see (the
+    population prognosis, the scenario parameters). Adds columns horizon, kalibratie, n_terugtoets (the back-test
+    errors behind the widths) and planbaar; ``p90`` (the calibrated upper 80% bound) is kept only where planbaar:
+    the back-test has at least ``backtest.min_forecasts`` calibrated out-of-sample forecasts at that horizon and
+    their 80% intervals covered within ``tolerance`` of 80% (``RollingOrigin.calibration_supported``)."""
+    f = proj.frame.copy()
+    m = backtest.forecasts[backtest.forecasts.methode == "model"]
+    err, hz, nch, org = (m[c].to_numpy(float) for c in ("fout_log", "horizon", "n_veranderingen", "origin"))
+    everything = np.ones(len(m), bool)
+    centre = np.log(f.verwacht.to_numpy(float))
+    out = {c: f[c].to_numpy(float).copy() for c in ("onder80", "boven80", "ondergrens", "bovengrens")}
+    rules, ns, plan = [], [], []
+    horizon = (f.jaar - proj.base_year).astype(int).to_numpy()
+    for i, h in enumerate(horizon):
+        q80, q95, rule, n = _calibrated_halfwidths(err, hz, nch, org, everything, h, backtest.n_changes_last,
+                                                   backtest.min_forecasts)  # fmt: skip
+        for lo, hi, q in (("onder80", "boven80", q80), ("ondergrens", "bovengrens", q95)):
+            if np.isfinite(q):
+                out[lo][i] = min(out[lo][i], np.exp(centre[i] - q))
+                out[hi][i] = max(out[hi][i], np.exp(centre[i] + q))
+        rules.append(rule)
+        ns.append(n)
+        plan.append(backtest.calibration_supported(int(h), tolerance=tolerance))
+    f = f.assign(**out, horizon=horizon, kalibratie=rules, n_terugtoets=ns, planbaar=plan)
+    f["p90"] = f["boven80"].where(f["planbaar"])
+    return replace(proj, frame=f, calibrated_on=backtest.name)

@@ -13,6 +13,20 @@ from analysis.results import ResultDisplay
 
 OLD_BANDS = ("75-84", "85+")
 
+# The one base year and history of every projection in every report (hh-raad's prognosis, hh-bekostiging's area
+# budgets), declared once: the last and first year of the (synthetic) registration. Two appendices that started
+# from different base years printed two numbers for the same year and scenario (issue 24).
+BASE_YEAR = 2024
+FIRST_YEAR = 2015
+
+
+def clients_fact_key(year: int, scenario: str, base_year: int = BASE_YEAR) -> str:
+    """The fact key under which every report prints the number of clients in ``year``: ``clienten_<jaar>`` for a
+    registered year (the same in every scenario), ``clienten_<jaar>_<scenario>`` for a projected one. The
+    cross-report check (``analysis.report.consistency.check_reports``) holds equal keys to equal values."""
+    # the scenario with hyphens: a report body never shows a code name with underscores (test_consistency)
+    return f"clienten_{int(year)}" if int(year) <= base_year else f"clienten_{int(year)}_{scenario.replace('_', '-')}"
+
 
 @dataclass(frozen=True)
 class Scenario:

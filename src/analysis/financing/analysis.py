@@ -45,32 +45,43 @@ def run(
     components: dict | None = None,
     ruleset_names: tuple[str, ...] = ("geen", "ventiel", "volledig"),
     contract_year: int = 2023,
-    base_year: int = 2022,
+    base_year: int | None = None,
     n_draws: int = 100_000,
     seed: int = 1,
     dispersion: float | None = None,
     scenario: str = "tarief_blijft",
     tariff_rr: float = 1.0,
 ) -> FinancingAnalysis:
-    """Area budget for ``contract_year`` from ``base_year`` usage rates (the demand library) moved to the contract
-    year by a demand ``scenario`` and applied to the population prognosis, then the risk of each rule set over the
-    same ``n_draws`` simulated years. ``tariff_rr`` is the estimated abonnementstarief rate ratio, used by the
-    income-dependent scenario."""
+    """Area budget for ``contract_year`` from the one demand projection of every report
+    (``analysis.demand.forecast.point_projection`` from ``base_year``, default ``projection.BASE_YEAR``, in the
+    demand ``scenario``; the registered usage of the contract year itself when it is not after the base year),
+    applied to the population prognosis per area, then the risk of each rule set over the same ``n_draws``
+    simulated years. ``tariff_rr`` is the estimated abonnementstarief rate ratio, used by the income-dependent
+    scenario."""
+    from analysis.demand import forecast
+    from analysis.demand.projection import BASE_YEAR, FIRST_YEAR, scenarios_from_log
+
+    base_year = BASE_YEAR if base_year is None else int(base_year)
     comp = budget.CostComponents(**{**log.value("F01"), **(components or {})})
     tariff = budget.hourly_tariff(comp)
     cph = budget.cost_price_without_margin(comp)
     f3 = log.value("F03")
-    by_age = rates.hh_rates(clients, population, [base_year])
-    # the demand scenario moves the usage rates from the base year to the contract year (analysis.demand)
-    from analysis.demand.projection import scenarios_from_log
-
+    history = rates.hh_rates(clients, population, range(min(FIRST_YEAR, base_year - 2), base_year + 1))
     scenarios = scenarios_from_log(log, base_year)
     if scenario not in scenarios:
         raise ValueError(f"unknown scenario {scenario!r}; choose from {sorted(scenarios)}")
-    mult = {
-        b: scenarios[scenario].multiplier(contract_year, b, {"tariff_rr": tariff_rr}) for b in by_age.leeftijdsgroep
-    }
-    by_age["per_1000"] = by_age["per_1000"] * by_age["leeftijdsgroep"].map(mult)
+    d02 = log.value("D02")
+    proj = forecast.point_projection(
+        history,
+        population[population.leeftijdsgroep.isin(set(history.leeftijdsgroep))],
+        [contract_year],
+        scenarios[scenario],
+        base_year=base_year,
+        tariff_rr=tariff_rr,
+        extra_growth=float(d02["mantelzorg_extra_growth"]),
+    )
+    # the usage rate per age band in the contract year (the same for every area, as in the demand projection)
+    by_age = proj.groupby("leeftijdsgroep", as_index=False).per_1000.first()
     cur = budget.current_spend(clients, year=base_year, hourly_price=float(f3["current_hourly_price"]))
     hours = cur.set_index("gebied")["uren_per_client"]
     ab = budget.area_budget(population, by_age, hours, tariff, year=contract_year)

@@ -9,6 +9,10 @@ The report helpers mark what can be checked (``analysis.report.notebook``):
   use largest-remainder rounding where parts must add up).
 
 ``check_report(html)`` returns every problem found; an empty list means the report is consistent.
+
+``check_reports({name: html})`` holds several reports to one set of numbers: a fact whose key names a quantity,
+a year and (for a projected year) a scenario, such as ``clienten_2028_minder-mantelzorg`` (``SHARED_FACT``), is the
+same quantity in every report, so it must be printed with the same value in each of them.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ SUPPRESSED = {"<10", "&lt;10"}
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # fact-twice | fact-not-in-table | missing-table | total | unreadable
+    kind: str  # fact-twice | fact-not-in-table | missing-table | total | unreadable | cross-report
     message: str
 
 
@@ -193,4 +197,29 @@ def check_report(html: str) -> list[Problem]:
                         f"the printed total is {tot:g}",
                     )
                 )
+    return problems
+
+
+# Fact keys that mean the same quantity in every report: a measure, a year and optionally a scenario
+# (``analysis.demand.projection.clients_fact_key``). Other keys ('budget_totaal') are local to one report: a variant
+# for another contract year rightly prints another value under the same local key.
+SHARED_FACT = re.compile(r"^(clienten)_(\d{4})(?:_([a-z-]+))?$")
+
+
+def check_reports(reports: dict[str, str]) -> list[Problem]:
+    """One set of numbers across reports (``{name: rendered html}``): every shared fact key (``SHARED_FACT``: same
+    quantity, same year, same scenario) must have the same value, as a number, in every report that prints it."""
+    seen: dict[str, tuple[str, str, float | None]] = {}
+    problems: list[Problem] = []
+    for name, html in reports.items():
+        for key, text, _ in parse_report(html).facts:
+            if not SHARED_FACT.match(key):
+                continue
+            value = parse_dutch_number(text)
+            if key not in seen:
+                seen[key] = (name, text, value)
+                continue
+            first, ftext, fvalue = seen[key]
+            if value is None or fvalue is None or value != fvalue:
+                problems.append(Problem("cross-report", f"'{key}' is '{ftext}' in {first} and '{text}' in {name}"))
     return problems

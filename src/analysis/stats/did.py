@@ -91,7 +91,11 @@ def _prepare(data, unit, time, outcome, columns, weights, log_outcome, balanced)
     if len(single):  # a unit seen once is absorbed entirely by its fixed effect: it carries no information
         dropped += [(u, "één waarneming (valt weg door de vaste effecten)") for u in single]
         d = d[~d[unit].isin(single)]
-    return d, pd.DataFrame(dropped, columns=["unit", "reden"])
+    # one row per unit: with balanced=False a unit can lose a row to a missing value and then be left with one
+    # observation; it is listed once, with both reasons
+    out = pd.DataFrame(dropped, columns=["unit", "reden"])
+    out = out.groupby("unit", sort=False, as_index=False).reden.agg(lambda r: "; ".join(dict.fromkeys(r)))
+    return d, out
 
 
 def _fit(d, formula, cluster, weights, level):
