@@ -105,7 +105,9 @@ def test_did_on_real_cbs_panel(processed):
     r = tariff.tariff_effect_did(panel, heri)
     excl = r.excluded
     assert {"GM0014", "GM0017", "GM0009"} <= set(excl.gemeente_code)  # Groningen merger 2019
-    assert excl.reden.str.contains("registratiebreuk").any()
+    assert excl.reason.str.fullmatch(r"registration break \d{4}").any()  # English in the API
+    assert excl.reden.str.contains("registratiebreuk").any()  # Dutch for the report, from analysis.labels
+    assert not excl.reason.str.contains("registratie|grens|ontbrek|inkomen").any()
     assert r.n_gemeenten > 150 and r.n_obs == 4 * r.n_gemeenten
     c = r.coefficients.iloc[0]
     assert c.ci_lower < c.estimate < c.ci_upper and 0 <= c.p_value <= 1

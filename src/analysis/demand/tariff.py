@@ -108,7 +108,8 @@ def detect_registration_breaks(
 @dataclass(frozen=True)
 class PanelDiD(ResultDisplay):
     """The CBS-panel DiD (thin wrapper over ``analysis.stats.did``): estimate, placebo, event study, and every
-    gemeente left out with one reason."""
+    gemeente left out with one reason (``excluded``: gemeente_code, gemeente_naam, reason in English, reden in
+    Dutch from ``analysis.labels.exclusion_reason``)."""
 
     coefficients: pd.DataFrame
     placebo: pd.DataFrame
@@ -146,17 +147,18 @@ def tariff_effect_did(
     Gemeenten are left out, each for one reason: boundary change, registration break (``break_rule``), missing
     years or income."""
     from analysis.data.geography import changed_municipalities
+    from analysis.labels import exclusion_reason
     from analysis.stats import did as sdid
 
     d = panel[(panel.jaar >= years[0]) & (panel.jaar <= years[1])].copy()
     excluded = []
     changed = changed_municipalities(herindelingen, years[0], years[1]) if herindelingen is not None else set()
     for code in sorted(set(d.gemeente_code) & changed):
-        excluded.append({"gemeente_code": code, "reden": "grenswijziging (herindeling) in de periode"})
+        excluded.append({"gemeente_code": code, "reason": "boundary change (merger) in the period"})
     breaks = detect_registration_breaks(d[~d.gemeente_code.isin(changed)], threshold=break_threshold, rule=break_rule)
     # one reason per gemeente (the first break), so the exclusion table adds up to the number excluded
     for r in breaks.drop_duplicates("gemeente_code").itertuples():
-        excluded.append({"gemeente_code": r.gemeente_code, "reden": f"registratiebreuk {r.jaar}"})
+        excluded.append({"gemeente_code": r.gemeente_code, "reason": f"registration break {r.jaar}"})
     bad = {e["gemeente_code"] for e in excluded}
     rest = d[~d.gemeente_code.isin(bad)]
     n_years = years[1] - years[0] + 1
@@ -165,11 +167,11 @@ def tariff_effect_did(
         include_groups=False,
     )
     for code in ok[~ok].index:
-        excluded.append({"gemeente_code": code, "reden": "ontbrekende jaren of HH-cijfers (niet gepubliceerd)"})
+        excluded.append({"gemeente_code": code, "reason": "missing years or HH figures (not published)"})
     d = rest[rest.gemeente_code.isin(ok[ok].index)].copy()
     pre_income = d[d.jaar < start_year].groupby("gemeente_code")["gem_inkomen"].mean()
     for code in pre_income[pre_income.isna()].index:
-        excluded.append({"gemeente_code": code, "reden": "geen inkomen vóór 2019"})
+        excluded.append({"gemeente_code": code, "reason": f"no income before {start_year}"})
     pre_income = pre_income.dropna()
     d = d[d.gemeente_code.isin(pre_income.index)].copy()
     d["inkomen"] = d["gemeente_code"].map(pre_income - pre_income.mean())
@@ -182,7 +184,9 @@ def tariff_effect_did(
     event = ev.coefficients.assign(jaar=ev.coefficients["period"].astype(int)).drop(columns="period")
     event["term"] = [f"inkomen_x_{y}" for y in event.jaar]
     placebo = pl.coefficients.assign(term=f"inkomen_x_{start_year - 1}")
-    excl = pd.DataFrame(excluded, columns=["gemeente_code", "reden"])
+    excl = pd.DataFrame(excluded, columns=["gemeente_code", "reason"])
+    # Dutch wording for the reports lives in analysis.labels; ``reden`` is kept for the notebooks that read it
+    excl["reden"] = excl["reason"].map(exclusion_reason)
     assert not excl.gemeente_code.duplicated().any(), "a gemeente is excluded for one reason only"
     names = panel.drop_duplicates("gemeente_code", keep="last").set_index("gemeente_code")["gemeente_naam"]
     excl.insert(1, "gemeente_naam", excl["gemeente_code"].map(names))
