@@ -109,7 +109,9 @@ def test_log_outcome_covariates_weights_and_unbalanced():
     part = d.copy()
     part.loc[(part.g == "G3") & (part.jaar == 2020), "y"] = np.nan
     u = sdid.did(part, unit="g", time="jaar", outcome="y", treatment="d", balanced=False)
-    assert u.dropped.to_dict("records") == [{"kind": "observations", "name": "G3", "reason": "1 row(s) with a missing value"}]
+    assert u.dropped.to_dict("records") == [
+        {"kind": "observations", "name": "G3", "reason": "1 row(s) with a missing value"}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -202,7 +204,11 @@ def test_absorbed_covariate_is_reported_dropped_and_warned():
     with pytest.warns(UserWarning, match="multicollinearity"):
         r = sdid.did(d, unit="g", time="jaar", outcome="y", treatment="d", covariates=("chain",))
     assert r.dropped.to_dict("records") == [
-        {"kind": "term", "name": "chain", "reason": "collinear with the fixed effects or other terms (dropped by the estimator)"}
+        {
+            "kind": "term",
+            "name": "chain",
+            "reason": "collinear with the fixed effects or other terms (dropped by the estimator)",
+        }  # fmt: skip
     ]
     assert r.summary().count("chain") == 1 and "chain" not in set(r.to_frame().term)
 

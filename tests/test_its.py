@@ -115,6 +115,8 @@ def test_quasipoisson_hac_is_labelled_as_what_it_is(sicily):
     p = its(sicily, family="poisson", se="hac", **kw)
     q = its(sicily, family="quasipoisson", se="hac", **kw)
     assert_allclose(q.coefficients.std_error, p.coefficients.std_error, rtol=1e-10)
-    assert "Poisson fit, Newey-West (HAC, 3 lags)" in q.summary() and "identical for Poisson and quasi-Poisson" in q.vcov
+    assert (
+        "Poisson fit, Newey-West (HAC, 3 lags)" in q.summary() and "identical for Poisson and quasi-Poisson" in q.vcov
+    )
     m = its(sicily, family="quasipoisson", se="model", **kw)
     assert "scaled by the Pearson dispersion" in m.summary()

@@ -227,7 +227,8 @@ def _wild(m, terms, cluster, n_clusters, level, reps, seed) -> tuple[pd.DataFram
         r = m.wildboottest(reps=reps, cluster=cluster, param=term, weights_type=wtype, impose_null=True,
                            seed=None if seed is None else seed + i)  # fmt: skip
         _, tstar = m.wildboottest(reps=reps, cluster=cluster, param=term, weights_type=wtype, impose_null=False,
-                                  seed=None if seed is None else seed + i, return_bootstrapped_t_stats=True)  # fmt: skip
+                                  seed=None if seed is None else seed + i,
+                                  return_bootstrapped_t_stats=True)  # fmt: skip
         rows.append((term, float(r["Pr(>|t|)"]), float(np.quantile(np.abs(np.asarray(tstar, float)), level))))
     label = (
         f"wild cluster bootstrap by {cluster} ({n_clusters} clusters, WCR-11 p-value, WCU percentile-t "
@@ -417,8 +418,10 @@ def did(
             raise DesignError("the two-stage estimator (staggered adoption) has cluster-robust (CR1) errors only")
         coef, event, told = _did2s(d, unit, time, outcome, treatment, list(covariates), cluster, weights, level,
                                    timing["first"])  # fmt: skip
-        label = f"cluster-robust by {cluster} (CR1 with Gardner's two-stage GMM correction, {d[cluster].nunique()} " \
+        label = (
+            f"cluster-robust by {cluster} (CR1 with Gardner's two-stage GMM correction, {d[cluster].nunique()} "
             "clusters)"
+        )
         return DiDResult(coef, len(d), d[unit].nunique(), int(d[cluster].nunique()), label, outcome, log_outcome,
                          dropped, "did2s", vcov, event, told)  # fmt: skip
     if estimator == "did2s":
@@ -486,8 +489,9 @@ def event_study(
     d2, dropped = _prepare(d, unit, time, outcome, [*terms, dose, *([cluster] if cluster else [])], None,
                            log_outcome, balanced)  # fmt: skip
     vcov, cluster = _check_inference(d2, vcov, cluster, False, unit)
-    coef, label, dterms, told = _fit(d2, f"{outcome} ~ {' + '.join(terms)} | {unit} + {time}", vcov=vcov,
-                                     cluster=cluster, weights=None, level=level, reps=bootstrap_reps, seed=seed)  # fmt: skip
+    formula = f"{outcome} ~ {' + '.join(terms)} | {unit} + {time}"
+    coef, label, dterms, told = _fit(d2, formula, vcov=vcov, cluster=cluster, weights=None, level=level,
+                                     reps=bootstrap_reps, seed=seed)  # fmt: skip
     coef["period"] = [periods[[str(p) for p in periods].index(t.rsplit("_x_", 1)[1])] for t in coef.term]
     dropped = pd.concat([dropped, pd.DataFrame(dterms, columns=DROPPED_COLUMNS)], ignore_index=True)
     return DiDResult(coef, len(d2), d2[unit].nunique(), int(d2[cluster].nunique()) if cluster else None, label,
