@@ -262,3 +262,9 @@ def test_guard_rails_dates_outside_the_data_and_yes_no_columns():
     with pytest.raises(sdid.DesignError, match="neither numeric nor yes/no.*'misschien'"):
         sdid.did(yn.assign(t=np.where(yn.t == "Ja", "misschien", yn.t)), unit="g", time="jaar", outcome="y",
                  treatment="t")  # fmt: skip
+
+
+def test_staggered_design_without_untreated_units_in_a_period_is_refused():
+    d = staggered(np.random.default_rng(13), n=40, cohorts=(2012, 2015))  # everyone treated from 2015 on
+    with pytest.raises(sdid.DesignError, match="no untreated units in period"):
+        sdid.did(d, unit="u", time="t", outcome="y", treatment="d")

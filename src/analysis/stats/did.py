@@ -407,7 +407,8 @@ def did(
             raise DesignError(
                 f"treatment {treatment!r} is a dose that starts in different periods for different units: two-way "
                 "fixed effects are biased when effects change over time (Goodman-Bacon 2021). Use a binary "
-                "treatment (estimator 'did2s', Gardner's two-stage) or an event study per start cohort"
+                "treatment (estimator 'did2s', Gardner's two-stage) or an event study per start cohort, or pass "
+                "estimator='twfe' to fit two-way fixed effects anyway (with a warning)"
             )
         if not timing["absorbing"]:
             raise DesignError(
@@ -415,7 +416,17 @@ def did(
                 "treatment that stays on once started (staggered adoption)"
             )
         if vcov != "CR1":
-            raise DesignError("the two-stage estimator (staggered adoption) has cluster-robust (CR1) errors only")
+            raise DesignError(
+                "the two-stage estimator (staggered adoption) has cluster-robust (CR1) errors only: leave vcov at "
+                "its default, or pass estimator='twfe' (biased under staggered timing, with a warning)"
+            )
+        untreated = d.loc[d[treatment] == 0, time].unique()
+        bare = sorted(set(d[time]) - set(untreated))
+        if bare:
+            raise DesignError(
+                f"no untreated units in period(s) {bare}: the two-stage estimator takes the time effects from the "
+                "untreated observations; drop those periods or add never- or not-yet-treated units"
+            )
         coef, event, told = _did2s(d, unit, time, outcome, treatment, list(covariates), cluster, weights, level,
                                    timing["first"])  # fmt: skip
         label = (
