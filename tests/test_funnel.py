@@ -144,3 +144,13 @@ def test_a_given_target_is_used_and_z_is_on_its_scale():
 def test_bad_input(args, kw, msg):
     with pytest.raises(ValueError, match=msg):
         funnel(*args, **kw)
+
+
+def test_position_agrees_with_the_z_score_also_for_zero_counts():
+    rng = np.random.default_rng(26)
+    o, n = simulate(rng, "additive-log")
+    o[np.argsort(n)[:3]] = 0  # three small units without a single client
+    r = funnel(o, n)
+    zc = stats.norm.ppf(0.975)
+    expect = np.select([r.table.z > zc, r.table.z < -zc], ["boven", "onder"], "binnen")
+    assert (r.table.position_95.to_numpy() == expect).all()

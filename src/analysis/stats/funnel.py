@@ -23,8 +23,8 @@ sqrt(theta_0 (1 - theta_0) / n_i) (``"binomial"``).
   1 / sqrt(O-expected) = 1 / sqrt(n_i theta_0) (Poisson; sqrt((1 - theta_0) / (n_i theta_0)) binomial), limits
   theta_0 exp(+- z_p sqrt(s_i^2 + tau^2)). Between-unit differences are proportional, the limits narrow with size to
   theta_0 exp(+- z_p tau), and a unit can be below them. This is how NHS Digital's SHMI and the FunnelPlotR package
-  apply Spiegelhalter's method to ratios. A unit with O_i = 0 gets its z-score from O_i = 0.5 (the log of 0 is not
-  finite); its position is read from its rate against the limits.
+  apply Spiegelhalter's method to ratios. A unit with O_i = 0 gets its z-score and its position from O_i = 0.5 (the
+  log of 0 is not finite), so position and z-score agree.
 
 Units marked in ``exclude`` (e.g. registration breaks) are left out of the target and the overdispersion estimate
 but keep their z-score, limits and position in the table (with ``excluded`` True), so they can be drawn apart.
@@ -145,7 +145,8 @@ def _winsorised_pm_tau2(z0: np.ndarray, s2: np.ndarray) -> float:
 
     if gap(0.0) <= 0:
         return 0.0
-    return float(brentq(gap, 0.0, float(np.max(d**2)) + 1e-12, xtol=1e-14, rtol=1e-10))
+    # at tau^2 = 4 max(d^2) every |z| <= 1/2, so the winsorised phi is at most 0.25 / 0.679 < 1: the root is below
+    return float(brentq(gap, 0.0, 4 * float(np.max(d**2)) + 1e-12, xtol=1e-14, rtol=1e-10))
 
 
 def _dl_tau2(phi: float, s2: np.ndarray) -> float:
@@ -248,11 +249,14 @@ def funnel(
 
     table = pd.DataFrame({"unit": names, "numerator": o, "denominator": n, "rate": y * per, "z": z})
     lim = limits(n)
+    # on the log scale a count of 0 is placed as 0.5, as its z-score is computed, so position and z agree (a zero
+    # is otherwise below every log-scale limit, also where the expected count is so small that 0 is common)
+    placed = (np.maximum(o, 0.5) if overdispersion == "additive-log" else o) / n * per
     for lvl in levels:
         k = _tag(lvl)
         table[f"lower_{k}"], table[f"upper_{k}"] = lim[f"lower_{k}"], lim[f"upper_{k}"]
         table[f"position_{k}"] = np.select(
-            [table.rate > table[f"upper_{k}"], table.rate < table[f"lower_{k}"]], ["boven", "onder"], "binnen"
+            [placed > table[f"upper_{k}"], placed < table[f"lower_{k}"]], ["boven", "onder"], "binnen"
         )
     table["excluded"] = excl
     g = np.geomspace(n.min() * 0.8, n.max() * 1.2, 200) if grid is None else np.asarray(grid, dtype=float)
