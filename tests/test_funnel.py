@@ -122,9 +122,10 @@ def test_excluded_units_are_placed_but_not_fitted():
 
 
 def test_a_given_target_is_used_and_z_is_on_its_scale():
-    o, n = pd.Series([10, 20, 30, 40]), pd.Series([1000, 2000, 3000, 4000])
+    o = pd.Series([10, 20, 30, 40], index=["GM1", "GM2", "GM3", "GM4"])
+    n = pd.Series([1000, 2000, 3000, 4000], index=o.index)
     r = funnel(o, n, target=12.0, per=1000, overdispersion=None)
-    assert r.target == 12.0 and r.tau2 == 0
+    assert r.target == 12.0 and r.tau2 == 0 and list(r.table.unit) == ["GM1", "GM2", "GM3", "GM4"]
     assert_allclose(r.table.z, (o / n - 0.012) / np.sqrt(0.012 / n))
     m = funnel(o, n, target=12.0, per=1000, overdispersion="multiplicative")
     assert m.phi >= 0 and (m.table.z.abs() <= r.table.z.abs() + 1e-12).all()  # phi >= 1 only ever widens

@@ -172,7 +172,7 @@ def funnel(
     tau2_estimator: str = "winsorised-pm",
 ) -> FunnelResult:
     """Funnel limits and positions for counts ``numerator`` out of ``denominator`` (arrays or Series of equal
-    length; ``units`` names them, default 0..I-1). ``target``: the rate per ``per`` to compare with (default the
+    length; ``units`` names them, default the numerator's index if it is a Series, else 0..I-1). ``target``: the rate per ``per`` to compare with (default the
     pooled rate of the fitted units). ``exclude``: boolean mask of units left out of the target and overdispersion
     fit (they are still placed). ``grid``: denominators for the ``limits`` table (default 200 points, log-spaced
     over the observed range)."""
@@ -198,7 +198,11 @@ def funnel(
     fit = ~excl
     if fit.sum() < 3:
         raise ValueError("at least three units are needed to fit the target and the overdispersion")
-    names = np.arange(len(o)) if units is None else np.asarray(units)
+    if units is None:  # a Series' index names its units (e.g. gemeente codes)
+        units = numerator.index if isinstance(numerator, pd.Series) else np.arange(len(o))
+    names = np.asarray(units)
+    if names.shape != o.shape:
+        raise ValueError("units must name every numerator once")
     theta = o[fit].sum() / n[fit].sum() if target is None else target / per
     if not 0 < theta < (1 if family == "binomial" else np.inf):
         raise ValueError(f"target rate {theta * per:g} per {per:g} is not a valid {family} rate")
