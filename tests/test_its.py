@@ -106,3 +106,17 @@ def test_bad_designs_are_named(sicily, kw, msg):
     base = dict(time="time", outcome="aces", start=37, offset="stdpop")
     with pytest.raises((ValueError, KeyError), match=msg):
         its(sicily, **{**base, **kw})
+
+
+def test_quasipoisson_hac_is_labelled_as_what_it_is(sicily):
+    """The HAC sandwich is robust to overdispersion, so quasi-Poisson + HAC equals Poisson + HAC; the label says so
+    instead of claiming a separate quasi-Poisson HAC estimator."""
+    kw = dict(time="time", outcome="aces", start=37, offset="stdpop")
+    p = its(sicily, family="poisson", se="hac", **kw)
+    q = its(sicily, family="quasipoisson", se="hac", **kw)
+    assert_allclose(q.coefficients.std_error, p.coefficients.std_error, rtol=1e-10)
+    assert (
+        "Poisson fit, Newey-West (HAC, 3 lags)" in q.summary() and "identical for Poisson and quasi-Poisson" in q.vcov
+    )
+    m = its(sicily, family="quasipoisson", se="model", **kw)
+    assert "scaled by the Pearson dispersion" in m.summary()

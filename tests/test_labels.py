@@ -43,3 +43,13 @@ def test_english_terms_are_found_and_marked_as_words():
     assert mark_english_html("(hazard ratio 0,6) &amp; random walk") == (
         '(<span lang="en">hazard ratio</span> 0,6) &amp; <span lang="en">random walk</span>'
     )
+
+
+def test_exclusion_reasons_have_dutch_wording():
+    from analysis.labels import exclusion_reason
+
+    assert exclusion_reason("registration break 2019") == "registratiebreuk 2019"
+    assert exclusion_reason("no income before 2019") == "geen inkomen vóór 2019"
+    assert exclusion_reason("boundary change (merger) in the period") == "grenswijziging (herindeling) in de periode"
+    with pytest.raises(KeyError, match="add it to analysis.labels"):
+        exclusion_reason("cosmic rays")

@@ -5,7 +5,10 @@
 # symmetric decomposition gives each factor its average marginal effect over all orders of change (the Shapley
 # value), so the effects add up exactly to the total change. Kitagawa (1955) splits a crude rate
 # $\sum w r$ into a composition and a rate effect; `kitagawa` requires you to say whether the weights are shares,
-# percentages or counts.
+# percentages, weights to be used as given (e.g. each group as a fraction of a larger population) or counts (then
+# normalised to shares, and the result's `method` says so). `cross_classified` splits a population classified by
+# two variables (e.g. age x race) into the effect of each variable's structure and of the rates (Das Gupta 1993,
+# ch. 5; three variables are not offered).
 #
 # **Assumptions.** The factors multiply; the decomposition describes, it does not explain causes.
 #

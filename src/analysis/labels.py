@@ -130,6 +130,27 @@ def break_sentence(year: int, kind: str, hh_before: float, hh: float, ot_before:
     if kind == "missing":
         return f"Voor {year} publiceerde CBS geen (volledig) HH-cijfer."
     raise KeyError(f"no Dutch sentence for break kind {kind!r}")
+EXCLUSION_REASONS = {
+    "boundary change (merger) in the period": "grenswijziging (herindeling) in de periode",
+    "missing years or HH figures (not published)": "ontbrekende jaren of HH-cijfers (niet gepubliceerd)",
+    "missing value in at least one period": "ontbrekende waarde in minstens één jaar",
+    "missing value in every period": "ontbrekende waarde in elk jaar",
+    "one observation left (absorbed by its fixed effect)": "één waarneming (valt weg door de vaste effecten)",
+}
+
+
+def exclusion_reason(reason: str) -> str:
+    """Dutch wording of a reason why the DiD left a unit out (``PanelDiD.excluded.reason``, ``DiDResult.dropped``):
+    'registration break 2019' -> 'registratiebreuk 2019', 'no income before 2019' -> 'geen inkomen vóór 2019'."""
+    m = re.fullmatch(r"registration break (\d{4})", reason)
+    if m:
+        return f"registratiebreuk {m.group(1)}"
+    m = re.fullmatch(r"no income before (\d{4})", reason)
+    if m:
+        return f"geen inkomen vóór {m.group(1)}"
+    if reason not in EXCLUSION_REASONS:
+        raise KeyError(f"no Dutch wording for exclusion reason {reason!r}; add it to analysis.labels")
+    return EXCLUSION_REASONS[reason]
 
 
 _KINDS = {

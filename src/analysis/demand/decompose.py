@@ -1,4 +1,5 @@
-"""Decomposing change in HH clients: Kitagawa (two factors) and Das Gupta (multi-factor).
+"""Decomposing change in HH clients: Kitagawa (two factors), Das Gupta (multi-factor) and Das Gupta's
+cross-classified decomposition (two cross-classifying variables, ch. 5).
 
 Das Gupta's (1993) symmetric formulas for a rate that is a product of factors (summed over cells) equal the
 Shapley value of each factor: its average marginal effect over all orders in which the factors can change. That is
@@ -109,35 +110,107 @@ def kitagawa(
     """Kitagawa (1955): change in a crude rate sum(w*r) = composition effect + rate effect.
 
     Composition: sum((w1-w0)(r0+r1)/2); rate: sum((r1-r0)(w0+w1)/2). ``weights`` says what the weights are:
-    ``shares`` (each set sums to 1), ``percent`` (sums to 100) or ``counts`` (turned into shares here). Shares that
-    do not sum to 1 are an error, not silently rescaled: a crude rate needs a composition. ``names`` are the two
-    effects' names (e.g. ``("leeftijdsopbouw", "gebruik")``).
+
+    - ``shares``: each set sums to 1 (the composition of the population the rate is about);
+    - ``percent``: each set sums to 100;
+    - ``as_given``: the crude rate is sum(w*r) with the weights exactly as passed, whatever they sum to (e.g. women
+      aged x as a fraction of the whole population, for a birth rate per inhabitant: Das Gupta's Taiwan example);
+    - ``counts``: head counts per group, normalised here to shares (the result's ``method`` says so). The crude rate
+      is then per member of these groups, which differs from sum(w*r) on the original scale.
+
+    Shares that do not sum to 1 are an error, not silently rescaled. ``names`` are the two effects' names (e.g.
+    ``("leeftijdsopbouw", "gebruik")``).
     """
     r0, r1 = np.asarray(rates0, float), np.asarray(rates1, float)
     w0, w1 = np.asarray(weights0, float), np.asarray(weights1, float)
     if not (r0.shape == r1.shape == w0.shape == w1.shape):
         raise ValueError("rates and weights of both populations need the same length")
+    method = "kitagawa"
     if weights == "counts":
         if (w0 < 0).any() or (w1 < 0).any() or w0.sum() <= 0 or w1.sum() <= 0:
             raise ValueError("counts must be >= 0 with a positive total")
         w0, w1 = w0 / w0.sum(), w1 / w1.sum()
+        method = "kitagawa (weights: counts normalised to shares)"
     elif weights in ("shares", "percent"):
         target = 1.0 if weights == "shares" else 100.0
         for label, w in (("weights0", w0), ("weights1", w1)):
             if abs(w.sum() - target) > 0.01 * target:
                 raise ValueError(
-                    f"{label} sum to {w.sum():g}, not {target:g}: they are not {weights}; "
-                    "pass weights='counts' to turn counts into shares"
+                    f"{label} sum to {w.sum():g}, not {target:g}: they are not {weights}. If the crude rate is "
+                    "sum(weight x rate) with these weights as they are (e.g. each group as a fraction of a larger "
+                    "population), pass weights='as_given'; if they are head counts of the groups and the rate is "
+                    "per member of these groups, pass weights='counts'"
                 )
         w0, w1 = w0 / (target if weights == "percent" else 1.0), w1 / (target if weights == "percent" else 1.0)
+    elif weights == "as_given":
+        method = "kitagawa (weights as given)"
     else:
-        raise ValueError("weights must be 'shares', 'percent' or 'counts'")
+        raise ValueError("weights must be 'shares', 'percent', 'as_given' or 'counts'")
     if len(names) != 2 or names[0] == names[1]:
         raise ValueError("names must be two different effect names")
     comp = float(np.sum((w1 - w0) * (r0 + r1) / 2))
     rate = float(np.sum((r1 - r0) * (w0 + w1) / 2))
     return DecompositionResult(float(np.sum(w0 * r0)), float(np.sum(w1 * r1)), {names[0]: comp, names[1]: rate},
-                               "kitagawa")  # fmt: skip
+                               method)  # fmt: skip
+
+
+def cross_classified(
+    table: pd.DataFrame,
+    *,
+    by: tuple[str, str],
+    population: str,
+    pop0,
+    pop1,
+    size: str = "size",
+    rate: str = "rate",
+) -> DecompositionResult:
+    """Das Gupta (1993, ch. 5): the change in a crude rate sum(N_ij r_ij) / N over a population cross-classified by
+    two variables (e.g. age x race) into the effect of each variable's structure and of the group rates.
+
+    The composition N_ij / N is written as the product of two symmetric factors (Das Gupta eq. 5.36),
+    A_ij = sqrt(N_ij / N_.j x N_i. / N) for the first variable in ``by`` and B_ij = sqrt(N_ij / N_i. x N_.j / N)
+    for the second, and the rate sum(A B r) / sum(A B) is decomposed over A, B and r with the symmetric (Shapley)
+    formulas. Effects: ``<by[0]>_structure``, ``<by[1]>_structure``, ``rate``. Only two cross-classifying variables
+    are offered (Das Gupta also treats three; that case is not implemented here).
+
+    ``table``: one row per population x cell with ``size`` (head count) and ``rate``; both populations need the
+    same cells."""
+    if len(by) != 2:
+        raise ValueError("by must name exactly two cross-classifying variables (three are not offered)")
+    need = [*by, population, size, rate]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise KeyError(f"columns {missing} not in the table; available: {sorted(map(str, table.columns))}")
+
+    def factors(p):
+        t = table[table[population] == p].sort_values(list(by))
+        if t.empty:
+            raise ValueError(f"no rows for population {p!r}")
+        if t.duplicated(list(by)).any():
+            raise ValueError(f"population {p!r} has more than one row per cell of {list(by)}")
+        n = t[size].astype(float)
+        if (n < 0).any() or n.sum() <= 0:
+            raise ValueError("sizes must be >= 0 with a positive total")
+        n_i = t.groupby(by[0])[size].transform("sum").astype(float)
+        n_j = t.groupby(by[1])[size].transform("sum").astype(float)
+        tot = n.sum()
+        a = np.sqrt(n / n_j * n_i / tot)
+        b = np.sqrt(n / n_i * n_j / tot)
+        return t[list(by)].to_numpy().tolist(), {f"{by[0]}_structure": a.to_numpy(), f"{by[1]}_structure":
+                                                   b.to_numpy(), "rate": t[rate].to_numpy(float)}  # fmt: skip
+
+    cells0, f0 = factors(pop0)
+    cells1, f1 = factors(pop1)
+    if cells0 != cells1:
+        raise ValueError("both populations need the same cells")
+    ka, kb = f"{by[0]}_structure", f"{by[1]}_structure"
+
+    def crude(**f):
+        ab = f[ka] * f[kb]
+        return float(np.sum(ab * f["rate"]) / np.sum(ab))
+
+    res = das_gupta(f0, f1, rate=crude, method="das_gupta_cross_classified")
+    return res
 
 
 def decompose_growth(

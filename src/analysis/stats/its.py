@@ -44,13 +44,14 @@ class ITSResult(ResultDisplay):
     se: str = "hac"
     periods_per_year: int = 12
     slope_rr_per_period: float | None = None
+    vcov: str = ""  # what the standard errors are, in words (the label summary() prints)
 
     def to_frame(self) -> pd.DataFrame:
         return self.coefficients
 
     def summary(self) -> str:
         lines = [
-            f"Interrupted time series: {self.model}, {self.family}, {self.se} standard errors",
+            f"Interrupted time series: {self.model}, {self.vcov or f'{self.family}, {self.se} standard errors'}",
             f"  level change at the interruption: RR {self.level_rr:.3f} "
             f"({self.level_rr_ci[0]:.3f} to {self.level_rr_ci[1]:.3f})",
         ]
@@ -152,10 +153,10 @@ def its(
         fam = sm.families.NegativeBinomial(alpha=float(nb.params["alpha"]))
     glm = sm.GLM(y, X, family=fam, offset=off)
     if se == "hac":
+        # The Newey-West sandwich estimates the variance of the scores directly, so it is already robust to
+        # overdispersion: a quasi-Poisson dispersion cancels out of it. quasipoisson + hac is therefore the Poisson
+        # fit with HAC standard errors, and is labelled so (not as a separate quasi-Poisson HAC estimator).
         res = glm.fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags})
-        if family == "quasipoisson":  # HAC with the Pearson dispersion on top, as a quasi-likelihood sandwich
-            base = glm.fit()
-            res = glm.fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags}, scale=base.pearson_chi2 / base.df_resid)
     else:
         res = glm.fit(scale="X2") if family == "quasipoisson" else glm.fit()
     names = list(X.columns)
@@ -193,6 +194,19 @@ def its(
             "zonder_onderbreking": np.where(post == 1, counterfactual, np.nan),
         }
     )
+    fam_label = {"poisson": "Poisson", "quasipoisson": "quasi-Poisson", "negbin": "negative binomial"}[family]
+    if se == "hac":
+        vcov = (
+            f"{'Poisson' if family == 'quasipoisson' else fam_label} fit, Newey-West (HAC, {hac_lags} lags) standard "
+            "errors" + (" (robust to overdispersion: identical for Poisson and quasi-Poisson)"
+                        if family in ("poisson", "quasipoisson") else "")
+        )  # fmt: skip
+    else:
+        vcov = {
+            "poisson": "Poisson fit, model-based standard errors",
+            "quasipoisson": "quasi-Poisson: Poisson fit, standard errors scaled by the Pearson dispersion",
+            "negbin": "negative binomial fit, model-based standard errors",
+        }[family]
     return ITSResult(
         coef,
         float(np.exp(lvl)),
@@ -206,4 +220,5 @@ def its(
         se,
         periods_per_year,
         slope_pp,
+        vcov,
     )
