@@ -173,7 +173,8 @@ def funnel(
 ) -> FunnelResult:
     """Funnel limits and positions for counts ``numerator`` out of ``denominator`` (arrays or Series of equal
     length; ``units`` names them, default the numerator's index if it is a Series, else 0..I-1). ``target``: the
-    rate per ``per`` to compare with (default the pooled rate of the fitted units). ``exclude``: boolean mask of units left out of the target and overdispersion
+    rate per ``per`` to compare with (default the pooled rate of the fitted units). ``exclude``: boolean mask of units
+    left out of the target and overdispersion
     fit (they are still placed). ``grid``: denominators for the ``limits`` table (default 200 points, log-spaced
     over the observed range)."""
     if family not in FAMILIES:
