@@ -34,15 +34,15 @@ def test_limits_cover_chance_variation_at_the_nominal_rate():
         inside.append((b.table.positie_95 == "binnen").mean())
         taus.append(b.tau)
     assert 0.93 <= np.mean(inside) <= 0.97
-    assert np.mean(taus) < 2  # per 1,000, against a rate of 100
+    assert np.mean(taus) < 0.03  # between-gemeente sd on the log scale (3%)
 
 
 def test_overdispersion_widens_the_limits_to_the_real_spread():
-    """Real between-gemeente differences (sd 0.02 = 20 per 1,000): tau recovers them and the adjusted limits keep
-    ~95% inside, where plain Poisson limits would flag most gemeenten."""
+    """Real between-gemeente differences (sd 0.02 around 0.1, about 20%): tau (log scale) recovers them and the
+    adjusted limits keep ~95% inside, where plain Poisson limits would flag most gemeenten."""
     rng = np.random.default_rng(4)
     b = bm.benchmark(panel(rng, tau=0.02), "GM0000")
-    assert 14 < b.tau < 26 and b.phi > 5
+    assert 0.14 < b.tau < 0.26 and b.phi > 5 and "log scale" in b.method
     assert 0.90 <= (b.table.positie_95 == "binnen").mean() <= 0.99
     plain = bm.funnel_limits(b.national_rate, b.table.inwoners_65plus)
     outside_plain = (b.table.per_1000 > plain.boven_95.to_numpy()) | (b.table.per_1000 < plain.onder_95.to_numpy())
@@ -50,9 +50,24 @@ def test_overdispersion_widens_the_limits_to_the_real_spread():
 
 
 def test_funnel_limits_formula():
-    lim = bm.funnel_limits(100.0, [1000.0], levels=(0.95,))
-    se = np.sqrt(0.1 / 1000) * 1000
-    assert_allclose(lim.boven_95[0], 100 + 1.959964 * se, rtol=1e-6)
+    lim = bm.funnel_limits(100.0, [1000.0], levels=(0.95,), tau=0.1)
+    sd = np.sqrt(1 / (1000 * 0.1) + 0.1**2)  # log scale: 1 / expected count + tau^2
+    assert_allclose(lim.boven_95[0], 100 * np.exp(1.959964 * sd), rtol=1e-6)
+    assert_allclose(lim.onder_95[0], 100 * np.exp(-1.959964 * sd), rtol=1e-6)
+
+
+def test_real_panel_low_outliers_are_possible(processed):
+    """Issue 22: with HH read right and the limits on the log scale, a gemeente can be below the limits (the old
+    additive limits on the rate scale reached down to about 5 per 1.000 at every size, so none could). On the 2020
+    data the spread is skewed: several gemeenten are far below (HH largely outside maatwerk, or registered
+    otherwise), none above the 95% limits; the report says so rather than the test demanding both sides."""
+    p = pd.read_parquet(processed / "wmo_panel_grenzen_2020.parquet")
+    b = bm.benchmark(p, "GM0014")
+    clean = b.table[b.table.vlag == ""]
+    assert (clean.positie_95 == "onder").sum() >= 5
+    assert clean.z.max() > 1.0 and (clean.positie_95 == "binnen").mean() > 0.85
+    lim = b.funnel
+    assert (lim.boven_95 - lim.onder_95).is_monotonic_decreasing  # narrower with size
 
 
 def test_peers_are_the_nearest_on_the_stated_features():

@@ -2,12 +2,13 @@
 
 - ``peer_group``: the k nearest gemeenten on standardised size (log inhabitants), share of inhabitants aged 65+ and
   average income (the rule is stated in the result, so a council can see who its peers are and why).
-- ``funnel``: a funnel plot (Spiegelhalter 2005, Statistics in Medicine 24:1185) of HH clients per 1,000
-  inhabitants 65+ against the 65+ population, with control limits around the pooled national rate. With hundreds
-  of large gemeenten, Poisson limits alone flag nearly everyone (real differences in policy and registration
-  between gemeenten are larger than chance), so the limits include a between-gemeente variance: the additive
-  random-effects adjustment of Spiegelhalter (2005, Quality and Safety in Health Care 14:347), with the variance
-  estimated robustly (see ``_overdispersion``). Both the plain and the adjusted limits are returned.
+- ``funnel``: a funnel plot of HH clients per 1,000 inhabitants 65+ against the 65+ population, with control limits
+  around the pooled rate of the gemeenten without a registration break (``analysis.stats.funnel``). With hundreds of
+  large gemeenten, Poisson limits alone flag nearly everyone (real differences in policy and registration between
+  gemeenten are larger than chance), so the limits include a between-gemeente variance: Spiegelhalter's (2005,
+  Quality and Safety in Health Care 14:347) additive random effects, on the log scale (differences between
+  gemeenten are proportional; the limits narrow with size and a gemeente can be below them, as in NHS Digital's
+  SHMI). The estimator is named in ``Benchmark.method``. Plain Poisson limits are returned beside them.
 
 Caveat carried into the report: CBS publishes HH clients of all ages per gemeente; only the 65+ population is in
 this panel, so the rate is 'HH clients per 1,000 inhabitants aged 65+' and differences in the age make-up within
@@ -24,6 +25,7 @@ from scipy import stats
 
 from analysis.data import breaks
 from analysis.results import ResultDisplay
+from analysis.stats.funnel import funnel as _funnel
 
 PEER_FEATURES = ("log_inwoners", "aandeel_65plus", "gem_inkomen")
 
@@ -43,8 +45,8 @@ class Benchmark(ResultDisplay):
     gemeente: str
     gemeente_naam: str
     year: int
-    national_rate: float  # per 1,000 65+, pooled over gemeenten with published figures
-    tau: float  # between-gemeente standard deviation (per 1,000) added to the limits
+    national_rate: float  # per 1,000 65+, pooled over gemeenten with published figures and no registration break
+    tau: float  # between-gemeente standard deviation on the log scale (0.2 = about 20% between gemeenten)
     phi: float  # overdispersion factor from winsorised z-scores (1 = only chance)
     table: pd.DataFrame
     funnel: pd.DataFrame
@@ -53,6 +55,7 @@ class Benchmark(ResultDisplay):
     features: tuple[str, ...]
     flagged: pd.DataFrame = None  # gemeente_code, gemeente_naam, jaar, kind, reason
     break_rule: str = "all"
+    method: str = ""  # the funnel model and estimator, as analysis.stats.funnel names them
 
     @property
     def own_flag(self) -> pd.Series | None:
@@ -143,8 +146,9 @@ def peer_group(
 
 
 def funnel_limits(target_rate: float, n, *, tau: float = 0.0, levels=(0.95, 0.998)) -> pd.DataFrame:
-    """Control limits (per 1,000) around ``target_rate`` (per 1,000) for denominators ``n``: normal approximation to
-    the Poisson, var = rate / n, plus ``tau``^2 between-unit variance (Spiegelhalter 2005)."""
+    """Normal-approximation limits (per 1,000) around ``target_rate`` (per 1,000) for denominators ``n`` with an
+    additive between-unit sd ``tau`` on the LOG scale (0 = Poisson only): theta exp(+-z sqrt(1 / (n theta) +
+    tau^2)), as ``analysis.stats.funnel`` with ``overdispersion='additive-log'`` computes them."""
     n = np.asarray(n, float)
     if np.any(n <= 0):
         raise ValueError("denominators must be > 0")
@@ -152,40 +156,11 @@ def funnel_limits(target_rate: float, n, *, tau: float = 0.0, levels=(0.95, 0.99
     out = {"n": n}
     for lvl in levels:
         zc = stats.norm.ppf(0.5 + lvl / 2)
-        se = np.sqrt(theta / n + (tau / 1000) ** 2)
+        sd = np.sqrt(1 / (n * theta) + tau**2)
         tag = f"{lvl * 100:g}".replace(".", "_")
-        out[f"onder_{tag}"] = np.maximum(theta - zc * se, 0) * 1000
-        out[f"boven_{tag}"] = (theta + zc * se) * 1000
+        out[f"onder_{tag}"] = theta * np.exp(-zc * sd) * 1000
+        out[f"boven_{tag}"] = theta * np.exp(zc * sd) * 1000
     return pd.DataFrame(out)
-
-
-# E[Z^2] of a standard normal winsorised at its 10th and 90th percentiles: (2*Phi(a) - 1) - 2*a*phi(a) + 0.2*a^2
-# with a = 1.2816. Dividing by it makes phi = 1 when there is only chance (the raw winsorised mean would be 0.68).
-_WINSOR_CONSISTENCY = float(
-    (0.8 - 2 * stats.norm.ppf(0.9) * stats.norm.pdf(stats.norm.ppf(0.9))) + 0.2 * stats.norm.ppf(0.9) ** 2
-)
-
-
-def _overdispersion(rate: np.ndarray, n: np.ndarray, theta: float) -> tuple[float, float]:
-    """phi, the overdispersion factor from winsorised (10%) z-scores (Spiegelhalter 2005; with the consistency
-    factor, phi = 1 when there is only chance), and tau^2, the between-gemeente variance on the rate scale.
-
-    tau^2 is chosen so that the median squared z-score equals its expected value under the model (0.455, the
-    median of chi-square with 1 df). Like winsorising it ignores a few extreme gemeenten, but unlike the
-    DerSimonian-Laird moment estimate on winsorised z-scores it is not biased downward when the large gemeenten
-    carry the spread (checked by simulation in tests/test_benchmark.py)."""
-    from scipy.optimize import brentq
-
-    s2 = theta / n
-    z = (rate - theta) / np.sqrt(s2)
-    lo, hi = np.quantile(z, [0.1, 0.9])
-    phi = float(np.mean(np.clip(z, lo, hi) ** 2) / _WINSOR_CONSISTENCY)
-    target = stats.chi2.ppf(0.5, 1)
-    gap = lambda t2: float(np.median((rate - theta) ** 2 / (s2 + t2)) - target)
-    if gap(0.0) <= 0:
-        return phi, 0.0
-    upper = float(np.max((rate - theta) ** 2)) + 1e-12
-    return phi, float(brentq(gap, 0.0, upper))
 
 
 def benchmark(
@@ -217,31 +192,28 @@ def benchmark(
     flags = breaks.screen_registration_breaks(panel[panel.jaar <= year], counterpart=counterpart)
     flagged = breaks.flagged_units(flags, rule=break_rule, up_to=year)
     d["vlag"] = d.gemeente_code.map(flagged.set_index("gemeente_code")["kind"]).fillna("")
-    fit = d[d.vlag == ""]
-    theta = float(fit.hh_clienten.sum() / fit.inwoners_65plus.sum())
-    rate = (d.hh_clienten / d.inwoners_65plus).to_numpy(float)
     n = d.inwoners_65plus.to_numpy(float)
-    clean = (d.vlag == "").to_numpy()
-    phi, tau2 = _overdispersion(rate[clean], n[clean], theta)
-    lo, hi = garwood_interval(d.hh_clienten.to_numpy())
-    d["per_1000"] = rate * 1000
-    d["ci_lower"], d["ci_upper"] = lo / n * 1000, hi / n * 1000
-    d["z"] = (rate - theta) / np.sqrt(theta / n + tau2)
-    lim = funnel_limits(theta * 1000, n, tau=np.sqrt(tau2) * 1000)
-    for lvl in ("95", "99_8"):
-        d[f"positie_{lvl}"] = np.select(
-            [d.per_1000.to_numpy() > lim[f"boven_{lvl}"], d.per_1000.to_numpy() < lim[f"onder_{lvl}"]],
-            ["boven", "onder"],
-            "binnen",
-        )
     grid = np.geomspace(max(200.0, n.min() * 0.8), n.max() * 1.2, 200)
-    plain = funnel_limits(theta * 1000, grid).add_prefix("poisson_").rename(columns={"poisson_n": "n"})
-    funnel = funnel_limits(theta * 1000, grid, tau=np.sqrt(tau2) * 1000).merge(plain, on="n")
+    flagged_mask = (d.vlag != "").to_numpy()
+    f = _funnel(d.hh_clienten.to_numpy(float), n, units=d.gemeente_code.to_numpy(), exclude=flagged_mask, per=1000,
+                grid=grid)  # fmt: skip
+    lo, hi = garwood_interval(d.hh_clienten.to_numpy())
+    d["per_1000"] = d.hh_clienten.to_numpy(float) / n * 1000
+    d["ci_lower"], d["ci_upper"] = lo / n * 1000, hi / n * 1000
+    d["z"] = f.table.z.to_numpy()
+    d["positie_95"], d["positie_99_8"] = f.table.position_95.to_numpy(), f.table.position_99_8.to_numpy()
+    rename = {"denominator": "n", "lower_95": "onder_95", "upper_95": "boven_95", "lower_99_8": "onder_99_8",
+              "upper_99_8": "boven_99_8"}  # fmt: skip
+    plain = _funnel(d.hh_clienten.to_numpy(float), n, exclude=flagged_mask, per=1000, grid=grid, overdispersion=None,
+                    target=f.target)  # fmt: skip
+    funnel = f.limits.rename(columns=rename).merge(
+        plain.limits.rename(columns=rename).add_prefix("poisson_").rename(columns={"poisson_n": "n"}), on="n"
+    )
     peers = peer_group(panel, gemeente, year, k=k, features=features, exclude=set(flagged.gemeente_code) - {gemeente})
     cols = ["gemeente_code", "gemeente_naam", "hh_clienten", "inwoners", "inwoners_65plus", "per_1000", "ci_lower",
             "ci_upper", "z", "positie_95", "positie_99_8", "vlag"]  # fmt: skip
     name = str(d.set_index("gemeente_code").loc[gemeente, "gemeente_naam"])
     return Benchmark(
-        gemeente, name, year, theta * 1000, float(np.sqrt(tau2) * 1000), phi, d[cols].reset_index(drop=True),
-        funnel, peers, k, tuple(features), flagged, break_rule,
+        gemeente, name, year, f.target, f.tau, f.phi, d[cols].reset_index(drop=True),
+        funnel, peers, k, tuple(features), flagged, break_rule, f.method,
     )  # fmt: skip
