@@ -190,3 +190,24 @@ def test_decision_section(tmp_path):
         Option("x", "€ 1", "geschat", "r")
     with pytest.raises(ValueError, match="at least one"):
         decision_section([], year=2023)
+
+
+def test_cited_assumption_must_be_in_the_assumptions_table(tmp_path):
+    t = pd.DataFrame({"Id": ["C01", "C02"], "Aanname": ["Budget", "Kosten plaatsing"]})
+    tab = table(t, consistency.ASSUMPTIONS_TABLE).data["text/markdown"]
+    ok = summary_report(tmp_path, "Bij € 60.000 per jaar (aanname C02).", after=tab)
+    assert kinds(ok) == []
+    planted = summary_report(tmp_path, "De instroom is verhoogd (aannames S03 en C02).", after=tab)
+    problems = consistency.check_report(planted, today=TODAY)
+    assert [p.kind for p in problems] == ["assumption"] and "S03" in problems[0].message
+
+
+def test_assumptions_section_lists_what_the_sources_cite():
+    from analysis.assumptions import load_assumptions
+    from analysis.report.notebook import ReportContext
+
+    cited = sorted(a.id for a in load_assumptions().entries if a.id.startswith("S"))[:2]
+    ctx = ReportContext("geen-rapport")
+    ctx.inputs["x"] = {"synthetic": True, "source": "", "citation": f"synthetisch (aannames {', '.join(cited)}, Z99)"}
+    text = ctx.assumptions_section().data["text/markdown"]
+    assert all(f"**{i} " in text for i in cited) and "Z99" not in text

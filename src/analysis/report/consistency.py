@@ -12,7 +12,8 @@ Every fact also carries its status (``data-status``: echt, synthetisch, illustra
 heading 'Samenvatting' to the next top-level heading) a sentence with a synthetic or illustrative number must say so
 in words ('in dit voorbeeld', 'synthetisch', 'illustratief') and no sentence anywhere may present such a number as
 advice ('het bedrag om te begroten'). A summary sentence with an amount for a future year says whether it is indexed
-(with the assumption it rests on) or not ('niet geïndexeerd', 'in prijzen van 2024').
+(with the assumption it rests on) or not ('niet geïndexeerd', 'in prijzen van 2024'). Every assumption a sentence
+cites ('aanname C02') is in the report's table 'Aannames en kanttekeningen'.
 
 ``check_report(html)`` returns every problem found; an empty list means the report is consistent.
 """
@@ -29,7 +30,7 @@ SUPPRESSED = {"<10", "&lt;10"}
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # fact-twice | fact-not-in-table | missing-table | total | unreadable | status | advice | index
+    kind: str  # fact-twice | fact-not-in-table | missing-table | total | unreadable | status | advice | index | assumption
     message: str
 
 
@@ -279,6 +280,30 @@ def check_statuses(rep: ParsedReport, *, today: dt.date | None = None) -> list[P
     return problems
 
 
+ASSUMPTIONS_TABLE = "Aannames en kanttekeningen"
+_CITES_ASSUMPTION = re.compile(r"\baanname", re.IGNORECASE)
+_ASSUMPTION_ID = re.compile(r"\b[A-Z]\d{2}\b")
+
+
+def check_assumptions(rep: ParsedReport) -> list[Problem]:
+    """Every assumption a sentence cites ('aanname C02', 'aannames S03 en S04') is in the report's assumptions
+    table, so the reader can look it up. A report without that table is not checked."""
+    tab = rep.tables.get(ASSUMPTIONS_TABLE)
+    if tab is None or not tab.rows:
+        return []
+    listed = {row[0] for row in tab.rows[1:] if row}
+    problems = []
+    for s in rep.sentences:
+        if not _CITES_ASSUMPTION.search(s.text):
+            continue
+        missing = sorted(set(_ASSUMPTION_ID.findall(s.text)) - listed)
+        if missing:
+            problems.append(
+                Problem("assumption", f"cited assumption(s) {', '.join(missing)} not in '{ASSUMPTIONS_TABLE}': {s.text!r}")
+            )
+    return problems
+
+
 def check_report(html: str, *, today: dt.date | None = None) -> list[Problem]:
     rep = parse_report(html)
     problems: list[Problem] = []
@@ -332,4 +357,6 @@ def check_report(html: str, *, today: dt.date | None = None) -> list[Problem]:
                 )
     # 4. synthetic and illustrative numbers said to be so, never advice; future amounts indexed or said not to be
     problems += check_statuses(rep, today=today)
+    # 5. every cited assumption can be looked up in the report's assumptions table
+    problems += check_assumptions(rep)
     return problems

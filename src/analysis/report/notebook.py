@@ -366,6 +366,11 @@ class ReportContext:
 
         log = load_assumptions()
         ids = set(self.assumption_ids) | {a.id for a in log.for_analysis(self.report)}
+        # the sources section cites the assumptions behind each (synthetic) input: the reader must find them here
+        known = {a.id for a in log.entries}
+        for m in self.inputs.values():
+            cited = re.findall(r"\b[A-Z]\d{2}\b", f"{m.get('source', '')} {m.get('citation', '')}")
+            ids.update(i for i in cited if i in known)
         rows = [log[i] for i in sorted(ids)]
         lines = [
             "Dit rapport rust op de volgende aannames uit het aannamelogboek. "
