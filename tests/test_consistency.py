@@ -71,7 +71,7 @@ def test_suppressed_cells_are_not_added_up(tmp_path):
 
 @pytest.mark.parametrize(
     "text, value",
-    [("€ 1.234.567", 1234567), ("12,5%", 12.5), ("-€ 5", -5), ("€ 28,7 mln", 28.7e6), ("–", None), ("3 - 5", None)],
+    [("€ 1.234.567", 1234567), ("12,5%", 12.5), ("-€ 5", -5), ("€ -5", -5), ("€ 28,7 mln", 28.7e6), ("–", None), ("3 - 5", None)],
 )
 def test_parse_dutch_number(text, value):
     assert consistency.parse_dutch_number(text) == value
