@@ -53,7 +53,8 @@ class PlacementFollowUp(ResultDisplay):
     peildatum (censored there) or the first placement.
 
     ``per_group``: groep, gezinnen, plaatsingen (first placements known by the peildatum), gezinsjaren (follow-up),
-    per_gezinsjaar with an exact Poisson (Garwood) 95% interval (ci_lower, ci_upper), followup_mediaan_maanden,
+    per_gezinsjaar with an exact Poisson (Garwood) 95% interval (ci_lower, ci_upper), followup_mediaan_maanden and
+    followup_max_maanden (where a curve ends),
     gevolgd_horizon (families whose start lies at least ``horizon_months`` before the peildatum: the only ones a
     'within 12 months' count could see whole) and zonder_plaatsing_horizon
     (Kaplan-Meier share without a placement at ``horizon_months``; NaN when nobody was followed that long).
@@ -161,6 +162,7 @@ def placement_followup(
                 "ci_lower": float(lo[0]) / years if years > 0 else np.nan,
                 "ci_upper": float(hi[0]) / years if years > 0 else np.nan,
                 "followup_mediaan_maanden": float(grp["maanden"].median()),
+                "followup_max_maanden": float(grp["maanden"].max()),
                 "gevolgd_horizon": int(followed.sum()),
                 "zonder_plaatsing_horizon": at_h,
             }
