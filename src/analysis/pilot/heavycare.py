@@ -67,6 +67,12 @@ class PlacementFollowUp(ResultDisplay):
     rr_ci: tuple[float, float]
     rr_p: float
     horizon_months: int
+    times: pd.DataFrame | None = None  # per family (no id): groep, maanden (follow-up), geplaatst
+
+    def at_risk(self, group: str, months: float) -> int:
+        """Families of ``group`` still followed (and not placed) at ``months`` since their start."""
+        t = self.times
+        return int(((t["groep"] == group) & (t["maanden"] >= months)).sum()) if t is not None else 0
 
     def to_frame(self) -> pd.DataFrame:
         rows = [
@@ -181,7 +187,10 @@ def placement_followup(
             rr_ci = (odds(plo) * e2 / e1, odds(phi) * e2 / e1)
             rr_p = float(bt.pvalue)
     km_all = pd.concat(curves, ignore_index=True)[["groep", "maanden", "zonder_plaatsing", "at_risk"]]
-    return PlacementFollowUp(per, km_all, float(rr), tuple(float(x) for x in rr_ci), rr_p, int(horizon_months))
+    times = f[["groep", "maanden", "geplaatst"]].reset_index(drop=True)
+    return PlacementFollowUp(
+        per, km_all, float(rr), tuple(float(x) for x in rr_ci), rr_p, int(horizon_months), times
+    )
 
 
 CAVEAT = (
