@@ -487,7 +487,8 @@ def recommendations(f: PilotFacts) -> list[str]:
     if f.occupancy < 0.8:
         out.append(
             f"Werving en toeleiding van gezinnen verdienen aandacht: de bezetting was {percent(f.occupancy, 0)} van "
-            "de capaciteit (ook Midden-Groningen had moeite voldoende gezinnen te vinden)."
+            "de capaciteit" + ("; synthetisch" if f.synthetic else "") + " (ook Midden-Groningen had moeite voldoende "
+            "gezinnen te vinden)."
         )
     if np.isfinite(f.zrm_mde) and f.zrm_mde > f.min_effect:
         out.append(
