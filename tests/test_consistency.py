@@ -211,3 +211,16 @@ def test_assumptions_section_lists_what_the_sources_cite():
     ctx.inputs["x"] = {"synthetic": True, "source": "", "citation": f"synthetisch (aannames {', '.join(cited)}, Z99)"}
     text = ctx.assumptions_section().data["text/markdown"]
     assert all(f"**{i} " in text for i in cited) and "Z99" not in text
+
+
+def test_summary_must_end_with_the_decision(tmp_path):
+    from analysis.report.notebook import Option, decision_section
+
+    sec = decision_section([Option("Doorgaan", "€ 126.000", "echt", "Onzeker effect.")], year=2023).data["text/markdown"]
+    ok = render_html(tmp_path, f"# Samenvatting\n\n## Wat tegenvalt\n\nTekst.\n\n{sec}\n\n# Resultaten\n\n## Meer\n")
+    assert consistency.check_decision(consistency.parse_report(ok)) == []
+    missing = render_html(tmp_path, "# Samenvatting\n\n## Wat tegenvalt\n\nTekst.\n\n# Resultaten\n")
+    [p] = consistency.check_decision(consistency.parse_report(missing))
+    assert p.kind == "decision" and "Wat tegenvalt" in p.message
+    late = render_html(tmp_path, f"# Samenvatting\n\n{sec}\n\n## Wat tegenvalt\n\nTekst.\n\n# Resultaten\n")
+    assert [p.kind for p in consistency.check_decision(consistency.parse_report(late))] == ["decision"]

@@ -56,6 +56,7 @@ class ParsedReport:
     facts: list[tuple[str, str, str | None]]  # key, text, table caption
     tables: dict[str, _Table]
     sentences: list[Sentence] = field(default_factory=list)
+    subheads: list[tuple[str, bool]] = field(default_factory=list)  # h2 texts, and whether in the summary
 
 
 class _Parser(HTMLParser):
@@ -77,6 +78,8 @@ class _Parser(HTMLParser):
         self._fact_start = 0
         self._h1: list[str] | None = None
         self._h1_start = 0
+        self._h2: list[str] | None = None
+        self.subheads: list[tuple[str, int]] = []  # h2 text, text offset
         self.summary: tuple[int, int] | None = None  # text offsets of the summary
         self._summary_start: int | None = None
         self._skip = 0  # inside <nav>, <script>, <style>: not report text
@@ -94,6 +97,8 @@ class _Parser(HTMLParser):
             self._emit("\n\n")
         if tag == "h1" and self._table is None and not self._skip:
             self._h1, self._h1_start = [], self._len
+        if tag == "h2" and self._table is None and not self._skip:
+            self._h2 = []
         if tag == "span":
             if self._fact is not None:
                 self._fact_depth += 1
@@ -127,6 +132,9 @@ class _Parser(HTMLParser):
             if title == "Samenvatting" and self._summary_start is None:
                 self._summary_start = self._len
             self._h1 = None
+        if tag == "h2" and self._h2 is not None:
+            self.subheads.append((" ".join("".join(self._h2).split()), self._len))
+            self._h2 = None
         if tag in _BLOCKS:
             self._emit("\n\n")
         if tag == "span" and self._fact is not None:
@@ -161,6 +169,8 @@ class _Parser(HTMLParser):
             self._cell.append(data)
         if self._h1 is not None:
             self._h1.append(data)
+        if self._h2 is not None:
+            self._h2.append(data)
         self._emit(data)
 
     def close(self):
@@ -197,7 +207,13 @@ def parse_report(html: str) -> ParsedReport:
     p.close()
     text = "".join(p.text)
     fact_text = {(a, b): " ".join(text[a:b].split()) for a, b, _, _ in p.fact_spans}
-    return ParsedReport(p.facts, p.tables, _sentences(text, p.fact_spans, p.summary, fact_text))
+    in_sum = lambda at: p.summary is not None and p.summary[0] <= at < p.summary[1]  # noqa: E731
+    return ParsedReport(
+        p.facts,
+        p.tables,
+        _sentences(text, p.fact_spans, p.summary, fact_text),
+        [(t, in_sum(at)) for t, at in p.subheads],
+    )
 
 
 _NUM = re.compile(r"[-−–]?\s?€?\s?[-−]?\d[\d.]*(?:,\d+)?")
@@ -302,6 +318,22 @@ def check_assumptions(rep: ParsedReport) -> list[Problem]:
                 Problem("assumption", f"cited assumption(s) {', '.join(missing)} not in '{ASSUMPTIONS_TABLE}': {s.text!r}")
             )
     return problems
+
+
+DECISION_HEADING = "Wat vraagt dit van de raad"
+DECISION_TABLE = "Mogelijkheden voor de raad"
+
+
+def check_decision(rep: ParsedReport) -> list[Problem]:
+    """The summary ends with 'Wat vraagt dit van de raad' (``notebook.decision_section``): its last sub-heading,
+    with the table of options. Not part of ``check_report`` until every report has the section."""
+    heads = [t for t, in_summary in rep.subheads if in_summary]
+    if not heads or heads[-1] != DECISION_HEADING:
+        where = f"its last sub-heading is '{heads[-1]}'" if heads else "it has no sub-headings"
+        return [Problem("decision", f"the summary does not end with '{DECISION_HEADING}' ({where})")]
+    if not any(c.startswith(DECISION_TABLE) for c in rep.tables):
+        return [Problem("decision", f"'{DECISION_HEADING}' has no table of options ('{DECISION_TABLE} ...')")]
+    return []
 
 
 def check_report(html: str, *, today: dt.date | None = None) -> list[Problem]:
