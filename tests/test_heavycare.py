@@ -85,3 +85,14 @@ def test_placement_before_the_start_is_refused():
 
     with pytest.raises(ValueError, match="g0 has a placement before its start"):
         heavycare.placement_followup(f, ev, as_of="2022-11-01")
+
+
+def test_heavy_care_counts_to_the_peildatum_unless_a_window_is_asked():
+    """A placement 14 months after the start and before the peildatum counts up to the peildatum (the report's
+    clock), not within a 12-month window."""
+    f = _families(["2021-01-01", "2021-01-01"], ["gezinsverzorger", "regulier"])
+    ev = pd.DataFrame({"gezin_id": ["g0"], "soort": ["uithuisplaatsing"], "datum": pd.to_datetime(["2022-03-01"])})
+    ind = pd.DataFrame({"gezin_id": ["g0", "g1"], "fase": "voor", "indicaties": [1, 1]})
+    to_peil = heavycare.heavy_care(f, ev, ind, as_of="2022-11-01").per_group.set_index("groep")
+    window = heavycare.heavy_care(f, ev, ind, as_of="2022-11-01", window_days=365).per_group.set_index("groep")
+    assert to_peil.loc["pilot", "uithuisplaatsing"] == 1 and window.loc["pilot", "uithuisplaatsing"] == 0

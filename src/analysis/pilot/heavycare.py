@@ -201,14 +201,24 @@ CAVEAT = (
 
 
 def heavy_care(
-    families: pd.DataFrame, events: pd.DataFrame, indications: pd.DataFrame, *, as_of: str, window_days: int = 365
+    families: pd.DataFrame,
+    events: pd.DataFrame,
+    indications: pd.DataFrame,
+    *,
+    as_of: str,
+    window_days: int | None = None,
 ) -> HeavyCareResult:
-    """Placements and escalations within ``window_days`` of the start (only events known by ``as_of``)."""
+    """Families with a placement or escalation known by ``as_of``, counted from their start up to the peildatum (the
+    same clock as ``placement_followup``); ``window_days`` limits that to the first days after the start, which
+    is only fair when every family was followed that long. The risk difference and Fisher test compare shares
+    over unequal follow-up: the report uses the rates per family-year in ``followup`` instead."""
     as_of_ts = pd.Timestamp(as_of)
     f = families[(families["start"] <= as_of_ts) & families["route"].isin(["gezinsverzorger", "regulier"])]
     f = f.assign(groep=np.where(f["route"] == "gezinsverzorger", "pilot", "vergelijking"))
     ev = events.merge(f[["gezin_id", "start", "groep"]], on="gezin_id")
-    ev = ev[(ev["datum"] <= as_of_ts) & ((ev["datum"] - ev["start"]).dt.days <= window_days)]
+    ev = ev[ev["datum"] <= as_of_ts]
+    if window_days is not None:
+        ev = ev[(ev["datum"] - ev["start"]).dt.days <= window_days]
     placed = set(ev.loc[ev.soort == "uithuisplaatsing", "gezin_id"])
     esc = ev[ev.soort == "escalatie"]
     rows = []
