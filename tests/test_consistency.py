@@ -71,7 +71,7 @@ def test_suppressed_cells_are_not_added_up(tmp_path):
 
 @pytest.mark.parametrize(
     "text, value",
-    [("€ 1.234.567", 1234567), ("12,5%", 12.5), ("-€ 5", -5), ("€ 28,7 mln", 28.7e6), ("–", None), ("3 - 5", None)],
+    [("€ 1.234.567", 1234567), ("12,5%", 12.5), ("-€ 5", -5), ("€ -5", -5), ("€ 28,7 mln", 28.7e6), ("–", None), ("3 - 5", None)],
 )
 def test_parse_dutch_number(text, value):
     assert consistency.parse_dutch_number(text) == value
@@ -154,3 +154,124 @@ def test_all_reports_print_one_set_of_numbers(render_case, synth, tmp_path):
     key = sorted(keys["hh-raad"] & keys["hh-bekostiging"])[0]
     planted = re.sub(rf'(data-fact="{key}"[^>]*>)([^<]*)', lambda m: m.group(1) + "1.234.567", html["hh-bekostiging"])
     assert [p.kind for p in consistency.check_reports({**html, "hh-bekostiging": planted})] == ["cross-report"]
+# ------------------------------------------------------------------ status of each number: real, synthetic, illustrative
+
+TODAY = __import__("datetime").date(2026, 11, 30)
+
+
+def summary_report(tmp_path, sentence: str, after: str = "") -> str:
+    return render_html(tmp_path, f"# Samenvatting\n\n{sentence}\n\n# Resultaten\n\n{after}\n")
+
+
+def kinds(html):
+    return [p.kind for p in consistency.check_report(html, today=TODAY)]
+
+
+def test_fact_writes_its_status_on_the_span(tmp_path):
+    html = summary_report(tmp_path, f"Uitgegeven: {fact('uit', '€ 157.110', status='synthetisch')} (in dit voorbeeld).")
+    assert 'data-status="synthetisch"' in html
+    [s] = [s for s in consistency.parse_report(html).sentences if s.facts]
+    assert s.in_summary and s.facts == (("uit", "€ 157.110", "synthetisch"),)
+    with pytest.raises(ValueError, match="status"):
+        fact("uit", "€ 1", status="geschat")
+
+
+def test_synthetic_figure_stated_as_real_in_the_summary_is_refused(tmp_path):
+    planted = (
+        f"Het budget is {fact('budget', '€ 336.000')}; tot de peildatum is daarvan "
+        f"{fact('uit', '€ 157.110', status='synthetisch')} uitgegeven."
+    )
+    problems = consistency.check_report(summary_report(tmp_path, planted), today=TODAY)
+    assert [p.kind for p in problems] == ["status"] and "€ 157.110" in problems[0].message
+    labelled = planted.replace("uitgegeven.", "uitgegeven (synthetische uitgaven, in dit voorbeeld).")
+    assert kinds(summary_report(tmp_path, labelled)) == []
+    # the label must be in the same sentence: a general remark elsewhere does not label this number
+    elsewhere = planted + " Alle gezinsgegevens zijn synthetisch."
+    assert kinds(summary_report(tmp_path, elsewhere)) == ["status"]
+    # 'bijvoorbeeld' is not a status
+    assert kinds(summary_report(tmp_path, planted.replace("uitgegeven.", "uitgegeven, bijvoorbeeld aan loon."))) == [
+        "status"
+    ]
+
+
+def test_outside_the_summary_the_label_is_not_required_but_advice_is_refused(tmp_path):
+    body = f"Het tarief is {fact('t', '€ 31,20', status='illustratief')} per uur."
+    assert kinds(summary_report(tmp_path, "Geen getallen.", after=body)) == []
+    advice = f"Dat is het bedrag om te begroten: {fact('b', '€ 27,9 mln', status='illustratief')} (illustratief)."
+    assert kinds(summary_report(tmp_path, advice)) == ["advice"]
+    assert kinds(summary_report(tmp_path, "Geen getallen.", after=advice)) == ["advice"]
+    # advice about a real figure is the college's business, not a labelling error
+    assert kinds(summary_report(tmp_path, f"Het bedrag om te begroten is {fact('r', '€ 126.000')}.")) == []
+
+
+@pytest.mark.parametrize(
+    "sentence, ok",
+    [
+        ("In 2030 kost de huishoudelijke hulp € 31,2 mln.", False),
+        ("In 2030 kost de huishoudelijke hulp € 31,2 mln (niet geïndexeerd, in prijzen van 2024).", True),
+        ("In 2030 kost de huishoudelijke hulp € 31,2 mln in prijzen van 2024.", True),
+        ("In 2030 kost de huishoudelijke hulp € 33,0 mln, geïndexeerd met 2,5% per jaar (aanname F03).", True),
+        ("In 2030 kost de huishoudelijke hulp € 33,0 mln, geïndexeerd.", False),  # indexed: with which assumption?
+        ("In 2023 kostte de huishoudelijke hulp € 25,1 mln.", True),  # a past year
+        ("In 2030 zijn er 6.100 cliënten.", True),  # not an amount
+    ],
+)
+def test_future_amounts_say_whether_they_are_indexed(tmp_path, sentence, ok):
+    assert kinds(summary_report(tmp_path, sentence)) == ([] if ok else ["index"])
+
+
+def test_decision_section(tmp_path):
+    from analysis.report.notebook import Option, decision_section
+
+    opts = [
+        Option("Pilot afmaken zoals gepland", "€ 126.000", "echt", "Effect blijft onzeker.", "begroting 2023"),
+        Option("Pilot stoppen", "€ 0", "echt", "Gezinnen verliezen hun gezinsverzorger."),
+        Option("Pilot verlengen met een jaar", "€ 130.000", "illustratief", "Meer geld zonder bewezen effect."),
+    ]
+    neutral = decision_section(opts, year=2023).data["text/markdown"]
+    assert "## Wat vraagt dit van de raad" in neutral and "ter kennisname" in neutral
+    assert "illustratief" in neutral and "geen bedragen om te begroten" in neutral
+    html = render_html(tmp_path, "# Samenvatting\n\n" + neutral + "\n\n# Resultaten\n")
+    tab = consistency.parse_report(html).tables["Mogelijkheden voor de raad en kosten in 2023"]
+    assert tab.rows[0] == ["Mogelijkheid", "Kosten 2023", "Status van het bedrag", "Risico's"] and len(tab.rows) == 4
+    assert consistency.check_report(html, today=TODAY) == []
+    proposal = decision_section(opts, "de pilot afmaken zoals gepland", year=2023).data["text/markdown"]
+    assert "stelt de raad voor: **de pilot afmaken zoals gepland**" in proposal
+    with pytest.raises(ValueError, match="status"):
+        Option("x", "€ 1", "geschat", "r")
+    with pytest.raises(ValueError, match="at least one"):
+        decision_section([], year=2023)
+
+
+def test_cited_assumption_must_be_in_the_assumptions_table(tmp_path):
+    t = pd.DataFrame({"Id": ["C01", "C02"], "Aanname": ["Budget", "Kosten plaatsing"]})
+    tab = table(t, consistency.ASSUMPTIONS_TABLE).data["text/markdown"]
+    ok = summary_report(tmp_path, "Bij € 60.000 per jaar (aanname C02).", after=tab)
+    assert kinds(ok) == []
+    planted = summary_report(tmp_path, "De instroom is verhoogd (aannames S03 en C02).", after=tab)
+    problems = consistency.check_report(planted, today=TODAY)
+    assert [p.kind for p in problems] == ["assumption"] and "S03" in problems[0].message
+
+
+def test_assumptions_section_lists_what_the_sources_cite():
+    from analysis.assumptions import load_assumptions
+    from analysis.report.notebook import ReportContext
+
+    cited = sorted(a.id for a in load_assumptions().entries if a.id.startswith("S"))[:2]
+    ctx = ReportContext("geen-rapport")
+    ctx.inputs["x"] = {"synthetic": True, "source": "", "citation": f"synthetisch (aannames {', '.join(cited)}, Z99)"}
+    text = ctx.assumptions_section().data["text/markdown"]
+    assert all(f"**{i} " in text for i in cited) and "Z99" not in text
+
+
+def test_summary_must_end_with_the_decision(tmp_path):
+    from analysis.report.notebook import Option, decision_section
+
+    sec = decision_section([Option("Doorgaan", "€ 126.000", "echt", "Onzeker effect.")], year=2023).data["text/markdown"]
+    ok = render_html(tmp_path, f"# Samenvatting\n\n## Wat tegenvalt\n\nTekst.\n\n{sec}\n\n# Resultaten\n\n## Meer\n")
+    assert consistency.check_decision(consistency.parse_report(ok)) == []
+    missing = render_html(tmp_path, "# Samenvatting\n\n## Wat tegenvalt\n\nTekst.\n\n# Resultaten\n")
+    [p] = consistency.check_decision(consistency.parse_report(missing))
+    assert p.kind == "decision" and "Wat tegenvalt" in p.message
+    late = render_html(tmp_path, f"# Samenvatting\n\n{sec}\n\n## Wat tegenvalt\n\nTekst.\n\n# Resultaten\n")
+    assert [p.kind for p in consistency.check_decision(consistency.parse_report(late))] == ["decision"]
