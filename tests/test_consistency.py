@@ -101,3 +101,92 @@ def test_rendered_report_is_consistent(name, audience, extra, render_case):
     body = html.split('id="verantwoording"')[0]  # the appendix names parameters as code, for reproduction
     for english in (">prognosis<", ">same<", ">n.d.<", "->", "tarief_blijft", "financien<", "sha256", ".parquet"):
         assert english not in body, english
+
+
+# ------------------------------------------------------------------ status of each number: real, synthetic, illustrative
+
+TODAY = __import__("datetime").date(2026, 11, 30)
+
+
+def summary_report(tmp_path, sentence: str, after: str = "") -> str:
+    return render_html(tmp_path, f"# Samenvatting\n\n{sentence}\n\n# Resultaten\n\n{after}\n")
+
+
+def kinds(html):
+    return [p.kind for p in consistency.check_report(html, today=TODAY)]
+
+
+def test_fact_writes_its_status_on_the_span(tmp_path):
+    html = summary_report(tmp_path, f"Uitgegeven: {fact('uit', '€ 157.110', status='synthetisch')} (in dit voorbeeld).")
+    assert 'data-status="synthetisch"' in html
+    [s] = [s for s in consistency.parse_report(html).sentences if s.facts]
+    assert s.in_summary and s.facts == (("uit", "€ 157.110", "synthetisch"),)
+    with pytest.raises(ValueError, match="status"):
+        fact("uit", "€ 1", status="geschat")
+
+
+def test_synthetic_figure_stated_as_real_in_the_summary_is_refused(tmp_path):
+    planted = (
+        f"Het budget is {fact('budget', '€ 336.000')}; tot de peildatum is daarvan "
+        f"{fact('uit', '€ 157.110', status='synthetisch')} uitgegeven."
+    )
+    problems = consistency.check_report(summary_report(tmp_path, planted), today=TODAY)
+    assert [p.kind for p in problems] == ["status"] and "€ 157.110" in problems[0].message
+    labelled = planted.replace("uitgegeven.", "uitgegeven (synthetische uitgaven, in dit voorbeeld).")
+    assert kinds(summary_report(tmp_path, labelled)) == []
+    # the label must be in the same sentence: a general remark elsewhere does not label this number
+    elsewhere = planted + " Alle gezinsgegevens zijn synthetisch."
+    assert kinds(summary_report(tmp_path, elsewhere)) == ["status"]
+    # 'bijvoorbeeld' is not a status
+    assert kinds(summary_report(tmp_path, planted.replace("uitgegeven.", "uitgegeven, bijvoorbeeld aan loon."))) == [
+        "status"
+    ]
+
+
+def test_outside_the_summary_the_label_is_not_required_but_advice_is_refused(tmp_path):
+    body = f"Het tarief is {fact('t', '€ 31,20', status='illustratief')} per uur."
+    assert kinds(summary_report(tmp_path, "Geen getallen.", after=body)) == []
+    advice = f"Dat is het bedrag om te begroten: {fact('b', '€ 27,9 mln', status='illustratief')} (illustratief)."
+    assert kinds(summary_report(tmp_path, advice)) == ["advice"]
+    assert kinds(summary_report(tmp_path, "Geen getallen.", after=advice)) == ["advice"]
+    # advice about a real figure is the college's business, not a labelling error
+    assert kinds(summary_report(tmp_path, f"Het bedrag om te begroten is {fact('r', '€ 126.000')}.")) == []
+
+
+@pytest.mark.parametrize(
+    "sentence, ok",
+    [
+        ("In 2030 kost de huishoudelijke hulp € 31,2 mln.", False),
+        ("In 2030 kost de huishoudelijke hulp € 31,2 mln (niet geïndexeerd, in prijzen van 2024).", True),
+        ("In 2030 kost de huishoudelijke hulp € 31,2 mln in prijzen van 2024.", True),
+        ("In 2030 kost de huishoudelijke hulp € 33,0 mln, geïndexeerd met 2,5% per jaar (aanname F03).", True),
+        ("In 2030 kost de huishoudelijke hulp € 33,0 mln, geïndexeerd.", False),  # indexed: with which assumption?
+        ("In 2023 kostte de huishoudelijke hulp € 25,1 mln.", True),  # a past year
+        ("In 2030 zijn er 6.100 cliënten.", True),  # not an amount
+    ],
+)
+def test_future_amounts_say_whether_they_are_indexed(tmp_path, sentence, ok):
+    assert kinds(summary_report(tmp_path, sentence)) == ([] if ok else ["index"])
+
+
+def test_decision_section(tmp_path):
+    from analysis.report.notebook import Option, decision_section
+
+    opts = [
+        Option("Pilot afmaken zoals gepland", "€ 126.000", "echt", "Effect blijft onzeker.", "begroting 2023"),
+        Option("Pilot stoppen", "€ 0", "echt", "Gezinnen verliezen hun gezinsverzorger."),
+        Option("Pilot verlengen met een jaar", "€ 130.000", "illustratief", "Meer geld zonder bewezen effect."),
+    ]
+    neutral = decision_section(opts, year=2023).data["text/markdown"]
+    assert "## Wat vraagt dit van de raad" in neutral and "ter kennisname" in neutral
+    assert "illustratief" in neutral and "geen bedragen om te begroten" in neutral
+    html = render_html(tmp_path, "# Samenvatting\n\n" + neutral + "\n\n# Resultaten\n")
+    tab = consistency.parse_report(html).tables["Mogelijkheden voor de raad en kosten in 2023"]
+    assert tab.rows[0] == ["Mogelijkheid", "Kosten 2023", "Status van het bedrag", "Risico's"] and len(tab.rows) == 4
+    assert consistency.check_report(html, today=TODAY) == []
+    proposal = decision_section(opts, "de pilot afmaken zoals gepland", year=2023).data["text/markdown"]
+    assert "stelt de raad voor: **de pilot afmaken zoals gepland**" in proposal
+    with pytest.raises(ValueError, match="status"):
+        Option("x", "€ 1", "geschat", "r")
+    with pytest.raises(ValueError, match="at least one"):
+        decision_section([], year=2023)

@@ -8,11 +8,18 @@ The report helpers mark what can be checked (``analysis.report.notebook``):
   row ('Totaal…') must equal the sum of the rows above it *as printed* (so rounding is the report's own business:
   use largest-remainder rounding where parts must add up).
 
+Every fact also carries its status (``data-status``: echt, synthetisch, illustratief). In the summary (from the
+heading 'Samenvatting' to the next top-level heading) a sentence with a synthetic or illustrative number must say so
+in words ('in dit voorbeeld', 'synthetisch', 'illustratief') and no sentence anywhere may present such a number as
+advice ('het bedrag om te begroten'). A summary sentence with an amount for a future year says whether it is indexed
+(with the assumption it rests on) or not ('niet geïndexeerd', 'in prijzen van 2024').
+
 ``check_report(html)`` returns every problem found; an empty list means the report is consistent.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -22,7 +29,7 @@ SUPPRESSED = {"<10", "&lt;10"}
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # fact-twice | fact-not-in-table | missing-table | total | unreadable
+    kind: str  # fact-twice | fact-not-in-table | missing-table | total | unreadable | status | advice | index
     message: str
 
 
@@ -33,10 +40,21 @@ class _Table:
     rows: list[list[str]] = field(default_factory=list)  # header row first
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of running text (tables excluded), the facts in it as (key, text, status), and whether it is in
+    the summary."""
+
+    text: str
+    facts: tuple[tuple[str, str, str], ...]
+    in_summary: bool
+
+
 @dataclass
 class ParsedReport:
     facts: list[tuple[str, str, str | None]]  # key, text, table caption
     tables: dict[str, _Table]
+    sentences: list[Sentence] = field(default_factory=list)
 
 
 class _Parser(HTMLParser):
@@ -51,15 +69,37 @@ class _Parser(HTMLParser):
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
         self._in_heading = False
+        # running text outside tables, with block boundaries as blank lines; facts as (start, end, key, status)
+        self.text: list[str] = []
+        self._len = 0
+        self.fact_spans: list[tuple[int, int, str, str]] = []
+        self._fact_start = 0
+        self._h1: list[str] | None = None
+        self._h1_start = 0
+        self.summary: tuple[int, int] | None = None  # text offsets of the summary
+        self._summary_start: int | None = None
+        self._skip = 0  # inside <nav>, <script>, <style>: not report text
+
+    def _emit(self, s: str) -> None:
+        if self._table is None and not self._skip:
+            self.text.append(s)
+            self._len += len(s)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag in ("nav", "script", "style", "header", "footer"):
+            self._skip += 1
+        if tag in _BLOCKS:
+            self._emit("\n\n")
+        if tag == "h1" and self._table is None and not self._skip:
+            self._h1, self._h1_start = [], self._len
         if tag == "span":
             if self._fact is not None:
                 self._fact_depth += 1
             elif "fact" in (a.get("class") or "").split():
-                self._fact = [a.get("data-fact", ""), [], a.get("data-tabel")]
+                self._fact = [a.get("data-fact", ""), [], a.get("data-tabel"), a.get("data-status") or "echt"]
                 self._fact_depth = 0
+                self._fact_start = self._len
         if tag == "div":
             if self._table is not None:
                 self._div_depth += 1
@@ -77,12 +117,25 @@ class _Parser(HTMLParser):
                 self._cell = []
 
     def handle_endtag(self, tag):
+        if tag in ("nav", "script", "style", "header", "footer") and self._skip:
+            self._skip -= 1
+        if tag == "h1" and self._h1 is not None:
+            title = " ".join("".join(self._h1).split())
+            if self._summary_start is not None and self.summary is None:
+                self.summary = (self._summary_start, self._h1_start)
+            if title == "Samenvatting" and self._summary_start is None:
+                self._summary_start = self._len
+            self._h1 = None
+        if tag in _BLOCKS:
+            self._emit("\n\n")
         if tag == "span" and self._fact is not None:
             if self._fact_depth:
                 self._fact_depth -= 1
             else:
-                key, text, tab = self._fact
+                key, text, tab, status = self._fact
                 self.facts.append((key, " ".join("".join(text).split()), tab))
+                if self._table is None and not self._skip:
+                    self.fact_spans.append((self._fact_start, self._len, key, status))
                 self._fact = None
         if self._table is not None:
             if tag in ("td", "th") and self._cell is not None:
@@ -105,12 +158,45 @@ class _Parser(HTMLParser):
             self._fact[1].append(data)
         if self._cell is not None:
             self._cell.append(data)
+        if self._h1 is not None:
+            self._h1.append(data)
+        self._emit(data)
+
+    def close(self):
+        super().close()
+        if self._summary_start is not None and self.summary is None:
+            self.summary = (self._summary_start, self._len)
+
+
+_BLOCKS = {"p", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "figure", "figcaption",
+           "blockquote", "dd", "dt", "br", "table", "main"}  # fmt: skip
+# a sentence ends at . ! or ? followed by a space and a capital, a euro sign or a quote; or at a block boundary
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý€'\"‘“(])|\n\s*\n")
+
+
+def _sentences(text: str, spans: list[tuple[int, int, str, str]], summary, fact_text) -> list[Sentence]:
+    out = []
+    start = 0
+    bounds = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)] + [(len(text), len(text))]
+    for end, nxt in bounds:
+        chunk = text[start:end]
+        if chunk.strip():
+            facts = tuple(
+                (k, fact_text.get((a, b), ""), st) for a, b, k, st in spans if start <= a < end
+            )
+            in_summary = summary is not None and summary[0] <= start < summary[1]
+            out.append(Sentence(" ".join(chunk.split()), facts, in_summary))
+        start = nxt
+    return out
 
 
 def parse_report(html: str) -> ParsedReport:
     p = _Parser()
     p.feed(html)
-    return ParsedReport(p.facts, p.tables)
+    p.close()
+    text = "".join(p.text)
+    fact_text = {(a, b): " ".join(text[a:b].split()) for a, b, _, _ in p.fact_spans}
+    return ParsedReport(p.facts, p.tables, _sentences(text, p.fact_spans, p.summary, fact_text))
 
 
 _NUM = re.compile(r"[-−–]?\s?€?\s?[-−]?\d[\d.]*(?:,\d+)?")
@@ -142,7 +228,58 @@ def _decimals(text: str) -> int:
     return len(m.group(1)) if m else 0
 
 
-def check_report(html: str) -> list[Problem]:
+# words that say a number is not real; 'bijvoorbeeld' (for example) does not count
+STATUS_WORDS = re.compile(
+    r"\b(?:synthetisch\w*|illustratie\w*|fictie\w+|(?:reken)?voorbeeld\w*|in dit voorbeeld)\b", re.IGNORECASE
+)
+# words that present a number as something to budget or decide on
+ADVICE_WORDS = re.compile(
+    r"\b(?:(?:om )?te begroten|te reserveren|begroot (?:u|de raad)|moet(?:en)? (?:worden )?(?:begroot|gereserveerd)"
+    r"|(?:wij|we|het college) advise\w*|advies(?:bedrag)?|adviseren|planningsbedrag)\b",
+    re.IGNORECASE,
+)
+_NOT_INDEXED = re.compile(
+    r"niet geïndexeerd|niet geindexeerd|ongeïndexeerd|zonder indexatie|in prijzen van (?:19|20)\d\d"
+    r"|prijspeil (?:19|20)\d\d|constante prijzen",
+    re.IGNORECASE,
+)
+_INDEXED = re.compile(r"geïndexeerd|geindexeerd|indexatie|lopende prijzen", re.IGNORECASE)
+_ASSUMPTION = re.compile(r"\baanname\w*\b|\b[A-Z]\d{2}\b")
+_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?![\d.,]\d)")
+
+
+def check_statuses(rep: ParsedReport, *, today: dt.date | None = None) -> list[Problem]:
+    """The words around the numbers: synthetic and illustrative numbers labelled in the summary and never advice;
+    amounts for a future year in the summary indexed (with an assumption) or said not to be."""
+    year_now = (today or dt.date.today()).year
+    problems: list[Problem] = []
+    for s in rep.sentences:
+        unreal = [(k, t, st) for k, t, st in s.facts if st != "echt"]
+        if unreal:
+            names = ", ".join(f"'{t}' ({st}, {k})" for k, t, st in unreal)
+            if s.in_summary and not STATUS_WORDS.search(s.text):
+                problems.append(
+                    Problem("status", f"summary sentence states {names} as real; say so ('in dit voorbeeld'): {s.text!r}")
+                )
+            m = ADVICE_WORDS.search(s.text)
+            if m:
+                problems.append(Problem("advice", f"sentence presents {names} as advice ('{m.group(0)}'): {s.text!r}"))
+        if s.in_summary and "€" in s.text:
+            future = [int(y) for y in _YEAR.findall(s.text) if int(y) > year_now]
+            if future and not (
+                _NOT_INDEXED.search(s.text) or (_INDEXED.search(s.text) and _ASSUMPTION.search(s.text))
+            ):
+                problems.append(
+                    Problem(
+                        "index",
+                        f"summary sentence gives an amount for {max(future)} without saying whether it is indexed "
+                        f"(with the assumption) or not ('niet geïndexeerd', 'in prijzen van {year_now}'): {s.text!r}",
+                    )
+                )
+    return problems
+
+
+def check_report(html: str, *, today: dt.date | None = None) -> list[Problem]:
     rep = parse_report(html)
     problems: list[Problem] = []
     # 1. one quantity, one printed value
@@ -193,4 +330,6 @@ def check_report(html: str) -> list[Problem]:
                         f"the printed total is {tot:g}",
                     )
                 )
+    # 4. synthetic and illustrative numbers said to be so, never advice; future amounts indexed or said not to be
+    problems += check_statuses(rep, today=today)
     return problems

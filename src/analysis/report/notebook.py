@@ -3,7 +3,8 @@
 - ``ReportContext``: loads inputs through the library (recording file, sha256, synthetic flag, source) and, at the
   end, displays the assumptions and sources sections plus machine-readable report metadata.
 - ``table``: great_tables HTML for the HTML report and a typst table for the PDF, with a caption and declared totals.
-- ``fact``: a number in prose, marked for the consistency checker.
+- ``fact``: a number in prose, marked for the consistency checker, with its status (real, synthetic, illustrative).
+- ``decision_section``: 'Wat vraagt dit van de raad' (options, what each costs next year, risks, the proposal).
 - ``figure``: PNG with alt text and caption.
 """
 
@@ -169,11 +170,95 @@ def table(
     return _Bundle({"text/markdown": markdown, "text/plain": df.to_string()})
 
 
-def fact(key: str, text: str, *, table: str | None = None) -> str:
+STATUSES = ("echt", "synthetisch", "illustratief")
+"""What a number is: ``echt`` (from a source: a council letter, CBS, the registration), ``synthetisch`` (made by the
+synthetic-data generator to show how the analysis works) or ``illustratief`` (an assumed value, e.g. a tariff
+component without a source). A summary sentence with a synthetic or illustrative number says so in words."""
+
+
+def fact(key: str, text: str, *, table: str | None = None, status: str = "echt") -> str:
     """A number in prose, marked so the consistency checker can find it: the same ``key`` must never be printed
-    with two values, and when ``table`` (a table caption) is given the same text must appear in that table."""
-    attrs = f'.fact fact="{key}"' + (f' tabel="{table}"' if table else "")
+    with two values, and when ``table`` (a table caption) is given the same text must appear in that table.
+    ``status`` (one of ``STATUSES``) is written on the span (``data-status``): the checker refuses a summary
+    sentence that states a synthetic or illustrative number without saying so, or presents it as advice."""
+    if status not in STATUSES:
+        raise ValueError(f"fact {key!r}: status must be one of {', '.join(STATUSES)}, not {status!r}")
+    attrs = f'.fact fact="{key}"' + (f' tabel="{table}"' if table else "") + f' status="{status}"'
     return f"[{text}]{{{attrs}}}"
+
+
+NEUTRAL_PROPOSAL = "ter kennisname"
+DECISION_HEADING = "Wat vraagt dit van de raad"
+_STATUS_CELL = {"echt": "echt", "synthetisch": "synthetisch (voorbeeld)", "illustratief": "illustratief"}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice before the council, as a row of the decision table.
+
+    ``cost``: what the option costs in the next year, formatted ('€ 126.000', '€ 0'); ``status``: whether that
+    amount is real (a budget or source figure), synthetic or illustrative (``STATUSES``); ``basis``: where the
+    amount comes from, in a few words ('begroting 2023, collegebrief 15 september 2021'); ``risks``: plain Dutch."""
+
+    name: str
+    cost: str
+    status: str
+    risks: str
+    basis: str = ""
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"option {self.name!r}: status must be one of {', '.join(STATUSES)}, not {self.status!r}")
+        if not str(self.name).strip() or not str(self.risks).strip():
+            raise ValueError("an option needs a name and its risks")
+
+
+def decision_section(
+    options: list[Option],
+    proposal: str = NEUTRAL_PROPOSAL,
+    *,
+    year: int,
+    intro: str = "",
+    level: int = 2,
+) -> _Bundle:
+    """'Wat vraagt dit van de raad': the decision a report supports, to end its summary. The options with what each
+    costs in ``year`` (real or labelled synthetic/illustrative) and their risks as a table, and the college's
+    proposal; ``proposal`` is a report parameter whose neutral default ('ter kennisname') says the college proposes
+    no decision. ``intro``: one or two sentences of context (optional)."""
+    if not options:
+        raise ValueError("decision_section needs at least one option")
+    proposal = " ".join(str(proposal or "").split())
+    if not proposal or proposal.lower() == NEUTRAL_PROPOSAL:
+        ask = (
+            "Het college legt dit rapport **ter kennisname** aan de raad voor en doet geen voorstel voor een besluit. "
+            "Wil de raad wel besluiten, dan zijn dit de mogelijkheden."
+        )
+    else:
+        ask = f"Het college stelt de raad voor: **{proposal.rstrip('.')}**. De mogelijkheden waaruit de raad kiest:"
+    statuses = {o.status for o in options}
+    note = ["Kosten: wat de mogelijkheid in " + str(year) + " kost."]
+    if statuses - {"echt"}:
+        note.append(
+            "Bedragen met de status synthetisch of illustratief zijn voorbeelden die laten zien hoe de afweging "
+            "werkt, geen bedragen om te begroten."
+        )
+    df = pd.DataFrame(
+        {
+            "Mogelijkheid": [o.name for o in options],
+            f"Kosten {year}": [o.cost for o in options],
+            "Status van het bedrag": [
+                _STATUS_CELL[o.status] + (f": {o.basis}" if o.basis else "") for o in options
+            ],
+            "Risico's": [o.risks for o in options],
+        }
+    )
+    head = "#" * level
+    parts = [f"{head} {DECISION_HEADING}", ""]
+    if intro.strip():
+        parts += [intro.strip(), ""]
+    parts += [ask, "", table(df, f"Mogelijkheden voor de raad en kosten in {year}", source_note=" ".join(note))
+              .data["text/markdown"]]
+    return md("\n".join(parts))
 
 
 def figure(fig, alt: str, caption: str) -> _Bundle:
