@@ -49,7 +49,9 @@ def herstel_analysis(episodes: pd.DataFrame) -> HerstelResult:
     km_rows, n, ev, at12 = [], {}, {}, {}
     for g, grp in episodes.groupby("groep"):
         sf = sm.SurvfuncRight(grp["maanden"].to_numpy(), grp["hh_gestart"].astype(int).to_numpy())
-        lo, hi = sf.simultaneous_cb(alpha=0.05, method="hw")
+        # arcsine-square-root transform: with the default log transform the band is degenerate (down to 0) for the
+        # first weeks, where S(t) is close to 1; the arcsine band stays inside [0, 1] and around the curve there
+        lo, hi = sf.simultaneous_cb(alpha=0.05, method="hw", transform="arcsin")
         # Hall-Wellner bands are defined on a time range [t_L, t_U] away from the origin; statsmodels returns a
         # degenerate 0-1 band before the first few events. The band starts at the fifth event time (as is usual,
         # e.g. R's km.ci), before that it is left out rather than drawn down to 0.
