@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 META_MIME = "application/vnd.analysis.report+json"
+_ASSUMPTION_ID = re.compile(r"\b[A-Z]\d{2}\b")  # an id of the assumptions log (data/assumptions.toml): S04, F01
 FIG_MIME = "application/vnd.analysis.figure+json"
 
 
@@ -366,6 +367,11 @@ class ReportContext:
 
         log = load_assumptions()
         ids = set(self.assumption_ids) | {a.id for a in log.for_analysis(self.report)}
+        # the sources section cites the assumptions behind each input (e.g. the synthetic data's S02, S04): every
+        # assumption a report cites is in its table (checked on the rendered report by consistency.check_cited)
+        known = {a.id for a in log.entries}
+        cited = " ".join(f"{m.get('citation', '')} {m.get('description', '')}" for m in self.inputs.values())
+        ids |= set(_ASSUMPTION_ID.findall(cited)) & known
         rows = [log[i] for i in sorted(ids)]
         lines = [
             "Dit rapport rust op de volgende aannames uit het aannamelogboek. "
