@@ -71,7 +71,7 @@ def test_suppressed_cells_are_not_added_up(tmp_path):
 
 @pytest.mark.parametrize(
     "text, value",
-    [("€ 1.234.567", 1234567), ("12,5%", 12.5), ("-€ 5", -5), ("€ 28,7 mln", 28.7e6), ("–", None), ("3 - 5", None)],
+    [("€ 1.234.567", 1234567), ("12,5%", 12.5), ("-€ 5", -5), ("€ -5", -5), ("€ 28,7 mln", 28.7e6), ("–", None), ("3 - 5", None)],
 )
 def test_parse_dutch_number(text, value):
     assert consistency.parse_dutch_number(text) == value
@@ -229,3 +229,37 @@ def test_rendered_report_lists_every_assumption_it_cites(name, audience, extra, 
     if name.startswith("hh-bekostiging"):
         listed = {r[0] for r in consistency.parse_report(html).tables[consistency.ASSUMPTIONS_TABLE].rows[1:]}
         assert "P01" not in listed and {"F06", "S04"} <= listed
+
+
+def test_cited_assumption_must_be_in_the_assumptions_table(tmp_path):
+    t = pd.DataFrame({"Id": ["C01", "C02"], "Aanname": ["Budget", "Kosten plaatsing"]})
+    tab = table(t, consistency.ASSUMPTIONS_TABLE).data["text/markdown"]
+    ok = summary_report(tmp_path, "Bij € 60.000 per jaar (aanname C02).", after=tab)
+    assert kinds(ok) == []
+    planted = summary_report(tmp_path, "De instroom is verhoogd (aannames S03 en C02).", after=tab)
+    problems = consistency.check_report(planted, today=TODAY)
+    assert [p.kind for p in problems] == ["assumption"] and "S03" in problems[0].message
+
+
+def test_assumptions_section_lists_what_the_sources_cite():
+    from analysis.assumptions import load_assumptions
+    from analysis.report.notebook import ReportContext
+
+    cited = sorted(a.id for a in load_assumptions().entries if a.id.startswith("S"))[:2]
+    ctx = ReportContext("geen-rapport")
+    ctx.inputs["x"] = {"synthetic": True, "source": "", "citation": f"synthetisch (aannames {', '.join(cited)}, Z99)"}
+    text = ctx.assumptions_section().data["text/markdown"]
+    assert all(f"**{i} " in text for i in cited) and "Z99" not in text
+
+
+def test_summary_must_end_with_the_decision(tmp_path):
+    from analysis.report.notebook import Option, decision_section
+
+    sec = decision_section([Option("Doorgaan", "€ 126.000", "echt", "Onzeker effect.")], year=2023).data["text/markdown"]
+    ok = render_html(tmp_path, f"# Samenvatting\n\n## Wat tegenvalt\n\nTekst.\n\n{sec}\n\n# Resultaten\n\n## Meer\n")
+    assert consistency.check_decision(consistency.parse_report(ok)) == []
+    missing = render_html(tmp_path, "# Samenvatting\n\n## Wat tegenvalt\n\nTekst.\n\n# Resultaten\n")
+    [p] = consistency.check_decision(consistency.parse_report(missing))
+    assert p.kind == "decision" and "Wat tegenvalt" in p.message
+    late = render_html(tmp_path, f"# Samenvatting\n\n{sec}\n\n## Wat tegenvalt\n\nTekst.\n\n# Resultaten\n")
+    assert [p.kind for p in consistency.check_decision(consistency.parse_report(late))] == ["decision"]

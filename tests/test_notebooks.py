@@ -51,15 +51,18 @@ def test_tussenevaluatie_privacy_by_audience(audience, synth, tmp_path):
     text = notebook_to_markdown(out, tmp_path / "media").markdown
     from analysis.report.consistency import parse_report
 
-    heavy = parse_report(text).tables["Zware zorg tot de peildatum"].rows
-    placements = [r[2] for r in heavy[1:]]  # header, then pilot and comparison group
+    heavy = parse_report(text).tables["Uithuisplaatsingen per gezinsjaar tot de peildatum"].rows
+    col = heavy[0].index("Uithuisplaatsingen")
+    placements = [r[col] for r in heavy[1:]]  # header, then pilot and comparison group
+    rates = [r[heavy[0].index("Per gezinsjaar (95%-interval)")] for r in heavy[1:]]
     per_family = "Verandering per gezin (vertrouwelijk)" in text
     if audience == "openbaar":
-        assert "<10" in placements
+        assert "<10" in placements and set(rates) == {"–"}  # a rate with the family-years would reveal the count
         assert not per_family
         assert "niet getoond" in text
         from analysis.report.render import leak_scan
 
         assert leak_scan([text]) == []
     else:
-        assert per_family and "<10" not in placements
+        assert per_family and "<10" not in placements and "–" not in rates
+        assert "minder dan 10, niet getoond" not in text  # no '<10' note under tables that show every count

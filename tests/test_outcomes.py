@@ -74,3 +74,43 @@ def test_partial_measurements_are_dropped():
     z = z[~((z.gezin_id == z.gezin_id.iloc[0]) & (z.meetmoment == 6) & (z.domein == "d0"))]
     tot = outcomes.zrm_totals(z)
     assert tot[6].isna().sum() == 1
+
+
+def _zrm_rows(family, moments, start="2022-01-01", domains=12, score=2.0, bump=0.0):
+    rows = []
+    for mm in moments:
+        for d in range(domains):
+            rows.append({"gezin_id": family, "meetmoment": mm, "datum": pd.Timestamp(start) + pd.DateOffset(months=mm),
+                         "domein": f"d{d}", "score": score + (bump / domains if mm else 0.0)})  # fmt: skip
+    return rows
+
+
+def test_measurement_status_says_why_a_family_has_no_score():
+    """a: measured at 6 months; b: started 3 months before the peildatum (not due); c: due but only an intake score;
+    d: its 6-month score is dated after the peildatum and it started 5 months before (not due)."""
+    zrm = pd.DataFrame(
+        _zrm_rows("a", [0, 6], "2022-01-01") + _zrm_rows("b", [0], "2022-08-01") + _zrm_rows("c", [0], "2022-02-01")
+        + _zrm_rows("d", [0, 6], "2022-06-01")
+    )
+    fam = pd.DataFrame({"gezin_id": list("abcd"), "start": pd.to_datetime(["2022-01-01", "2022-08-01", "2022-02-01",
+                                                                        "2022-06-01"])})  # fmt: skip
+    st = outcomes.measurement_status(zrm, fam, list("abcd"), moment=6, as_of="2022-11-01")
+    assert st == {"gezinnen": 4, "gemeten": 1, "nog_niet_bereikt": 2, "ontbreekt": 1}
+    with pytest.raises(KeyError, match="no row for e"):
+        outcomes.measurement_status(zrm, fam, list("abcde"), moment=6, as_of="2022-11-01")
+
+
+def test_median_and_leave_one_out_show_a_mean_driven_by_one_family():
+    """Changes -2, -1, -1, -1, 0, 1, 3, 9 (the tussenevaluatie pattern): mean 1,0, median -0,5; by hand, leaving out
+    the +9 gives (8 - 9) / 7 = -0,143 and leaving out the -2 gives 10 / 7 = 1,429."""
+    changes = [-2, -1, -1, -1, 0, 1, 3, 9]
+    rows = sum((_zrm_rows(f"f{i}", [0, 6], bump=c) for i, c in enumerate(changes)), [])
+    res = outcomes.zrm_outcome(pd.DataFrame(rows), [f"f{i}" for i in range(8)], moment=6, reliability=0.8, sd_pre=5.0,
+                               n_boot=200)  # fmt: skip
+    assert_allclose([res.mean_change, res.median_change], [1.0, -0.5], atol=1e-9)
+    assert_allclose(res.leave_one_out, [-1 / 7, 10 / 7], atol=1e-9)
+    assert res.driven_by_one
+    even = sum((_zrm_rows(f"f{i}", [0, 6], bump=c) for i, c in enumerate([1, 2, 2, 3, 2, 1, 3, 2])), [])
+    r2 = outcomes.zrm_outcome(pd.DataFrame(even), [f"f{i}" for i in range(8)], moment=6, reliability=0.8, sd_pre=5.0,
+                              n_boot=200)  # fmt: skip
+    assert not r2.driven_by_one

@@ -5,6 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis.assumptions import load_assumptions
+from analysis.formatting import number
 from analysis.pilot import analysis as pa
 from analysis.pilot.facts import AGAINST, FOR, pilot_facts, recommendations
 
@@ -57,9 +58,54 @@ def test_findings_against_the_hypothesis_are_reported(res):
 def test_openbaar_findings_do_not_print_small_counts(res):
     f = pilot_facts(res, audience="openbaar")
     heavy = next(x for x in f.findings if x.topic == "zware zorg")
-    assert f.placements_small and heavy.values == () and "te klein" in heavy.text
+    # only the follow-up (family-years) is printed, no rate that would reveal the small placement counts
+    assert f.placements_small and {k for k, _ in heavy.values} == {"gezinsjaren_pilot", "gezinsjaren_vergelijking"}
+    assert "te klein" in heavy.text
     intern = next(x for x in pilot_facts(res, audience="intern").findings if x.topic == "zware zorg")
-    assert dict(intern.values)["plaatsing_pilot"].endswith("%")
+    fu = res.heavy.followup
+    assert dict(intern.values)["plaatsing_pilot"] == number(fu.rate("pilot"), 2)
+
+
+def test_placements_on_one_clock_not_within_12_months(res):
+    """The synthetic pilot started in November 2021: at the 1 November 2022 peildatum no family had been followed 12
+    months, so no finding may count placements 'binnen 12 maanden'; the rates are per family-year."""
+    f = pilot_facts(res, audience="intern")
+    fu = res.heavy.followup
+    assert f.followed_horizon == {"pilot": 0, "vergelijking": 0}
+    heavy = next(x for x in f.findings if x.topic == "zware zorg")
+    assert "per gezinsjaar" in heavy.text and "hadden binnen 12 maanden" not in heavy.text
+    pg = fu.per_group.set_index("groep")
+    assert_allclose(f.placement_rate_pilot, pg.loc["pilot", "plaatsingen"] / pg.loc["pilot", "gezinsjaren"])
+    assert f.placements_not_lower == (f.placement_rate_pilot >= f.placement_rate_comparison)
+
+
+def test_measured_shares_and_robust_summary(res):
+    """Only 9 of 25 comparison families had a 6-month score; the others had not reached the month. The pilot mean
+    rests on one family: the median and the leave-one-out range are in the finding."""
+    f = pilot_facts(res, audience="openbaar")
+    assert f.measured["vergelijking"] == {"gezinnen": 25, "gemeten": 9, "nog_niet_bereikt": 16, "ontbreekt": 0}
+    comp = next(x for x in f.findings if x.topic == "vergelijking")
+    assert dict(comp.values)["zrm_vergelijking_nog_niet"] == "16" and "minder dan" in comp.text
+    zrm = next(x for x in f.findings if x.topic == "zelfredzaamheid")
+    assert f.zrm_driven_by_one and "mediaan" in zrm.text
+    assert_allclose(f.zrm_median, res.outcome.per_family.verandering.median())
+
+
+def test_every_number_has_a_status_and_sentences_say_it(res):
+    """Budget and capacity are real, the break-even rests on the illustrative C02, the rest is synthetic; each
+    sentence with a synthetic or illustrative number says so (the consistency checker's rule for summaries)."""
+    from analysis.report.consistency import STATUS_WORDS
+
+    f = pilot_facts(res, audience="openbaar")
+    assert f.status_of("budget") == "echt" and f.status_of("capaciteit") == "echt"
+    assert f.status_of("kosten_plaatsing") == "illustratief" and f.status_of("uitgegeven") == "synthetisch"
+    assert pilot_facts(res, audience="openbaar", synthetic=False).status_of("uitgegeven") == "echt"
+    import re
+
+    for x in f.findings:
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z(])", x.render(lambda k, t, st: f"<{k}:{st}>")):
+            if ":synthetisch>" in sentence or ":illustratief>" in sentence:
+                assert STATUS_WORDS.search(re.sub(r"<[^>]+>", "", sentence)), sentence
 
 
 def test_render_marks_every_number(res):

@@ -54,3 +54,15 @@ def test_own_figures_replace_the_monitor_row():
     assert t.loc["Westerkwartier", "gezinnen_gestart"] == 8
     with pytest.raises(KeyError):
         regional.regional_comparison(monitor(), {"onbekend": 1})
+
+
+def test_basis_says_what_each_row_covers():
+    """Our pilot is counted to the peildatum and runs on; Westerkwartier ended before it (its whole run)."""
+    own = {"periode_einde": "2022-10-31", "gezinnen_gestart": 9, "kosten_eur": 157000.0}
+    t = regional.regional_comparison(monitor(), own, as_of="2022-11-01", planned_end="2023-10-31").set_index("pilot")
+    assert t.loc["Groningen", "basis"] == "tot de peildatum (loopt door tot oktober 2023)"
+    assert t.loc["Westerkwartier", "basis"] == "hele looptijd"
+    assert t.loc["Groningen", "maanden"] == 12 and t.loc["Westerkwartier", "maanden"] == 25
+    later = regional.regional_comparison(monitor(), as_of="2022-06-01").set_index("pilot")
+    assert later.loc["Westerkwartier", "basis"].startswith("lopend")
+    assert "basis" not in regional.regional_comparison(monitor()).columns  # no peildatum, no claim about it

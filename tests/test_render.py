@@ -478,3 +478,15 @@ def test_a_changed_citation_re_renders_the_report(tmp_path, synth):
     again = {r.report: r for r in render.render_all(specs, reports_root=root, only=["monitor"])}
     assert again["monitor"].action == "rendered"
     assert again["monitor"].reason == "inputs changed: synthetic/regional_monitor"
+
+
+def test_intern_report_is_no_appendix_to_a_council_letter():
+    import datetime as dt
+
+    from analysis.report import convert
+
+    fm = lambda aud: convert.front_matter("T", {}, version="x", when=dt.date(2026, 11, 30), audience=aud)  # noqa: E731
+    assert fm("openbaar")["subtitle"] == "Bijlage bij raadsbrief gemeente Groningen"
+    intern = fm("intern")
+    assert "raadsbrief" not in intern["subtitle"] and "niet openbaar" in intern["subtitle"]
+    assert "VERTROUWELIJK" in intern["typst-header"]

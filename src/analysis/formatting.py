@@ -30,9 +30,9 @@ def percent(x: float | None, decimals: int = 1) -> str:
 def euro(x: float | None, decimals: int = 0) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    # Dutch convention: the sign follows the currency sign ('€ -306.000'), as in Dutch budgets and CBS tables;
-    # an amount that rounds to zero has no sign
-    return f"€ {number(round(x, decimals) + 0.0, decimals)}"
+    # Dutch: the sign belongs to the amount, after the currency sign ('€ -306.000', not '-€ 306.000')
+    sign = "-" if x < 0 and round(abs(x), decimals) > 0 else ""
+    return f"€ {sign}{number(abs(x), decimals)}"
 
 
 def date(d: dt.date | dt.datetime | str) -> str:

@@ -156,6 +156,9 @@ GLOSSARY = {
     "hazard ratio": "Hoe veel sneller (boven 1) of langzamer (onder 1) een gebeurtenis optreedt in de ene groep dan "
     "in de andere.",
     "Kaplan-Meiercurve": "Een grafiek van het aandeel dat na een bepaalde tijd een gebeurtenis nog niet heeft gehad.",
+    "gezinsjaar": "Eén gezin dat één jaar gevolgd is; twee gezinnen die elk een half jaar gevolgd zijn, zijn samen "
+    "ook één gezinsjaar. Een aantal per gezinsjaar vergelijkt groepen die verschillend lang gevolgd zijn.",
+    "mediaan": "De middelste waarde als je alle waarden op volgorde zet; één uitschieter verandert haar nauwelijks.",
     "prijspeil": "Het jaar waarvan de prijzen worden gebruikt; bedragen in latere jaren zijn niet voor inflatie "
     "verhoogd (geïndexeerd) tenzij dat erbij staat.",
     "terugtoets": "Het model alleen laten rekenen met oudere jaren en de voorspelling vergelijken met wat er daarna "

@@ -32,6 +32,8 @@ class PilotAnalysis:
     moment: int
     min_effect: float
     threshold: int
+    # per group (pilot, vergelijking): families, measured at ``moment``, not yet due on the peildatum, missing
+    measured: pd.DataFrame | None = None
 
 
 def run(
@@ -130,8 +132,19 @@ def run(
         "uithuisplaatsingen": int(pg.loc["pilot", "uithuisplaatsing"]) if "pilot" in pg.index else 0,
         "kosten_eur": float(cr.total_spent) if np.isfinite(cr.total_spent) else 0.0,
     }
-    reg = regional.regional_comparison(monitor, own)
-    return PilotAnalysis(as_of, r, o, oc, dom, by_moment, hv, cr, be, reg, moment, float(min_effect), threshold)
+    own_row = monitor.loc[monitor["gemeente_code"] == regional.OWN_PILOT_CODE, "periode_einde"]
+    planned_end = str(own_row.iloc[0])[:10] if len(own_row) else None
+    reg = regional.regional_comparison(monitor, own, as_of=as_of, planned_end=planned_end)
+    measured = pd.DataFrame(
+        [
+            {"groep": g, **outcomes.measurement_status(zrm, families, ids, moment=moment, as_of=as_of)}
+            for g, ids in (("pilot", pilot_ids), ("vergelijking", comp_ids))
+        ]
+    )
+    measured["aandeel_gemeten"] = measured["gemeten"] / measured["gezinnen"].where(measured["gezinnen"] > 0)
+    return PilotAnalysis(
+        as_of, r, o, oc, dom, by_moment, hv, cr, be, reg, moment, float(min_effect), threshold, measured
+    )
 
 
 def public_count(n: int, threshold: int, audience: str) -> str:

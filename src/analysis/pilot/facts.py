@@ -3,11 +3,18 @@
 Every number in the report's summary and conclusions comes from ``PilotFacts``; the notebook only formats them.
 Findings state the number they rest on and its uncertainty, and those that go against the pilot's hypothesis
 (fewer placements, less stacking, better self-sufficiency) are listed as prominently as those that support it.
+
+Every number has a status (``analysis.report.notebook.STATUSES``): the budget, the capacity and the report's own
+parameters are real; figures from the (synthetic) family registration are synthetic; figures resting on the
+placement cost without a source (assumption C02) are illustrative. A finding's sentence that uses a synthetic or
+illustrative number says so ('synthetisch', 'illustratief'), as the consistency checker requires of a summary.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,20 +38,54 @@ class Finding:
     template: str
     direction: str
     values: tuple[tuple[str, str], ...] = ()
+    statuses: tuple[tuple[str, str], ...] = ()  # key -> echt | synthetisch | illustratief (missing = echt)
 
     @property
     def text(self) -> str:
         return self.render()
 
+    def status(self, key: str) -> str:
+        return dict(self.statuses).get(key, "echt")
+
     def render(self, mark=None) -> str:
-        """The sentence, with ``mark(key, text)`` applied to each number (e.g. the report's ``fact``)."""
+        """The sentence, with ``mark(key, text)`` applied to each number (e.g. the report's ``fact``; a ``mark`` that
+        takes a third argument gets the number's status). Each sentence with a synthetic or illustrative number says
+        so at its end: '(... ; synthetisch)'."""
         mark = mark or (lambda key, text: text)
-        return self.template.format(**{k: mark(k, v) for k, v in self.values})
+        takes_status = len(inspect.signature(mark).parameters) >= 3
+        vals = {k: (mark(k, v, self.status(k)) if takes_status else mark(k, v)) for k, v in self.values}
+        return " ".join(_label(sent, self).format(**vals) for sent in _SENTENCE.split(self.template))
 
 
-def _finding(topic: str, direction: str, template: str, **values: str) -> Finding:
-    """A finding with only the numbers its sentence uses (a value it does not print is not a fact of it)."""
-    return Finding(topic, template, direction, tuple((k, v) for k, v in values.items() if "{" + k + "}" in template))
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_STATUS_WORD = {"synthetisch": "synthetisch", "illustratief": "illustratief"}
+
+
+def _label(sentence: str, f: Finding) -> str:
+    """The sentence with its numbers' status in words when any is not real ('synthetisch', 'illustratief')."""
+    keys = re.findall(r"\{(\w+)\}", sentence)
+    sts = sorted({f.status(k) for k in keys} - {"echt"})
+    if not sts:
+        return sentence
+    words = " en ".join(_STATUS_WORD[x] for x in sts)
+    body, end = (sentence[:-1], sentence[-1]) if sentence[-1:] in ".!?" else (sentence, "")
+    if body.endswith(")"):
+        return f"{body[:-1]}; {words}){end}"
+    return f"{body} ({words}){end}"
+
+
+def _finding(topic: str, direction: str, template: str, status=None, **values: str) -> Finding:
+    """A finding with only the numbers its sentence uses (a value it does not print is not a fact of it);
+    ``status(key)`` gives each number's status."""
+    used = tuple((k, v) for k, v in values.items() if "{" + k + "}" in template)
+    statuses = tuple((k, status(k)) for k, _ in used) if status else ()
+    return Finding(topic, template, direction, used, statuses)
+
+
+# numbers that are real whatever the data: the council's budget and capacity, the report's own parameters
+REAL_KEYS = frozenset({"budget", "budget_volgend_jaar", "capaciteit", "moment", "min_effect", "horizon"})
+# numbers that rest on an assumed value without a source (C02: the yearly cost of a placement)
+ILLUSTRATIVE_KEYS = frozenset({"terugverdien_jaren", "kosten_plaatsing"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +121,15 @@ class PilotFacts(ResultDisplay):
     placement_cost: float
     break_even_years: float
     findings: tuple[Finding, ...]
+    synthetic: bool = True  # the family registration and spending are synthetic (the budget is not)
+    zrm_median: float = float("nan")
+    zrm_loo: tuple[float, float] = (float("nan"), float("nan"))  # mean with one family left out: lowest, highest
+    zrm_driven_by_one: bool = False
+    measured: dict | None = None  # group -> {gezinnen, gemeten, nog_niet_bereikt, ontbreekt}
+    placement_years: dict | None = None  # group -> family-years of follow-up up to the peildatum
+    followed_horizon: dict | None = None  # group -> families whose start is at least 12 months before the peildatum
+    placement_rr: float = float("nan")
+    placement_rr_ci: tuple[float, float] = (float("nan"), float("nan"))
 
     @property
     def comparison_improved_more(self) -> bool:
@@ -92,6 +142,14 @@ class PilotFacts(ResultDisplay):
     @property
     def spent_share(self) -> float:
         return self.spent_to_date / self.budget_total
+
+    def status_of(self, key: str) -> str:
+        """'echt', 'synthetisch' or 'illustratief' for the number printed under ``key``."""
+        if key in REAL_KEYS:
+            return "echt"
+        if key in ILLUSTRATIVE_KEYS:
+            return "illustratief"
+        return "synthetisch" if self.synthetic else "echt"
 
     def findings_in(self, *directions: str) -> list[Finding]:
         return [f for f in self.findings if f.direction in directions]
@@ -113,9 +171,13 @@ def _ci(ci: tuple[float, float], d: int = 1) -> str:
     return f"{number(ci[0], d)} tot {number(ci[1], d)}"
 
 
-def pilot_facts(res, *, audience: str, min_n_stat: int = 5) -> PilotFacts:
+def pilot_facts(res, *, audience: str, min_n_stat: int = 5, synthetic: bool = True) -> PilotFacts:
     """Facts from a ``PilotAnalysis`` (``analysis.pilot.analysis.run``) for the given audience: in ``openbaar``,
-    counts below the threshold and rates that would reveal them are not turned into numbers."""
+    counts below the threshold and rates that would reveal them are not turned into numbers. ``synthetic``: the
+    family registration and spending are synthetic (the report's ``ReportContext.synthetic``).
+
+    Placement rates are per family-year of follow-up, both groups on the clock 'months since the start' up to the
+    peildatum (``heavycare.placement_followup``), not shares 'within 12 months' over unequal follow-up."""
     from analysis.pilot.analysis import reveals_small_counts
     from analysis.privacy import check_public_threshold
 
@@ -125,9 +187,16 @@ def pilot_facts(res, *, audience: str, min_n_stat: int = 5) -> PilotFacts:
     start = pd.Timestamp(res.reach.per_month["maand"].min()).date()
     months = (peil.year - start.year) * 12 + peil.month - start.month
     o, oc = res.outcome, res.outcome_comparison
-    pg = res.heavy.per_group.set_index("groep")
-    rate = lambda g: float(pg.loc[g, "uithuisplaatsing"] / pg.loc[g, "gezinnen"]) if g in pg.index else np.nan
-    small = audience == "openbaar" and reveals_small_counts(res.heavy.per_group, ["uithuisplaatsing"], res.threshold)
+    fu = res.heavy.followup
+    if fu is None:  # a HeavyCareResult from before the follow-up analysis: no rates on unequal follow-up
+        raise ValueError("heavy-care result has no placement follow-up (heavycare.placement_followup)")
+    fpg = fu.per_group.set_index("groep")
+    rate = lambda g: fu.rate(g)  # noqa: E731
+    small = audience == "openbaar" and reveals_small_counts(fu.per_group, ["plaatsingen"], res.threshold)
+    measured = None
+    if getattr(res, "measured", None) is not None:
+        measured = {r["groep"]: {k: int(r[k]) for k in ("gezinnen", "gemeten", "nog_niet_bereikt", "ontbreekt")}
+                    for r in res.measured.to_dict("records")}  # fmt: skip
     st = res.heavy.stacking.set_index(["groep", "fase"])["gem_indicaties"].to_dict()
     c = res.costs
     cap_min, cap_max = int(res.reach.per_month.capaciteit_min.iloc[0]), int(res.reach.per_month.capaciteit_max.iloc[0])
@@ -161,6 +230,15 @@ def pilot_facts(res, *, audience: str, min_n_stat: int = 5) -> PilotFacts:
         placement_cost=float(c.placement_cost_per_year),
         break_even_years=float(c.break_even_placements),
         findings=(),
+        synthetic=bool(synthetic),
+        zrm_median=float(o.median_change) if o.n >= min_n_stat else np.nan,
+        zrm_loo=tuple(float(x) for x in o.leave_one_out) if o.n >= min_n_stat else (np.nan, np.nan),
+        zrm_driven_by_one=bool(o.n >= min_n_stat and o.driven_by_one),
+        measured=measured,
+        placement_years={g: float(fpg.loc[g, "gezinsjaren"]) for g in fpg.index},
+        followed_horizon={g: int(fpg.loc[g, "gevolgd_horizon"]) for g in fpg.index},
+        placement_rr=float(fu.rate_ratio),
+        placement_rr_ci=tuple(float(x) for x in fu.rr_ci),
     )
     f = PilotFacts(**base)
     return PilotFacts(**{**base, "findings": tuple(findings(f, hv=res.heavy))})
@@ -170,8 +248,9 @@ def findings(f: PilotFacts, *, hv) -> list[Finding]:
     """Conclusions from the numbers, each with its number and uncertainty, in both directions. Placeholder keys
     are the names the report uses for the same quantity everywhere."""
     out = []
+    fnd = lambda *a, **k: _finding(*a, status=f.status_of, **k)  # noqa: E731
     out.append(
-        _finding(
+        fnd(
             "bereik",
             FOR if f.occupancy >= 0.8 else AGAINST,
             "Tot de peildatum startten {gezinnen_gestart} gezinnen; op de peildatum kregen er nog {gezinnen_actief} "
@@ -184,9 +263,11 @@ def findings(f: PilotFacts, *, hv) -> list[Finding]:
             max_tegelijk=number(f.max_concurrent),
         )
     )
+    mp = (f.measured or {}).get("pilot")
+    mc = (f.measured or {}).get("vergelijking")
     if not np.isfinite(f.zrm_mean) or not np.isfinite(f.zrm_ci[0]):
         out.append(
-            _finding(
+            fnd(
                 "zelfredzaamheid",
                 UNCERTAIN,
                 "Er zijn te weinig gezinnen met een tweede ZRM-meting ({zrm_n}) om iets over de zelfredzaamheid te "
@@ -199,99 +280,129 @@ def findings(f: PilotFacts, *, hv) -> list[Finding]:
             "De zelfredzaamheid (ZRM-totaalscore) van pilotgezinnen veranderde na {moment} maanden gemiddeld met "
             "{zrm_pilot} punt (95%-betrouwbaarheidsinterval {zrm_pilot_ci}; {zrm_n} gezinnen gemeten)."
         )
+        if mp and mp["gemeten"] < mp["gezinnen"]:
+            base += _why_not_measured(mp, "pilot")
+        if f.zrm_driven_by_one:
+            # one family moves the mean: the reader gets the median and the leave-one-out range beside it
+            base += (
+                " Dat gemiddelde rust vooral op één gezin: de mediaan is {zrm_pilot_mediaan} punt, en laat je één "
+                "gezin weg (elk om de beurt), dan ligt het gemiddelde tussen {zrm_pilot_loo_laag} en "
+                "{zrm_pilot_loo_hoog} punt."
+            )
         vals = dict(
             moment=number(f.zrm_moment),
             zrm_pilot=number(f.zrm_mean, 1),
             zrm_pilot_ci=_ci(f.zrm_ci),
             zrm_n=number(f.zrm_n),
             min_effect=number(f.min_effect, 1),
+            gezinnen_gestart=number(f.families_started),
+            zrm_pilot_nog_niet=number(mp["nog_niet_bereikt"]) if mp else "",
+            zrm_pilot_ontbreekt=number(mp["ontbreekt"]) if mp else "",
+            zrm_pilot_mediaan=number(f.zrm_median, 1),
+            zrm_pilot_loo_laag=number(f.zrm_loo[0], 1),
+            zrm_pilot_loo_hoog=number(f.zrm_loo[1], 1),
         )
         if f.zrm_ci[0] >= f.min_effect:
-            out.append(
-                _finding(
-                    "zelfredzaamheid",
-                    FOR,
-                    base + " Dat is meer dan het vooraf gekozen minimum van {min_effect} punt.",
-                    **vals,
-                )
-            )
+            direction, tail = FOR, " Dat is meer dan het vooraf gekozen minimum van {min_effect} punt."
         elif f.zrm_ci[0] > 0:
-            out.append(
-                _finding(
-                    "zelfredzaamheid",
-                    UNCERTAIN,
-                    base + " Er is verbetering, maar niet aantoonbaar het "
-                    "vooraf gekozen minimum van {min_effect} punt.",
-                    **vals,
-                )
-            )
+            direction = UNCERTAIN
+            tail = " Er is verbetering, maar niet aantoonbaar het vooraf gekozen minimum van {min_effect} punt."
         else:
-            out.append(
-                _finding(
-                    "zelfredzaamheid",
-                    AGAINST,
-                    base + " Het interval omvat nul: een verbetering is (nog) niet aangetoond.",
-                    **vals,
-                )
-            )
+            direction, tail = AGAINST, " Het interval omvat nul: een verbetering is (nog) niet aangetoond."
+        out.append(fnd("zelfredzaamheid", direction, base + tail, **vals))
     if np.isfinite(f.comparison_mean) and np.isfinite(f.zrm_mean):
         vals = dict(
             zrm_vergelijking=number(f.comparison_mean, 1),
             zrm_vergelijking_ci=_ci(f.comparison_ci),
             zrm_vergelijking_n=number(f.comparison_n),
             zrm_pilot=number(f.zrm_mean, 1),
+            vergelijking_gestart=number(mc["gezinnen"]) if mc else "",
+            zrm_vergelijking_nog_niet=number(mc["nog_niet_bereikt"]) if mc else "",
+            zrm_vergelijking_ontbreekt=number(mc["ontbreekt"]) if mc else "",
+            moment=number(f.zrm_moment),
         )
+        share = ""
+        if mc and mc["gemeten"] < mc["gezinnen"]:
+            share = (
+                " Van de {vergelijking_gestart} gezinnen in de vergelijkingsgroep hadden er {zrm_vergelijking_n} een "
+                "meting na {moment} maanden;" + _why_not_measured(mc, "vergelijking", lead="") + " Het gemiddelde "
+                "beschrijft dus vooral de vroege starters."
+            )
         if f.comparison_improved_more:
             out.append(
-                _finding(
+                fnd(
                     "vergelijking",
                     AGAINST,
                     "De vergelijkingsgroep met reguliere hulp verbeterde gemiddeld méér: {zrm_vergelijking} punt "
                     "(95%-interval {zrm_vergelijking_ci}; {zrm_vergelijking_n} gezinnen) tegen {zrm_pilot} in de "
-                    "pilot. De groepen zijn niet gelijk samengesteld, dus dit bewijst niet dat de pilot slechter "
-                    "werkt.",
+                    "pilot." + share + " De groepen zijn niet gelijk samengesteld, dus dit bewijst niet dat de "
+                    "pilot slechter werkt.",
                     **vals,
                 )
             )
         else:
             out.append(
-                _finding(
+                fnd(
                     "vergelijking",
                     FOR,
                     "Pilotgezinnen verbeterden gemiddeld meer dan de vergelijkingsgroep ({zrm_pilot} tegen "
-                    "{zrm_vergelijking} punt; 95%-interval vergelijkingsgroep {zrm_vergelijking_ci}); de groepen zijn "
-                    "niet gelijk samengesteld.",
+                    "{zrm_vergelijking} punt; 95%-interval vergelijkingsgroep {zrm_vergelijking_ci})." + share
+                    + " De groepen zijn niet gelijk samengesteld.",
                     **vals,
                 )
             )
     if np.isfinite(f.placement_rate_pilot) and np.isfinite(f.placement_rate_comparison):
+        years = f.placement_years or {}
+        clock = "gemeten vanaf de start van de ondersteuning tot de peildatum, per gezinsjaar"
         if f.placements_small:
-            detail, vals = "(de aantallen zijn te klein om in een openbaar rapport te noemen)", {}
+            detail, vals = f"({clock}; de aantallen zijn te klein om in een openbaar rapport te noemen)", {}
         else:
-            detail = "({plaatsing_pilot} tegen {plaatsing_vergelijking}; verschil 95%-interval {plaatsing_verschil_ci})"
+            detail = (
+                f"({clock}: {{plaatsing_pilot}} tegen {{plaatsing_vergelijking}}; verhouding {{plaatsing_rr}}, "
+                "95%-interval {plaatsing_rr_ci})"
+            )
             vals = dict(
-                plaatsing_pilot=percent(f.placement_rate_pilot, 0),
-                plaatsing_vergelijking=percent(f.placement_rate_comparison, 0),
-                plaatsing_verschil_ci=f"{percent(hv.rd_ci[0], 0)} tot {percent(hv.rd_ci[1], 0)}",
+                plaatsing_pilot=number(f.placement_rate_pilot, 2),
+                plaatsing_vergelijking=number(f.placement_rate_comparison, 2),
+                plaatsing_rr=number(f.placement_rr, 1),
+                plaatsing_rr_ci=_ci(f.placement_rr_ci),
+            )
+        vals.update(
+            gezinsjaren_pilot=number(years.get("pilot", np.nan), 1),
+            gezinsjaren_vergelijking=number(years.get("vergelijking", np.nan), 1),
+        )
+        followed = f.followed_horizon or {}
+        if not any(followed.values()):
+            short = (
+                " De follow-up is kort: samen {gezinsjaren_pilot} gezinsjaren in de pilot en "
+                "{gezinsjaren_vergelijking} in de vergelijkingsgroep, en geen enkel gezin was op de peildatum al "
+                "12 maanden gevolgd. Over uithuisplaatsingen binnen 12 maanden is nog niets te zeggen."
+            )
+        else:
+            short = (
+                " De follow-up is kort: samen {gezinsjaren_pilot} gezinsjaren in de pilot en "
+                "{gezinsjaren_vergelijking} in de vergelijkingsgroep; niet alle gezinnen waren op de peildatum al "
+                "12 maanden gevolgd."
             )
         if f.placements_not_lower:
             out.append(
-                _finding(
+                fnd(
                     "zware zorg",
                     AGAINST,
-                    "Pilotgezinnen hadden binnen 12 maanden niet minder vaak een uithuisplaatsing dan de "
-                    f"vergelijkingsgroep {detail}. De verwachte besparing op zware zorg is (nog) niet zichtbaar.",
+                    f"Pilotgezinnen hadden niet minder vaak een uithuisplaatsing dan de vergelijkingsgroep {detail}."
+                    + short
+                    + " De verwachte besparing op zware zorg is (nog) niet zichtbaar.",
                     **vals,
                 )
             )
         else:
-            proven = np.isfinite(hv.rd_ci[1]) and hv.rd_ci[1] < 0
+            proven = np.isfinite(f.placement_rr_ci[1]) and f.placement_rr_ci[1] < 1
             out.append(
-                _finding(
+                fnd(
                     "zware zorg",
                     FOR if proven else UNCERTAIN,
-                    f"Pilotgezinnen hadden binnen 12 maanden minder vaak een uithuisplaatsing {detail}; zonder "
-                    "gerandomiseerde vergelijking kan dat ook door selectie komen.",
+                    f"Pilotgezinnen hadden minder vaak een uithuisplaatsing {detail}; zonder gerandomiseerde "
+                    "vergelijking kan dat ook door selectie komen." + short,
                     **vals,
                 )
             )
@@ -303,7 +414,7 @@ def findings(f: PilotFacts, *, hv) -> list[Finding]:
         more_than_comparison = not (np.isfinite(cv) and np.isfinite(cn)) or (pv - pn) > (cv - cn)
         comp = " In de vergelijkingsgroep ging het van {stapeling_vergelijking_voor} naar {stapeling_vergelijking_na}."
         out.append(
-            _finding(
+            fnd(
                 "stapeling",
                 FOR if fell and more_than_comparison else (UNCERTAIN if fell else AGAINST),
                 "Het gemiddelde aantal gelijktijdige indicaties (stapeling) van pilotgezinnen ging van "
@@ -317,7 +428,7 @@ def findings(f: PilotFacts, *, hv) -> list[Finding]:
         )
     if np.isfinite(f.zrm_mde) and f.zrm_mde > f.min_effect:
         out.append(
-            _finding(
+            fnd(
                 "omvang",
                 UNCERTAIN,
                 "Met {zrm_n} gemeten gezinnen is pas een gemiddelde verandering van {zrm_mde} punt met 80% zekerheid "
@@ -329,7 +440,7 @@ def findings(f: PilotFacts, *, hv) -> list[Finding]:
             )
         )
     out.append(
-        _finding(
+        fnd(
             "geld",
             UNCERTAIN,
             "Tot de peildatum is {uitgegeven} uitgegeven van het budget van {budget} ({uitgegeven_aandeel}), "
@@ -346,13 +457,38 @@ def findings(f: PilotFacts, *, hv) -> list[Finding]:
     return out
 
 
+def _why_not_measured(m: dict, group: str, lead: str = " Van de {gezinnen_gestart} gestarte gezinnen") -> str:
+    """Why the other families have no score: their measurement was not due yet on the peildatum (they started
+    less than ``moment`` months before it), or it was due and is missing. Placeholders use the group's keys
+    (pilot: zrm_pilot_*, vergelijking: zrm_vergelijking_*)."""
+    key = "zrm_pilot" if group == "pilot" else "zrm_vergelijking"
+    n1, n2 = m["nog_niet_bereikt"], m["ontbreekt"]
+    if n1 and not n2:
+        why = (
+            "het andere gezin startte minder dan {moment} maanden voor de peildatum"
+            if n1 == 1
+            else f"de andere {{{key}_nog_niet}} startten minder dan {{moment}} maanden voor de peildatum"
+        )
+    elif n2 and not n1:
+        why = "bij het andere gezin ontbreekt de meting" if n2 == 1 else f"bij de andere {{{key}_ontbreekt}} ontbreekt de meting"
+    else:
+        why = (
+            f"van de andere gezinnen startten er {{{key}_nog_niet}} minder dan {{moment}} maanden voor de peildatum "
+            f"en ontbreekt bij {{{key}_ontbreekt}} de meting"
+        )
+    if lead:
+        return f"{lead} hadden er {{zrm_n}} een meting; {why}."
+    return f" {why}."
+
+
 def recommendations(f: PilotFacts) -> list[str]:
     """What to do next, following from the findings (each names the number that prompts it)."""
     out = []
     if f.occupancy < 0.8:
         out.append(
             f"Werving en toeleiding van gezinnen verdienen aandacht: de bezetting was {percent(f.occupancy, 0)} van "
-            "de capaciteit (ook Midden-Groningen had moeite voldoende gezinnen te vinden)."
+            "de capaciteit" + ("; synthetisch" if f.synthetic else "") + " (ook Midden-Groningen had moeite voldoende "
+            "gezinnen te vinden)."
         )
     if np.isfinite(f.zrm_mde) and f.zrm_mde > f.min_effect:
         out.append(

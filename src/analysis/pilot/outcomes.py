@@ -98,6 +98,32 @@ class OutcomeResult(ResultDisplay):
     mde_80: float  # minimal detectable mean change with 80% power at alpha 0.05 (two-sided)
     sd_change: float
 
+    @property
+    def median_change(self) -> float:
+        """The median change: with a handful of families, one large change moves the mean but not the median."""
+        return float(np.median(self.per_family["verandering"])) if self.n else np.nan
+
+    @property
+    def leave_one_out(self) -> tuple[float, float]:
+        """Lowest and highest mean change when one family is left out (each in turn): how far the mean rests on a
+        single family. NaN with fewer than 3 families."""
+        d = self.per_family["verandering"].to_numpy(float)
+        if len(d) < 3:
+            return (np.nan, np.nan)
+        loo = (d.sum() - d) / (len(d) - 1)
+        return (float(loo.min()), float(loo.max()))
+
+    @property
+    def driven_by_one(self) -> bool:
+        """True when leaving out one family moves the mean by more than half its distance from the median, or
+        changes its sign: then the mean alone misleads and the report gives the median and this range too."""
+        if self.n < 3 or not np.isfinite(self.mean_change):
+            return False
+        lo, hi = self.leave_one_out
+        spread = max(abs(self.mean_change - lo), abs(hi - self.mean_change))
+        sign_flip = (lo <= 0 < self.mean_change) or (hi >= 0 > self.mean_change)
+        return bool(sign_flip or spread > 0.5 * max(abs(self.mean_change), 1e-9))
+
     def to_frame(self) -> pd.DataFrame:
         se = self.sd_change / np.sqrt(self.n) if self.n > 1 else np.nan
         return pd.DataFrame(
@@ -191,3 +217,27 @@ def zrm_outcome(
     return OutcomeResult(
         moment, n, float(diff.mean()), ci, sign_flip_test(diff, seed=seed), p_w, per_family, counts, mde, sd_change
     )
+
+
+def measurement_status(
+    zrm: pd.DataFrame, families: pd.DataFrame, ids: list[str], *, moment: int, as_of: str
+) -> dict[str, int]:
+    """Why a family has or has no ZRM change score at ``moment`` months on the peildatum ``as_of``: ``gemeten``
+    (intake and ``moment`` scores complete by the peildatum), ``nog_niet_bereikt`` (its start plus ``moment``
+    months lies after the peildatum: the measurement was not due yet) or ``ontbreekt`` (due, but no complete
+    score). ``gezinnen`` = all of ``ids``. A mean over the measured families describes the early starters only."""
+    as_of_ts = pd.Timestamp(as_of)
+    tot = zrm_totals(zrm, as_of=as_of)
+    have = set(tot[[0, moment]].dropna().index) if {0, moment} <= set(tot.columns) else set()
+    f = families[families["gezin_id"].isin(ids)]
+    missing = sorted(set(ids) - set(f["gezin_id"]))
+    if missing:
+        raise KeyError(f"families: no row for {missing[0]} (expected every measured family in the family table)")
+    due = (f["start"] + pd.DateOffset(months=moment)) <= as_of_ts
+    measured = f["gezin_id"].isin(have)
+    return {
+        "gezinnen": len(f),
+        "gemeten": int(measured.sum()),
+        "nog_niet_bereikt": int((~measured & ~due).sum()),
+        "ontbreekt": int((~measured & due).sum()),
+    }

@@ -12,10 +12,18 @@ import pandas as pd
 OWN_PILOT_CODE = "GM0014"
 
 
-def regional_comparison(monitor: pd.DataFrame, own: dict | None = None) -> pd.DataFrame:
+def regional_comparison(
+    monitor: pd.DataFrame, own: dict | None = None, *, as_of: str | None = None, planned_end: str | None = None
+) -> pd.DataFrame:
     """One row per pilot with common metrics. ``own``: our pilot's figures computed from its own registration at
     the report's peildatum (keys as the monitor columns); they replace the monitor's Groningen row, so the regional
-    table never shows other numbers for Groningen than the rest of the report."""
+    table never shows other numbers for Groningen than the rest of the report.
+
+    ``basis`` says what each row covers, so a reader does not set a running pilot's spending to the peildatum beside
+    another pilot's whole run unawares: 'hele looptijd' for a pilot whose period ended by ``as_of`` (the peildatum),
+    'tot de peildatum (loopt door tot <month>)' for our own pilot (``planned_end``: its planned end), 'lopend' for
+    another pilot still running on the peildatum.
+    ``maanden``: the months the row covers."""
     from analysis.data.schemas import REGIONAL_MONITOR, validate
     from analysis.formatting import month
 
@@ -50,4 +58,14 @@ def regional_comparison(monitor: pd.DataFrame, own: dict | None = None) -> pd.Da
             "kosten_per_gezin": m["kosten_eur"] / m["gezinnen_gestart"].where(m["gezinnen_gestart"] > 0),
         }
     )
+    start, end = pd.to_datetime(m["periode_start"]), pd.to_datetime(m["periode_einde"])
+    out["maanden"] = ((end.dt.year - start.dt.year) * 12 + end.dt.month - start.dt.month + 1).to_numpy()
+    if as_of is not None:
+        cut = pd.Timestamp(as_of)
+        is_own = (m["gemeente_code"] == OWN_PILOT_CODE).to_numpy()
+        running = is_own | (end >= cut).to_numpy()
+        until = f" (loopt door tot {month(planned_end[:10])})" if planned_end else " (loopt door)"
+        out["basis"] = np.where(
+            running, np.where(is_own, "tot de peildatum" + until, "lopend: stand eind periode"), "hele looptijd"
+        )
     return out

@@ -12,7 +12,8 @@ Every fact also carries its status (``data-status``: echt, synthetisch, illustra
 heading 'Samenvatting' to the next top-level heading) a sentence with a synthetic or illustrative number must say so
 in words ('in dit voorbeeld', 'synthetisch', 'illustratief') and no sentence anywhere may present such a number as
 advice ('het bedrag om te begroten'). A summary sentence with an amount for a future year says whether it is indexed
-(with the assumption it rests on) or not ('niet geïndexeerd', 'in prijzen van 2024').
+(with the assumption it rests on) or not ('niet geïndexeerd', 'in prijzen van 2024'). Every assumption a sentence
+cites ('aanname C02') is in the report's table 'Aannames en kanttekeningen'.
 
 ``check_report(html)`` returns every problem found; an empty list means the report is consistent.
 """
@@ -29,7 +30,7 @@ SUPPRESSED = {"<10", "&lt;10"}
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # fact-twice | fact-not-in-table | missing-table | total | unreadable | status | advice | index
+    kind: str  # fact-twice | fact-not-in-table | missing-table | total | unreadable | status | advice | index | assumption
     message: str
 
 
@@ -55,6 +56,7 @@ class ParsedReport:
     facts: list[tuple[str, str, str | None]]  # key, text, table caption
     tables: dict[str, _Table]
     sentences: list[Sentence] = field(default_factory=list)
+    subheads: list[tuple[str, bool]] = field(default_factory=list)  # h2 texts, and whether in the summary
 
 
 class _Parser(HTMLParser):
@@ -76,6 +78,8 @@ class _Parser(HTMLParser):
         self._fact_start = 0
         self._h1: list[str] | None = None
         self._h1_start = 0
+        self._h2: list[str] | None = None
+        self.subheads: list[tuple[str, int]] = []  # h2 text, text offset
         self.summary: tuple[int, int] | None = None  # text offsets of the summary
         self._summary_start: int | None = None
         self._skip = 0  # inside <nav>, <script>, <style>: not report text
@@ -93,6 +97,8 @@ class _Parser(HTMLParser):
             self._emit("\n\n")
         if tag == "h1" and self._table is None and not self._skip:
             self._h1, self._h1_start = [], self._len
+        if tag == "h2" and self._table is None and not self._skip:
+            self._h2 = []
         if tag == "span":
             if self._fact is not None:
                 self._fact_depth += 1
@@ -126,6 +132,9 @@ class _Parser(HTMLParser):
             if title == "Samenvatting" and self._summary_start is None:
                 self._summary_start = self._len
             self._h1 = None
+        if tag == "h2" and self._h2 is not None:
+            self.subheads.append((" ".join("".join(self._h2).split()), self._len))
+            self._h2 = None
         if tag in _BLOCKS:
             self._emit("\n\n")
         if tag == "span" and self._fact is not None:
@@ -160,6 +169,8 @@ class _Parser(HTMLParser):
             self._cell.append(data)
         if self._h1 is not None:
             self._h1.append(data)
+        if self._h2 is not None:
+            self._h2.append(data)
         self._emit(data)
 
     def close(self):
@@ -196,7 +207,13 @@ def parse_report(html: str) -> ParsedReport:
     p.close()
     text = "".join(p.text)
     fact_text = {(a, b): " ".join(text[a:b].split()) for a, b, _, _ in p.fact_spans}
-    return ParsedReport(p.facts, p.tables, _sentences(text, p.fact_spans, p.summary, fact_text))
+    in_sum = lambda at: p.summary is not None and p.summary[0] <= at < p.summary[1]  # noqa: E731
+    return ParsedReport(
+        p.facts,
+        p.tables,
+        _sentences(text, p.fact_spans, p.summary, fact_text),
+        [(t, in_sum(at)) for t, at in p.subheads],
+    )
 
 
 _NUM = re.compile(r"[-−–]?\s?€?\s?[-−]?\d[\d.]*(?:,\d+)?")
@@ -279,6 +296,46 @@ def check_statuses(rep: ParsedReport, *, today: dt.date | None = None) -> list[P
     return problems
 
 
+ASSUMPTIONS_TABLE = "Aannames en kanttekeningen"
+_CITES_ASSUMPTION = re.compile(r"\baanname", re.IGNORECASE)
+_ASSUMPTION_ID = re.compile(r"\b[A-Z]\d{2}\b")
+
+
+def check_assumptions(rep: ParsedReport) -> list[Problem]:
+    """Every assumption a sentence cites ('aanname C02', 'aannames S03 en S04') is in the report's assumptions
+    table, so the reader can look it up. A report without that table is not checked."""
+    tab = rep.tables.get(ASSUMPTIONS_TABLE)
+    if tab is None or not tab.rows:
+        return []
+    listed = {row[0] for row in tab.rows[1:] if row}
+    problems = []
+    for s in rep.sentences:
+        if not _CITES_ASSUMPTION.search(s.text):
+            continue
+        missing = sorted(set(_ASSUMPTION_ID.findall(s.text)) - listed)
+        if missing:
+            problems.append(
+                Problem("assumption", f"cited assumption(s) {', '.join(missing)} not in '{ASSUMPTIONS_TABLE}': {s.text!r}")
+            )
+    return problems
+
+
+DECISION_HEADING = "Wat vraagt dit van de raad"
+DECISION_TABLE = "Mogelijkheden voor de raad"
+
+
+def check_decision(rep: ParsedReport) -> list[Problem]:
+    """The summary ends with 'Wat vraagt dit van de raad' (``notebook.decision_section``): its last sub-heading,
+    with the table of options. Not part of ``check_report`` until every report has the section."""
+    heads = [t for t, in_summary in rep.subheads if in_summary]
+    if not heads or heads[-1] != DECISION_HEADING:
+        where = f"its last sub-heading is '{heads[-1]}'" if heads else "it has no sub-headings"
+        return [Problem("decision", f"the summary does not end with '{DECISION_HEADING}' ({where})")]
+    if not any(c.startswith(DECISION_TABLE) for c in rep.tables):
+        return [Problem("decision", f"'{DECISION_HEADING}' has no table of options ('{DECISION_TABLE} ...')")]
+    return []
+
+
 def check_report(html: str, *, today: dt.date | None = None) -> list[Problem]:
     rep = parse_report(html)
     problems: list[Problem] = []
@@ -332,10 +389,11 @@ def check_report(html: str, *, today: dt.date | None = None) -> list[Problem]:
                 )
     # 4. synthetic and illustrative numbers said to be so, never advice; future amounts indexed or said not to be
     problems += check_statuses(rep, today=today)
+    # 5. every cited assumption can be looked up in the report's assumptions table
+    problems += check_assumptions(rep)
     return problems
 
 
-ASSUMPTIONS_TABLE = "Aannames en kanttekeningen"
 _CITED_ID = re.compile(r"\b[A-Z]\d{2}\b")
 
 
@@ -363,7 +421,8 @@ class _Text(HTMLParser):
 def check_cited_assumptions(html: str, known_ids) -> list[Problem]:
     """Every assumption the report cites (an id of the log, ``known_ids``, anywhere in its text: prose, table notes,
     sources) is a row of its assumptions table, so a reader can look it up; a report citing assumptions without
-    that table fails too."""
+    that table fails too. Stricter than ``check_assumptions`` (part of ``check_report``), which reads the sentences
+    that say 'aanname': this one also reads table notes and lists, and needs the log's ids (no false 'A4x' hits)."""
     p = _Text()
     p.feed(html)
     p.close()

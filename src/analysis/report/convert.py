@@ -76,7 +76,12 @@ def notebook_to_markdown(nb_path: str | Path, media_dir: str | Path) -> Converte
 def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audience: str) -> dict:
     from analysis.formatting import date
 
-    subtitle = "Bijlage bij raadsbrief gemeente Groningen"
+    # an intern report is not sent to the council: it is no appendix to a council letter
+    subtitle = (
+        "Interne rapportage gemeente Groningen, niet openbaar"
+        if audience == "intern"
+        else "Bijlage bij raadsbrief gemeente Groningen"
+    )
     # text language first: the page header is laid out before pandoc's template sets the document language
     typst = ['#set text(lang: "nl", region: "NL")', '#set page(numbering: "1 / 1"']
     # long tables must be able to continue on the next page (pandoc wraps captioned tables in a figure)
