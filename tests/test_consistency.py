@@ -227,8 +227,14 @@ def test_rendered_report_lists_every_assumption_it_cites(name, audience, extra, 
     html = (folder / f"{name}-{audience}.html").read_text(encoding="utf-8")
     assert consistency.check_cited_assumptions(html, {a.id for a in load_assumptions().entries}) == []
     if name.startswith("hh-bekostiging"):
-        listed = {r[0] for r in consistency.parse_report(html).tables[consistency.ASSUMPTIONS_TABLE].rows[1:]}
+        rep = consistency.parse_report(html)
+        listed = {r[0] for r in rep.tables[consistency.ASSUMPTIONS_TABLE].rows[1:]}
         assert "P01" not in listed and {"F06", "S04"} <= listed
+        # the financing report: no amount to budget, the decision it supports, a variant beside its base case
+        assert "bedrag om te begroten" not in html and consistency.check_decision(rep) == []
+        assert "populatiebekostiging vanaf" not in html
+        is_variant = name != "hh-bekostiging"
+        assert any(c.startswith("Variant en basisscenario") for c in rep.tables) == is_variant
 
 
 def test_cited_assumption_must_be_in_the_assumptions_table(tmp_path):
