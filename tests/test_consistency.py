@@ -243,6 +243,51 @@ def test_decision_section(tmp_path):
         decision_section([], year=2023)
 
 
+# ------------------------------------------------------------------- every cited assumption is in the report's table
+
+
+def assumptions_report(tmp_path, listed: list[str], prose: str) -> str:
+    t = pd.DataFrame({"Id": listed, "Aanname": ["x"] * len(listed), "Kwaliteit": ["rood"] * len(listed)})
+    body = f"# Samenvatting\n\n{prose}\n\n# Aannames\n\n" + table(t, consistency.ASSUMPTIONS_TABLE).data["text/markdown"]
+    return render_html(tmp_path, body)
+
+
+def test_cited_assumption_missing_from_the_table_is_found(tmp_path):
+    known = {"F01", "S04", "P01"}
+    ok = assumptions_report(tmp_path, ["F01", "S04"], "Het uurtarief (aanname F01) en de inkomens (S04).")
+    assert consistency.check_cited_assumptions(ok, known) == []
+    planted = assumptions_report(tmp_path, ["F01"], "Het uurtarief (aanname F01) en de inkomens (S04).")
+    assert [p.message for p in consistency.check_cited_assumptions(planted, known)] == [
+        "assumption S04 is cited but not in the table 'Aannames en kanttekeningen'"
+    ]
+    # an id that is no assumption (a CBS table, a code) is no citation; a report citing without a table fails
+    assert consistency.check_cited_assumptions(assumptions_report(tmp_path, [], "Tabel 84751NED, GM0014."), known) == []
+    bare = render_html(tmp_path, "# Samenvatting\n\nAanname P01.\n")
+    assert [p.kind for p in consistency.check_cited_assumptions(bare, known)] == ["assumption"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, audience, extra", report_cases())
+def test_rendered_report_lists_every_assumption_it_cites(name, audience, extra, render_case):
+    """Sources, table notes and prose cite assumptions by id (S04, F06): each is a row of the report's own
+    assumptions table; an assumption that belongs to another report (the pilot's P01 in the HH reports) is not."""
+    from analysis.assumptions import load_assumptions
+
+    folder, res = render_case(name, audience, extra)
+    assert res.status == "ok", res.error
+    html = (folder / f"{name}-{audience}.html").read_text(encoding="utf-8")
+    assert consistency.check_cited_assumptions(html, {a.id for a in load_assumptions().entries}) == []
+    if name.startswith("hh-bekostiging"):
+        rep = consistency.parse_report(html)
+        listed = {r[0] for r in rep.tables[consistency.ASSUMPTIONS_TABLE].rows[1:]}
+        assert "P01" not in listed and {"F06", "S04"} <= listed
+        # the financing report: no amount to budget, the decision it supports, a variant beside its base case
+        assert "bedrag om te begroten" not in html and consistency.check_decision(rep) == []
+        assert "populatiebekostiging vanaf" not in html
+        is_variant = name != "hh-bekostiging"
+        assert any(c.startswith("Variant en basisscenario") for c in rep.tables) == is_variant
+
+
 def test_cited_assumption_must_be_in_the_assumptions_table(tmp_path):
     t = pd.DataFrame({"Id": ["C01", "C02"], "Aanname": ["Budget", "Kosten plaatsing"]})
     tab = table(t, consistency.ASSUMPTIONS_TABLE).data["text/markdown"]

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -29,3 +30,23 @@ def test_bad_parameters(inputs):
         fa.run(**inputs, scenario="geen_idee")
     with pytest.raises(ValueError, match="unknown rule set"):
         fa.run(**inputs, ruleset_names=("streng",))
+
+
+def test_dispersion_sensitivity(inputs):
+    """The spread of client numbers is assumption F06: the grid's default row is the main comparison, the simulated
+    spread matches the negative binomial's sqrt(1/mu + dispersion), and a wider spread makes the ventiel more frequent."""
+    from numpy.testing import assert_allclose
+
+    log = inputs["log"]
+    res = fa.run(**{**inputs, "n_draws": 20_000})
+    s = res.sensitivity
+    grid = log.value("F06")["grid"]
+    assert sorted(s.dispersie.unique()) == sorted(grid) and res.dispersion == log.value("F06")["dispersion"]
+    default = s[s.standaard].reset_index(drop=True)
+    pd.testing.assert_frame_equal(default[res.comparison.columns], res.comparison)
+    mu = res.area_budget.verwachte_clienten.to_numpy()
+    for d, g in s.groupby("dispersie"):
+        assert_allclose(g.spreiding.iloc[0], np.mean(np.sqrt(1 / mu + d)), rtol=0.03)
+    ventiel = s[s.regelset == res.rulesets[1].label].sort_values("dispersie").kans_ventiel.to_numpy()
+    assert (np.diff(ventiel) > 0).all()
+    assert fa.run(**inputs, dispersion_grid=()).sensitivity.empty

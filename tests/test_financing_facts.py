@@ -62,3 +62,12 @@ def test_money_in_millions_adds_up_as_printed(runs):
         m = f.money_mln()
         assert round(m["huidig"] + m["volume"] + m["tarief"], 1) == m["budget"] == round(f.budget_total / 1e6, 1)
         assert m["verschil"] == round(m["budget"] - m["huidig"], 1)
+
+
+def test_status_of_each_figure(runs):
+    """Counts follow the registration (synthetic here); amounts rest on illustrative tariff components (F01, F03)."""
+    res, f = runs[2023]
+    assert f.synthetic and f.status("clients_expected") == "synthetisch" and f.status("hours_base") == "synthetisch"
+    assert f.status("budget_total") == "illustratief" and f.status("reserve_mean") == "illustratief"
+    real = budget_facts(res, load_assumptions(), synthetic=False)
+    assert real.status("clients_base") == "echt" and real.status("tariff") == "illustratief"

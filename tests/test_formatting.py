@@ -2,7 +2,7 @@
 
 import pytest
 
-from analysis.formatting import euro, number
+from analysis.formatting import euro, millions, number
 
 
 @pytest.mark.parametrize(
@@ -15,3 +15,8 @@ def test_euro_puts_the_sign_after_the_currency(x, d, text):
 
 def test_number_is_dutch():
     assert number(1234567.891, 1) == "1.234.567,9"
+
+
+def test_millions_put_the_sign_after_the_currency():
+    assert millions(28_674_000) == "€ 28,7 mln" and millions(-1_234_567) == "€ -1,2 mln"
+    assert millions(-40_000) == "€ 0,0 mln"  # rounds to zero: no sign

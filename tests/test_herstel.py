@@ -59,3 +59,17 @@ def test_km_without_censoring_equals_empirical_survival():
 def test_bad_input():
     with pytest.raises(KeyError):
         herstel.herstel_analysis(pd.DataFrame({"groep": ["a"]}))
+
+
+def test_band_stays_near_the_curve_in_the_first_weeks():
+    """Many early events close to t = 0 (S(t) near 1): the Hall-Wellner band with the log transform went down to 0
+    there; the arcsine band stays around the curve and inside [0, 1] (the KM band that 'dropped to 0 at month 0')."""
+    rng = np.random.default_rng(5)
+    r = herstel.herstel_analysis(simulate(rng, 3000, 0.6))
+    for _, km in r.km.groupby("groep"):
+        banded = km.dropna(subset=["band_lower"])
+        early = banded[banded.maanden <= 1.0]
+        assert len(early) > 10
+        assert (early.band_lower > early.overleving - 0.15).all() and (early.band_lower > 0.7).all()
+        assert ((banded.band_lower <= banded.overleving + 1e-9) & (banded.overleving <= banded.band_upper + 1e-9)).all()
+        assert banded.band_lower.between(0, 1).all() and banded.band_upper.between(0, 1).all()

@@ -76,5 +76,4 @@ def millions(x: float | None, decimals: int = 1) -> str:
     """An amount in millions for a council reader: 28_674_000 -> '€ 28,7 mln'."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    sign = "-" if x < 0 else ""
-    return f"{sign}€ {number(abs(x) / 1e6, decimals)} mln"
+    return f"€ {number(round(x / 1e6, decimals) + 0.0, decimals)} mln"

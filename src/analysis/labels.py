@@ -44,7 +44,8 @@ ROUTES = {
 
 GROUPS = {"pilot": "Pilot (gezinsverzorger)", "vergelijking": "Vergelijkingsgroep (reguliere hulp)"}
 
-HERSTEL_GROUPS = {"herstelgericht": "Herstelgerichte hulp eerst", "direct": "Direct maatwerk-HH"}
+# 'direct' is everyone who applied without herstelgerichte hulp; not all of them got maatwerk-HH (some never did)
+HERSTEL_GROUPS = {"herstelgericht": "Herstelgerichte hulp eerst", "direct": "Zonder herstelgerichte hulp aangemeld"}
 
 COX_TERMS = {
     "herstelgericht": "Herstelgerichte hulp eerst",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis.demand import rates
@@ -12,6 +13,8 @@ from analysis.financing import budget, herstel, koppels, montecarlo, rules
 # The new HH contracts (area providers, populatiebekostiging) started on 1 January 2023 (collegebrief 2021): pairs
 # of client and helper are at risk at that one transition, whatever contract year a budget is computed for.
 NEW_CONTRACTS = "2023-01-01"
+# The demand scenario of the report's default parameters: a variant in another scenario is shown beside it
+BASE_SCENARIO = "tarief_blijft"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class FinancingAnalysis:
     base_year: int
     n_draws: int
     scenario: str
+    dispersion: float  # spread of client numbers around the forecast used in ``risks`` (assumption F06)
+    sensitivity: pd.DataFrame  # the rule-set comparison per dispersion of the grid (see ``dispersion_sensitivity``)
 
 
 def run(
@@ -51,13 +56,15 @@ def run(
     dispersion: float | None = None,
     scenario: str = "tarief_blijft",
     tariff_rr: float = 1.0,
+    dispersion_grid: tuple[float, ...] | None = None,
 ) -> FinancingAnalysis:
     """Area budget for ``contract_year`` from the one demand projection of every report
     (``analysis.demand.forecast.point_projection`` from ``base_year``, default ``projection.BASE_YEAR``, in the
     demand ``scenario``; the registered usage of the contract year itself when it is not after the base year),
     applied to the population prognosis per area, then the risk of each rule set over the same ``n_draws``
     simulated years. ``tariff_rr`` is the estimated abonnementstarief rate ratio, used by the income-dependent
-    scenario."""
+    scenario. ``dispersion`` (default assumption F06) is the spread of client numbers around the forecast;
+    ``dispersion_grid`` (default F06's grid, ``()`` for none) the values of the sensitivity table."""
     from analysis.demand import forecast
     from analysis.demand.projection import BASE_YEAR, FIRST_YEAR, scenarios_from_log
 
@@ -92,26 +99,40 @@ def run(
         raise ValueError(f"unknown rule set(s) {sorted(unknown)}; choose from {sorted(all_rs)}")
     rs = [all_rs[n] for n in ruleset_names]
     sd = cur.set_index("gebied")["uren_per_client_sd"].reindex(ab.gebied)
-    draws = montecarlo.draw_scenarios(
-        ab.verwachte_clienten,
-        ab.uren_per_client,
-        sd,
-        ab.clienten,
-        n_draws=n_draws,
-        dispersion=float(dispersion if dispersion is not None else f3["forecast_dispersion"]),
-        delivery_mean=float(f3["delivery_mean"]),
-        delivery_sd=float(f3["delivery_sd"]),
-        seed=seed,
-        areas=ab.gebied,
-    )
-    comp_table, risks = montecarlo.compare_rulesets(
-        rs,
-        draws,
-        forecast=ab.verwachte_clienten.to_numpy(),
-        budget=ab.budget.to_numpy(),
-        tariff=tariff,
-        cost_per_hour=cph,
-    )
+    f6 = log.value("F06")
+    disp = float(dispersion if dispersion is not None else f6["dispersion"])
+    grid = tuple(float(d) for d in (f6["grid"] if dispersion_grid is None else dispersion_grid))
+
+    def simulate(d: float):
+        draws = montecarlo.draw_scenarios(
+            ab.verwachte_clienten,
+            ab.uren_per_client,
+            sd,
+            ab.clienten,
+            n_draws=n_draws,
+            dispersion=d,
+            delivery_mean=float(f3["delivery_mean"]),
+            delivery_sd=float(f3["delivery_sd"]),
+            seed=seed,
+            areas=ab.gebied,
+        )
+        table, risk = montecarlo.compare_rulesets(
+            rs,
+            draws,
+            forecast=ab.verwachte_clienten.to_numpy(),
+            budget=ab.budget.to_numpy(),
+            tariff=tariff,
+            cost_per_hour=cph,
+        )
+        spread = float(np.mean(draws.clients.std(0) / ab.verwachte_clienten.to_numpy()))
+        return table, risk, spread
+
+    comp_table, risks, main_spread = simulate(disp)
+    sens = []
+    for d in grid:  # same seed and number of draws for every value; the default row is the main comparison
+        t, _, spread = (comp_table, risks, main_spread) if np.isclose(d, disp) else simulate(d)
+        sens.append(t.assign(dispersie=d, spreiding=spread, standaard=bool(np.isclose(d, disp))))
+    sensitivity = pd.concat(sens, ignore_index=True) if sens else pd.DataFrame()
     f4 = log.value("F04")
     kp = koppels.pair_continuity(
         clients,
@@ -136,4 +157,6 @@ def run(
         base_year,
         n_draws,
         scenario,
+        disp,
+        sensitivity,
     )

@@ -1,7 +1,10 @@
 """The money in the HH financing report, in one tested object: budget against current spending of the same year,
 split into volume and tariff, the amount to reserve in the begroting, and the area table rounded so it adds up.
 
-Every amount a reader sees in hh-bekostiging comes from ``BudgetFacts``; the notebook only formats.
+Every amount a reader sees in hh-bekostiging comes from ``BudgetFacts``; the notebook only formats. Each figure has a
+status (``BudgetFacts.status``): counts of clients and hours are synthetic when the registration is, and every amount,
+price and simulated chance is illustrative, because the tariff components and the current hourly price are assumed
+values (F01, F03), not contract prices.
 """
 
 from __future__ import annotations
@@ -40,9 +43,20 @@ class BudgetFacts(ResultDisplay):
     volume_effect: float
     tariff_effect: float
     ruleset_label: str
-    reserve_mean: float  # expected yearly spending under the chosen rule set: the begroting figure
+    reserve_mean: float  # expected yearly spending under the chosen rule set (illustrative, not a budget figure)
     reserve_p95: float  # spending not exceeded in 95 of 100 simulated years
-    areas: pd.DataFrame  # gebied, inwoners, clienten (rounded), uren_per_client, budget (rounded), huidig (rounded)
+    areas: pd.DataFrame  # gebied, inwoners (18+), clienten (rounded), uren_per_client, budget (rounded), huidig (rounded)
+    synthetic: bool = True  # the client registration is synthetic
+
+    COUNTS = ("clients_base", "clients_expected", "hours_base", "hours_expected")
+
+    def status(self, key: str) -> str:
+        """'echt', 'synthetisch' or 'illustratief' (``analysis.report.notebook.STATUSES``) for a field or a derived
+        quantity: counts follow the registration; amounts, prices, shares of money and simulated chances are
+        illustrative, since they rest on the assumed tariff components and hourly price (F01, F03)."""
+        if key in self.COUNTS:
+            return "synthetisch" if self.synthetic else "echt"
+        return "illustratief"
 
     @property
     def difference(self) -> float:
@@ -84,9 +98,12 @@ class BudgetFacts(ResultDisplay):
         )
 
 
-def budget_facts(res, log, *, ruleset: str | None = None, round_to: float = 1000.0) -> BudgetFacts:
+def budget_facts(
+    res, log, *, ruleset: str | None = None, round_to: float = 1000.0, synthetic: bool = True
+) -> BudgetFacts:
     """Facts from a ``FinancingAnalysis`` (``analysis.financing.analysis.run``). ``ruleset``: the rule set whose
-    mean and 95th percentile spending are the begroting figures (default: the last, most complete one)."""
+    mean and 95th percentile spending are shown (default: the last, most complete one). ``synthetic``: whether the
+    registration the analysis ran on is synthetic (default True: a number is never called real by default)."""
     f3, f5 = log.value("F03"), log.value("F05")
     price = float(f3["current_hourly_price"])
     ab, cur = res.area_budget.set_index("gebied"), res.current.set_index("gebied")
@@ -130,4 +147,5 @@ def budget_facts(res, log, *, ruleset: str | None = None, round_to: float = 1000
         reserve_mean=float(spend.mean()),
         reserve_p95=float(np.quantile(spend, 0.95)),
         areas=areas,
+        synthetic=bool(synthetic),
     )

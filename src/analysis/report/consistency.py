@@ -422,3 +422,46 @@ def check_reports(reports: dict[str, str]) -> list[Problem]:
             if value is None or fvalue is None or value != fvalue:
                 problems.append(Problem("cross-report", f"'{key}' is '{ftext}' in {first} and '{text}' in {name}"))
     return problems
+_CITED_ID = re.compile(r"\b[A-Z]\d{2}\b")
+
+
+class _Text(HTMLParser):
+    """All text of a report (tables, notes and running text), without navigation, scripts and styles."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("nav", "script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("nav", "script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def check_cited_assumptions(html: str, known_ids) -> list[Problem]:
+    """Every assumption the report cites (an id of the log, ``known_ids``, anywhere in its text: prose, table notes,
+    sources) is a row of its assumptions table, so a reader can look it up; a report citing assumptions without
+    that table fails too. Stricter than ``check_assumptions`` (part of ``check_report``), which reads the sentences
+    that say 'aanname': this one also reads table notes and lists, and needs the log's ids (no false 'A4x' hits)."""
+    p = _Text()
+    p.feed(html)
+    p.close()
+    cited = set(_CITED_ID.findall(" ".join(p.parts))) & set(known_ids)
+    if not cited:
+        return []
+    tab = parse_report(html).tables.get(ASSUMPTIONS_TABLE)
+    if tab is None:
+        return [Problem("assumption", f"the report cites {', '.join(sorted(cited))} but has no table '{ASSUMPTIONS_TABLE}'")]
+    listed = {row[0] for row in tab.rows[1:] if row}
+    return [
+        Problem("assumption", f"assumption {i} is cited but not in the table '{ASSUMPTIONS_TABLE}'")
+        for i in sorted(cited - listed)
+    ]

@@ -394,7 +394,8 @@ class ReportContext:
             if key in seen:
                 continue
             seen.add(key)
-            label = " (**synthetisch**)" if m["synthetic"] else ""
+            # the description of a synthetic table often says so already: '(synthetisch) (synthetisch)' reads as a slip
+            label = " (**synthetisch**)" if m["synthetic"] and "synthetisch" not in m["description"].lower() else ""
             cite = m.get("citation") or "zie Verantwoording"
             lines.append(f"- {m['description']}{label}. Bron: {cite}.")
         return md("\n".join(lines))
