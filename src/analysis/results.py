@@ -30,6 +30,13 @@ class ResultDisplay:
         body = frame.to_string(index=False, float_format=lambda v: _fmt(v), max_rows=30)
         return f"{type(self).__name__}: {_title(self)}\n{body}"
 
+    def plot(self, **kw):
+        """The result's natural chart as a matplotlib Figure (``analysis.plots.plot``; keywords go to the chart
+        function). Raises ``TypeError`` for a result without one."""
+        from analysis import plots
+
+        return plots.plot(self, **kw)
+
     def _repr_html_(self) -> str:
         frame = self.to_frame().head(30)
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
