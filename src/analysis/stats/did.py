@@ -29,7 +29,9 @@ class DesignError(ValueError):
 
 @dataclass(frozen=True)
 class DiDResult(ResultDisplay):
-    """``coefficients``: tidy table of the treatment (and covariate) terms; ``dropped``: units left out and why
+    """Difference-in-differences estimate on ``outcome``.
+
+    ``coefficients``: tidy table of the treatment (and covariate) terms; ``dropped``: units left out and why
     (never silently: ``summary()`` lists them)."""
 
     coefficients: pd.DataFrame
@@ -59,15 +61,14 @@ class DiDResult(ResultDisplay):
                 f"{u} ({r})" for u, r in self.dropped.head(10).itertuples(index=False)))  # fmt: skip
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        return f"<pre>{self.summary()}</pre>"
-
 
 def _prepare(data, unit, time, outcome, columns, weights, log_outcome, balanced):
     need = [unit, time, outcome, *columns] + ([weights] if weights else [])
     missing = [c for c in need if c not in data.columns]
     if missing:
-        raise KeyError(f"columns {missing} not in the data")
+        from analysis.data.names import unknown_names
+
+        raise KeyError(unknown_names("column", missing, data.columns))
     d = data[list(dict.fromkeys(need))].copy()
     dropped = []
     bad = d[[outcome, *columns]].isna().any(axis=1)
