@@ -59,10 +59,11 @@ def on_pre_build(config, **kwargs):
 
     for name in sorted(TABLES):
         lay = layout(name)
-        lines += [f"## `{name}`", "", "| column | type | rules | may be empty | unique |", "|---|---|---|---|---|"]
-        for col, typ, rules, nullable, unique in lay.itertuples(index=False, name=None):
-            lines.append(f"| `{col}` | {typ} | {_md_escape(rules)} | {'yes' if nullable else 'no'} | "
-                         f"{'yes' if unique else 'no'} |")  # fmt: skip
+        lines += [f"## `{name}`", "", "| column | meaning | type | rules | may be empty | unique |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for col, meaning, typ, rules, nullable, unique in lay.itertuples(index=False, name=None):
+            lines.append(f"| `{col}` | {_md_escape(meaning)} | {typ} | {_md_escape(rules)} | "
+                         f"{'yes' if nullable else 'no'} | {'yes' if unique else 'no'} |")  # fmt: skip
         example = _example_row(name)
         if example is not None:
             lines += ["", "Example row (synthetic):", "", "```text", ";".join(example.index), ";".join(

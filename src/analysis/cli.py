@@ -111,17 +111,20 @@ def data_check(
     decimal: Annotated[str, typer.Option(help="CSV decimal mark")] = ",",
     thousands: Annotated[str, typer.Option(help="CSV thousands separator ('' for none)")] = ".",
     encoding: Annotated[str, typer.Option(help="CSV encoding")] = "utf-8",
+    rules: Annotated[
+        Path | None, typer.Option(help="gemeente-specific rules (TOML); default data/check_rules.toml")
+    ] = None,
 ) -> None:
-    """Check an export of the gemeente's own data against a table's layout: every problem with row and column.
-    Writes nothing."""
-    from analysis.data.check import check_file
+    """Check an export of the gemeente's own data against a table's layout: every problem once, in plain words,
+    with its spreadsheet row (header = row 1) and column. Writes nothing."""
+    from analysis.data.check import check_file, load_rules
     from analysis.data.io import CsvFormat
 
     with _errors("analysis data check"):
         fmt = CsvFormat.from_mapping(
             {"sep": sep, "decimal": decimal, "thousands": thousands, "encoding": encoding}, "options"
         )
-        n, problems = check_file(file, table, fmt=fmt)
+        n, problems = check_file(file, table, fmt=fmt, rules=load_rules(rules))
     out = Console(width=200, soft_wrap=True, highlight=False)
     if not problems:
         out.print(f"ok: {file} matches the layout of '{table}' ({n} rows)")
