@@ -168,3 +168,39 @@ def test_plots_draw_in_the_house_style_without_changing_global_settings():
     fig = plots.decomposition(kitagawa([1, 2], [0.5, 0.5], [1, 3], [0.4, 0.6]))
     assert not fig.axes[0].spines["top"].get_visible()
     assert matplotlib.rcParams["axes.spines.top"] == before["axes.spines.top"]
+
+
+def test_rates_by_age_one_line_and_band_per_age_group():
+    bands = (("65-74", 20.0), ("85+", 200.0))
+    t = pd.DataFrame([{"jaar": y, "leeftijdsgroep": b, "per_1000": r * (1 + 0.05 * (y - 2018)), "ci_lower": r * 0.9,
+                       "ci_upper": r * 1.1} for y in range(2018, 2022) for b, r in bands])  # fmt: skip
+    fig = plots.rates_by_age(t, break_year=2019)
+    ax = fig.axes[0]
+    assert [ln.get_label() for ln in ax.get_lines() if ln.get_marker() == "o"] == ["65-74", "85+"]
+    assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2
+    assert ax.get_yscale() == "log" and any(ln.get_linestyle() == "--" for ln in ax.get_lines())
+    with pytest.raises(KeyError, match="lacks"):
+        plots.rates_by_age(t.drop(columns="ci_upper"))
+
+
+def test_spend_distribution_a_line_for_a_fixed_budget_and_a_histogram_otherwise():
+    class R:
+        def __init__(self, spend, label):
+            self.total_spend, self.label = np.asarray(spend, float), label
+
+    rng = np.random.default_rng(6)
+    risks = {"geen": R(np.full(500, 2e6), "Alleen vast budget"), "ventiel": R(rng.normal(2e6, 1e5, 500), "Ventiel")}
+    fig = plots.spend_distribution(risks)
+    a, b = fig.axes
+    assert a.get_title(loc="left") == "Alleen vast budget" and len(a.patches) == 0 and len(a.get_lines()) == 1
+    assert len(b.patches) == 60
+    assert_allclose(a.get_lines()[0].get_xdata()[0], 2.0)  # in millions
+
+
+def test_domain_change_sorted_with_improvements_in_blue():
+    d = pd.DataFrame({"domein": ["financien", "huisvesting", "onbekend"], "gem_verandering": [0.5, -0.3, 0.1]})
+    fig = plots.domain_change(d)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Huisvesting", "onbekend", "Financiën"]
+    colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    assert colours[0].upper() == "#D55E00" and colours[2].upper() == "#0072B2"

@@ -15,6 +15,9 @@ function                          draws
 ``kaplan_meier``                  Kaplan-Meier curves per group with a confidence band
 ``decomposition``                 decomposition of a change into factor effects (horizontal bars)
 ``forecast_fan``                  forecast per scenario with an 80%/95% fan, the history before it
+``rates_by_age``                  rates per age band and year with their intervals
+``spend_distribution``            simulated spending per rule set (one histogram each)
+``domain_change``                 mean change per ZRM domain (horizontal bars, improvements in blue)
 ``plot``                          any of the above, chosen by the result's type (``result.plot()`` calls it)
 ================================  ===============================================================================
 """
@@ -29,7 +32,18 @@ import pandas as pd
 
 from analysis import style
 
-__all__ = ["decomposition", "event_study", "forecast_fan", "funnel", "its", "kaplan_meier", "plot"]
+__all__ = [
+    "decomposition",
+    "domain_change",
+    "event_study",
+    "forecast_fan",
+    "funnel",
+    "its",
+    "kaplan_meier",
+    "plot",
+    "rates_by_age",
+    "spend_distribution",
+]
 
 _LIMIT = re.compile(r"^(lower|onder)_(.+)$")
 
@@ -605,6 +619,187 @@ def forecast_fan(
         ax.set_ylabel(ylabel)
         style.dutch_axis(ax)
         style.legend_below(ax, ncol=2)
+    return fig
+
+
+def rates_by_age(
+    table: pd.DataFrame,
+    *,
+    break_year: int | None = None,
+    log_y: bool = True,
+    xlabel: str = "Jaar (stand op 1 juli)",
+    ylabel: str | None = None,
+    ax=None,
+):
+    """Rates per age band over the years, each with its confidence interval.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``analysis.demand.rates.hh_rates`` output: jaar, leeftijdsgroep, per_1000, ci_lower, ci_upper.
+    break_year : int, optional
+        A dashed line at this year (e.g. 2019, the abonnementstarief).
+    log_y : bool
+        Logarithmic rate axis (default True: the bands differ by orders of magnitude).
+    xlabel, ylabel : str, optional
+        Axis labels.
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of on a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    KeyError
+        If a column is missing (the message lists the table's columns).
+
+    Examples
+    --------
+    >>> from analysis.demand.rates import hh_rates
+    >>> fig = rates_by_age(hh_rates(clients, population, range(2015, 2025)), break_year=2019)  # doctest: +SKIP
+    """
+    import matplotlib as mpl
+
+    need = ["jaar", "leeftijdsgroep", "per_1000", "ci_lower", "ci_upper"]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise KeyError(f"rates table lacks {missing}; it has {list(table.columns)}")
+    with mpl.rc_context(style.rc()):
+        fig, ax = _axes(ax, (7.5, 3.8))
+        for i, (band, g) in enumerate(table.groupby("leeftijdsgroep")):
+            colour = style.PALETTE[i % len(style.PALETTE)]
+            ax.plot(g.jaar, g.per_1000, marker="o", color=colour, label=band)
+            ax.fill_between(g.jaar, g.ci_lower, g.ci_upper, color=colour, alpha=0.2)
+        ax.set_xlabel(xlabel)
+        if log_y:
+            ax.set_yscale("log")
+        ax.set_ylabel(
+            ylabel or ("Cliënten per 1.000 inwoners\n(logaritmische schaal)" if log_y else "Cliënten per 1.000")
+        )
+        style.dutch_axis(ax)
+        if break_year is not None:
+            ax.axvline(break_year, color=style.DARK, linestyle="--", linewidth=1)
+        style.legend_below(ax, ncol=4, title="Leeftijd")
+    return fig
+
+
+def spend_distribution(
+    risks: Mapping,
+    *,
+    labels: Mapping | None = None,
+    scale: float = 1e6,
+    xlabel: str = "Uitgaven van de gemeente per jaar (mln euro)",
+):
+    """The simulated yearly spending under each rule set, one histogram per rule set on a shared axis; a rule set
+    without spread (a fixed budget) is a line.
+
+    Parameters
+    ----------
+    risks : mapping of str to RiskResult
+        ``analysis.financing.montecarlo.compare_rulesets``' second value (rule set name -> result with
+        ``total_spend``), in the order to draw.
+    labels : mapping, optional
+        Title per rule set; default the result's ``label``, else the name.
+    scale : float
+        Divide amounts by this (default millions).
+    xlabel : str
+        Axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``risks`` is empty.
+
+    Examples
+    --------
+    >>> from analysis.financing import montecarlo
+    >>> table, risks = montecarlo.compare_rulesets(sets, draws, forecast=f, budget=b, tariff=37.4,
+    ...                                            cost_per_hour=36.3)  # doctest: +SKIP
+    >>> fig = spend_distribution(risks)  # doctest: +SKIP
+    """
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    if not risks:
+        raise ValueError("no rule sets to draw")
+    names = list(risks)
+    with mpl.rc_context(style.rc()):
+        fig, axes = plt.subplots(len(names), 1, figsize=(7.5, 1.6 * len(names) + 0.8), sharex=True)
+        axes = np.atleast_1d(axes)
+        for i, (ax, name) in enumerate(zip(axes, names)):
+            r = risks[name]
+            spend = np.asarray(r.total_spend, float) / scale
+            colour = style.PALETTE[i % len(style.PALETTE)]
+            if spend.std() == 0:  # a fixed budget has no spread: a line, not a spike that flattens the rest
+                ax.axvline(spend[0], color=colour, linewidth=3)
+            else:
+                ax.hist(spend, bins=60, color=colour)
+            ax.set_yticks([])
+            title = (labels or {}).get(name) or getattr(r, "label", None) or str(name)
+            ax.set_title(title, loc="left", fontsize=10, fontweight="normal")
+        axes[-1].set_xlabel(xlabel)
+        style.dutch_axis(axes[-1], "x", decimals=1)
+        fig.tight_layout()
+    return fig
+
+
+def domain_change(
+    domains: pd.DataFrame,
+    *,
+    labels: Mapping | None = None,
+    xlabel: str = "Gemiddelde verandering (punten; rechts = beter)",
+    ax=None,
+):
+    """Mean change per ZRM domain as horizontal bars, sorted; improvements blue, deteriorations orange.
+
+    Parameters
+    ----------
+    domains : pandas.DataFrame
+        ``analysis.pilot.outcomes.change_scores`` output (or a pilot analysis' ``domains``): domein,
+        gem_verandering.
+    labels : mapping, optional
+        Bar text per domain code; default the Dutch ZRM labels of ``analysis.labels`` where known.
+    xlabel : str
+        Axis label.
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of on a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    KeyError
+        If a column is missing.
+
+    Examples
+    --------
+    >>> from analysis.pilot.outcomes import change_scores
+    >>> fig = domain_change(change_scores(zrm, families, moment=6))  # doctest: +SKIP
+    """
+    import matplotlib as mpl
+
+    from analysis.labels import ZRM_DOMAINS
+
+    for c in ("domein", "gem_verandering"):
+        if c not in domains.columns:
+            raise KeyError(f"no {c!r} column; the table has {list(domains.columns)}")
+    names = {**ZRM_DOMAINS, **(labels or {})}
+    d = domains.assign(naam=domains.domein.map(lambda c: names.get(c, str(c)))).sort_values("gem_verandering")
+    with mpl.rc_context(style.rc()):
+        fig, ax = _axes(ax, (7.5, 0.25 * len(d) + 1.2))
+        ax.barh(d.naam, d.gem_verandering,
+                color=[style.PALETTE[0] if v >= 0 else style.PALETTE[5] for v in d.gem_verandering])  # fmt: skip
+        ax.axvline(0, color=style.DARK, linewidth=1)
+        ax.set_xlabel(xlabel)
+        style.dutch_axis(ax, "x", decimals=1)
     return fig
 
 
