@@ -20,3 +20,9 @@ from analysis.financing.herstel import herstel_analysis
 
 h = herstel_analysis(load_processed("synthetic/hh_herstel"))
 h.cox[["term", "hr", "hr_lower", "hr_upper", "p_value"]].round(3)
+
+# %% [markdown]
+# The Kaplan-Meier curves with the simultaneous (Hall-Wellner) band (``analysis.plots.kaplan_meier``):
+
+# %%
+fig = h.plot(ylabel="Nog zonder maatwerk-HH")

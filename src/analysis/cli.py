@@ -279,6 +279,10 @@ def render(
     force: Annotated[bool, typer.Option(help="render even if nothing changed")] = False,
     workers: Annotated[int, typer.Option(help="parallel kernels for --all")] = 2,
     config: Annotated[Path | None, typer.Option(help="reports.toml")] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="per-cell progress on stderr (default: in a terminal)"),
+    ] = None,
 ) -> None:
     """Render one report (or --all) to reports/<report>/<report>-<audience>.html|.pdf|.ipynb."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -333,7 +337,10 @@ def render(
     params = _parse_params(param or [])
     with _errors(f"analysis render {name}"):
         specs[name].check({**specs[name].parameters, **params}, audience, formats)  # before any kernel starts
-        res = render_report(specs[name], audience=audience, params=params, formats=formats, run_id=run_id)
+        from analysis.report.render import cell_progress
+
+        with cell_progress(sys.stderr.isatty() if progress is None else progress):
+            res = render_report(specs[name], audience=audience, params=params, formats=formats, run_id=run_id)
         res.reason = "requested (analysis render " + name + ")"
         record_run(paths_reports(), [res], run_id=run_id, started=started, kind=f"render {name}")
     if res.status != "ok":

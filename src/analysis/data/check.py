@@ -247,8 +247,8 @@ def load_rules(path: str | Path | None = None) -> dict:
 
     Examples
     --------
-    >>> load_rules()["hh_clients"]["wij_team"][0]["starts_with"]  # doctest: +SKIP
-    'WIJ '
+    >>> rules = load_rules()  # doctest: +SKIP
+    >>> n, problems = check_file("clients.csv", "hh_clients", rules=rules)  # doctest: +SKIP
     """
     from analysis.paths import project_root
 

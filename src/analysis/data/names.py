@@ -26,6 +26,10 @@ def did_you_mean(name: str, valid: Iterable[str], *, n: int = 3) -> str:
     str
         The suggestion, starting with a space, or an empty string.
 
+    Raises
+    ------
+    None
+
     Examples
     --------
     >>> did_you_mean("jar", ["jaar", "gemeente_code"])
@@ -56,6 +60,10 @@ def unknown_names(kind: str, missing: Iterable[str], valid: Iterable[str]) -> st
     -------
     str
         The message.
+
+    Raises
+    ------
+    None
 
     Examples
     --------
