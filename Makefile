@@ -51,11 +51,12 @@ tools:
 	    || echo "warning: could not install axe-core; accessibility tests will skip"; }
 	@$(MAKE) --no-print-directory katex
 
-# KaTeX for formulas in the docs site, served from the site itself (no CDN: the site is read offline)
+# KaTeX (formulas) and iframe-worker (search from file://) for the docs site, served from the site itself (no CDN:
+# the site is read offline)
 katex:
-	@test -f $(TOOLS)/node_modules/katex/dist/katex.min.js || \
-	  { mkdir -p $(TOOLS) && npm install --silent --prefix $(TOOLS) katex@0.16 >/dev/null \
-	    || echo "warning: could not install katex (npm); the docs site cannot be built"; }
+	@test -f $(TOOLS)/node_modules/katex/dist/katex.min.js -a -f $(TOOLS)/node_modules/iframe-worker/shim/index.js || \
+	  { mkdir -p $(TOOLS) && npm install --silent --prefix $(TOOLS) katex@0.16 iframe-worker@1 >/dev/null \
+	    || echo "warning: could not install katex/iframe-worker (npm); the docs site cannot be built"; }
 
 # --progress-per-file: one line per finished test file (tests/conftest.py), so a long run shows where it is
 test: $(STAMP) tools

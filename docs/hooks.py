@@ -76,15 +76,22 @@ def on_pre_build(config, **kwargs):
     _katex()
 
 
-KATEX = ROOT / ".cache" / "tools" / "node_modules" / "katex" / "dist"
+NODE = ROOT / ".cache" / "tools" / "node_modules"
+KATEX = NODE / "katex" / "dist"
+IFRAME_WORKER = NODE / "iframe-worker" / "shim" / "index.js"
 
 
 def _katex():
-    """Copy KaTeX's script, style sheet, fonts and auto-render into docs/generated/katex (served from the site)."""
+    """Copy KaTeX's script, style sheet, fonts and auto-render into docs/generated/katex, and the iframe-worker
+    shim (search from file://; Material's offline plugin would otherwise load it from unpkg) into
+    docs/generated/iframe-worker: both are served from the site itself."""
     import shutil
 
-    if not (KATEX / "katex.min.js").exists():
-        raise SystemExit(f"KaTeX not found in {KATEX}: run `make tools` (npm install katex) to render formulas offline")
+    for need in (KATEX / "katex.min.js", IFRAME_WORKER):
+        if not need.exists():
+            raise SystemExit(f"{need} not found: run `make tools` (npm) so the site works offline")
+    (OUT / "iframe-worker").mkdir(exist_ok=True)
+    shutil.copy2(IFRAME_WORKER, OUT / "iframe-worker" / "shim.js")
     dest = OUT / "katex"
     if (dest / "katex.min.js").exists() and (dest / "katex.min.js").stat().st_mtime >= (
         KATEX / "katex.min.js"

@@ -159,9 +159,10 @@ def _browse_from_file(site):
                 assert page.locator("article h1").count() >= 1, url
             page.goto((site / "index.html").resolve().as_uri())
             page.get_by_role("link", name="Quickstart").first.click()
+            page.wait_for_load_state("load")
             assert page.url.endswith("quickstart.html")
-            page.locator("label.md-search__icon, .md-search__input").first.click()
-            page.fill("input.md-search__input", "Kaplan")
+            page.keyboard.press("/")  # Material's shortcut: opens and focuses the search box
+            page.keyboard.type("Kaplan")
             page.wait_for_selector(".md-search-result__item", timeout=20000)
             assert page.locator(".md-search-result__item").count() > 0
             page.goto((site / "methods" / "its.html").resolve().as_uri())

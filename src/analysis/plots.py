@@ -334,11 +334,11 @@ def event_study(
     rows = rows.sort_values("p")
     with mpl.rc_context(style.rc()):
         fig, ax = _axes(ax, (7.5, 3.4))
-        est = rows.estimate.to_numpy(float)
-        err = [est - rows.ci_lower.to_numpy(float), rows.ci_upper.to_numpy(float) - est]
-        ax.errorbar(
-            rows.p, est, yerr=err, fmt="o", capsize=4, color=style.PALETTE[0], label="Schatting met 95%-interval"
-        )
+        est_rows = rows[rows.p != reference] if reference is not None else rows
+        est = est_rows.estimate.to_numpy(float)
+        err = [est - est_rows.ci_lower.to_numpy(float), est_rows.ci_upper.to_numpy(float) - est]
+        ax.errorbar(est_rows.p, est, yerr=err, fmt="o", capsize=4, color=style.PALETTE[0],
+                    label="Schatting met 95%-interval")  # fmt: skip
         if reference is not None:
             ax.plot([reference], [0.0], "o", mfc="white", color=style.PALETTE[0], label=f"Referentie ({reference})")
         ax.axhline(0, color=style.DARK, linewidth=1)
