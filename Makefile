@@ -70,7 +70,7 @@ lab: $(STAMP)
 # The documentation site (MkDocs Material + mkdocstrings + executed example notebooks), offline, warnings = errors.
 # Quiet on success (the build's log, kernel notices included, is shown only when it fails).
 docs: $(DATA_STAMP) katex
-	@echo "==> building the docs site (executes the example notebooks; about a minute)"
+	@echo "==> building the docs site (executes the example notebooks; 1-3 minutes)"
 	@out=$$(NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict 2>&1) || { echo "$$out"; exit 1; }
 	@echo "open site/index.html (works as a file: navigation, search and formulas offline)"
 
