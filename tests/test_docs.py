@@ -170,3 +170,21 @@ def _browse_from_file(site):
             assert page.locator(".katex").count() > 0
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["analysis.plots", "analysis.data.names", "analysis.data.check", "analysis.data.io", "analysis.demand.decompose"],
+)
+def test_the_examples_in_the_docstrings_run(module):
+    """The Examples sections are doctests; those that need built data are marked ``+SKIP``, the rest run here."""
+    import doctest
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    plt.close("all")
+    assert res.failed == 0
