@@ -1,5 +1,6 @@
-"""MkDocs hook: the data, assumptions and table-layout pages are generated from data/raw/sources.toml,
-data/assumptions.toml and the pandera schemas at every build, so the site cannot drift from them."""
+"""MkDocs hook: the data, assumptions, table-layout and table-list pages are generated from data/raw/sources.toml,
+data/assumptions.toml and the pandera schemas at every build, so the site cannot drift from them. KaTeX (installed
+by `make tools` from npm into .cache/tools) is copied into the site, so formulas render offline, from a file."""
 
 from __future__ import annotations
 
@@ -59,10 +60,11 @@ def on_pre_build(config, **kwargs):
 
     for name in sorted(TABLES):
         lay = layout(name)
-        lines += [f"## `{name}`", "", "| column | type | rules | may be empty | unique |", "|---|---|---|---|---|"]
-        for col, typ, rules, nullable, unique in lay.itertuples(index=False, name=None):
-            lines.append(f"| `{col}` | {typ} | {_md_escape(rules)} | {'yes' if nullable else 'no'} | "
-                         f"{'yes' if unique else 'no'} |")  # fmt: skip
+        lines += [f"## `{name}`", "", "| column | meaning | type | rules | may be empty | unique |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for col, meaning, typ, rules, nullable, unique in lay.itertuples(index=False, name=None):
+            lines.append(f"| `{col}` | {_md_escape(meaning)} | {typ} | {_md_escape(rules)} | "
+                         f"{'yes' if nullable else 'no'} | {'yes' if unique else 'no'} |")  # fmt: skip
         example = _example_row(name)
         if example is not None:
             lines += ["", "Example row (synthetic):", "", "```text", ";".join(example.index), ";".join(
@@ -70,6 +72,59 @@ def on_pre_build(config, **kwargs):
         lines.append("")
     (OUT / "layouts.md").write_text("\n".join(lines), encoding="utf-8")
     del pd
+    _tables_page()
+    _katex()
+
+
+NODE = ROOT / ".cache" / "tools" / "node_modules"
+KATEX = NODE / "katex" / "dist"
+IFRAME_WORKER = NODE / "iframe-worker" / "shim" / "index.js"
+
+
+def _katex():
+    """Copy KaTeX's script, style sheet, fonts and auto-render into docs/generated/katex, and the iframe-worker
+    shim (search from file://; Material's offline plugin would otherwise load it from unpkg) into
+    docs/generated/iframe-worker: both are served from the site itself."""
+    import shutil
+
+    for need in (KATEX / "katex.min.js", IFRAME_WORKER):
+        if not need.exists():
+            raise SystemExit(f"{need} not found: run `make tools` (npm) so the site works offline")
+    (OUT / "iframe-worker").mkdir(exist_ok=True)
+    shutil.copy2(IFRAME_WORKER, OUT / "iframe-worker" / "shim.js")
+    dest = OUT / "katex"
+    if (dest / "katex.min.js").exists() and (dest / "katex.min.js").stat().st_mtime >= (
+        KATEX / "katex.min.js"
+    ).stat().st_mtime:
+        return
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    for f in ("katex.min.js", "katex.min.css"):
+        shutil.copy2(KATEX / f, dest / f)
+    (dest / "contrib").mkdir()
+    shutil.copy2(KATEX / "contrib" / "auto-render.min.js", dest / "contrib" / "auto-render.min.js")
+    shutil.copytree(KATEX / "fonts", dest / "fonts")
+
+
+def _tables_page():
+    """Every table ``load_processed`` knows, with its columns and types (from the schemas the reports validate)."""
+    from analysis.data.check import _type_words
+    from analysis.data.schemas import PROCESSED
+
+    lines = ["# Available tables", "", "Generated from `analysis.data.schemas.PROCESSED`: every name "
+             "`analysis.data.io.load_processed(name)` accepts once `analysis data build` (processed, real data) and "
+             "`analysis data synth` (`synthetic/...`, synthetic data) have run. A wrong name is answered with the valid "
+             "ones; `analysis.data.io.available_tables()` lists what is built.", "",
+             "```python", "from analysis.data.io import load_processed", "",
+             'panel = load_processed("wmo_panel_grenzen_2020")', "```", "",
+             "| table | kind | built by | columns |", "|---|---|---|---|"]  # fmt: skip
+    for name, schema in PROCESSED.items():
+        synthetic = name.startswith("synthetic/")
+        cols = ", ".join(f"`{c}` ({_type_words(str(col.dtype))})" for c, col in schema.columns.items())
+        lines.append(f"| `{name}` | {'synthetic' if synthetic else 'real (CBS, public)'} | "
+                     f"`analysis data {'synth' if synthetic else 'build'}` | {_md_escape(cols)} |")  # fmt: skip
+    lines.append("")
+    (OUT / "tables.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def _cell(v) -> str:

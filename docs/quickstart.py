@@ -7,8 +7,6 @@
 # intervals, and a plot.
 
 # %%
-import matplotlib.pyplot as plt
-
 from analysis.data.io import load_processed
 from analysis.demand.benchmark import benchmark
 
@@ -17,15 +15,11 @@ b = benchmark(panel, "GM0014")  # Groningen against ten similar gemeenten and th
 b  # displays as a table; b.summary() gives the same as text
 
 # %% [markdown]
-# The funnel plot of all gemeenten, with the 95% limits around the national rate:
+# The funnel plot of all gemeenten, with the 95% and 99.8% limits around the national rate, Groningen and its
+# peers marked: the same function draws the chart in the council report.
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 3.5))
-ax.scatter(b.table.inwoners_65plus, b.table.per_1000, s=8, color="grey")
-ax.fill_between(b.funnel.n, b.funnel.onder_95, b.funnel.boven_95, alpha=0.3)
-ax.set_xscale("log")
-ax.set_xlabel("inhabitants 65+ (log scale)")
-ax.set_ylabel("HH clients per 1,000 65+")
+fig = b.plot()  # = analysis.plots.funnel(b); shown once by the inline backend
 
 # %% [markdown]
 # Next: the [methods](methods/rates.py) pages, the [API reference](reference/demand.md), and

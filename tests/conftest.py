@@ -73,3 +73,62 @@ def render_case(tmp_path_factory, synth):
         return done[key]
 
     return get
+
+
+# ------------------------------------------------------------------ progress per test file (make test)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--progress-per-file",
+        action="store_true",
+        default=False,
+        help="print one line when all tests of a file have run (make test: a long run shows where it is)",
+    )
+
+
+class _ProgressPerFile:
+    """One line per finished test file: its outcomes, how many files are done, the time so far. Works with and
+    without xdist (on the controller; workers print nothing)."""
+
+    def __init__(self, config):
+        import time
+        from collections import Counter, defaultdict
+
+        self.config, self.time = config, time
+        self.start = time.monotonic()
+        self.total, self.done, self.outcomes = Counter(), Counter(), defaultdict(Counter)
+        self.files_done = 0
+
+    def pytest_collection_modifyitems(self, items):
+        if not self.total:
+            self.total.update(i.nodeid.split("::")[0] for i in items)
+
+    def pytest_runtest_logreport(self, report):
+        f = report.nodeid.split("::")[0]
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            self.outcomes[f][report.outcome] += 1
+        if report.when != "teardown":
+            return
+        self.done[f] += 1
+        if self.done[f] == self.total.get(f):
+            self.files_done += 1
+            tr = self.config.pluginmanager.get_plugin("terminalreporter")
+            o = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes[f].items()))
+            took = self.time.monotonic() - self.start
+            if getattr(tr, "currentfspath", None) is None:  # xdist writes its dots without a file prefix
+                tr.write("\n")
+            tr.write_line(f"{f}: {o or 'no tests'} ({self.files_done}/{len(self.total)} files, {took / 60:.1f} min)")
+
+
+class _ProgressPerFileXdist(_ProgressPerFile):
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        if not self.total:
+            self.total.update(i.split("::")[0] for i in ids)
+
+
+def pytest_configure(config):
+    if not config.getoption("--progress-per-file", default=False) or hasattr(config, "workerinput"):
+        return
+    xdist = config.pluginmanager.hasplugin("xdist") and getattr(config.option, "numprocesses", None)
+    config.pluginmanager.register((_ProgressPerFileXdist if xdist else _ProgressPerFile)(config), "progress-per-file")

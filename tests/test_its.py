@@ -79,7 +79,8 @@ def test_families_and_standard_errors(sicily):
     width = lambda r: r.level_rr_ci[1] - r.level_rr_ci[0]
     assert width(q) / width(p) == pytest.approx(np.sqrt(q.diagnostics["dispersion"]), rel=0.01)
     assert width(h) != width(p) and 0.8 < nb.level_rr < 0.95
-    assert "step" in p.summary() and "<pre>" in p._repr_html_()
+    page = p._repr_html_()
+    assert "step" in p.summary() and "<pre>" not in page and "<th>estimate</th>" in page and "HAC" not in page
 
 
 def test_monthly_dates_and_column_names_are_parameters():
@@ -99,7 +100,7 @@ def test_monthly_dates_and_column_names_are_parameters():
         (dict(se="robust"), "se must be"),
         (dict(start=100), "before and after"),
         (dict(start=59), "at least two periods after"),
-        (dict(outcome="geen"), "not in the data"),
+        (dict(outcome="geen"), "column .geen. not found; valid columns"),
     ],
 )
 def test_bad_designs_are_named(sicily, kw, msg):

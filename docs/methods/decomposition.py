@@ -26,4 +26,7 @@ d = decompose.decompose_growth(r, 2018, 2024)
 d
 
 # %%
+fig = d.plot()  # analysis.plots.decomposition
+
+# %%
 decompose.kitagawa([0.1, 0.3], [60, 40], [0.12, 0.3], [50, 50], weights="percent", names=("age", "usage"))

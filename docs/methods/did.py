@@ -42,3 +42,14 @@ from analysis.data.io import load_processed
 from analysis.demand.tariff import did_robustness
 
 did_robustness(load_processed("wmo_panel_eigen_grenzen"), load_processed("herindelingen")).round(3)
+
+# %% [markdown]
+# The event study behind the main specification, per year against 2018 (``analysis.plots.event_study``): the
+# pre-period coefficient is the placebo.
+
+# %%
+from analysis.demand.tariff import tariff_effect_did
+
+fig = tariff_effect_did(load_processed("wmo_panel_eigen_grenzen"), load_processed("herindelingen")).plot(
+    ylabel="Difference per 1,000 65+\nper EUR 1,000 income"
+)

@@ -35,3 +35,11 @@ r = its(
     se="model",
 )
 print(r.summary())
+
+# %% [markdown]
+# Observed, fitted and the counterfactual without the ban (``analysis.plots.its``):
+
+# %%
+fig = r.plot(
+    observed_label="Acute coronary events", counterfactual_label="Without the ban (model)", ylabel="Events per month"
+)

@@ -39,3 +39,11 @@ table, risks = montecarlo.compare_rulesets(
     cost_per_hour=36.3,
 )
 table.round(3)
+
+# %% [markdown]
+# The simulated spending per rule set (``analysis.plots.spend_distribution``):
+
+# %%
+from analysis import plots
+
+fig = plots.spend_distribution(risks)

@@ -25,6 +25,14 @@ ids = fam.loc[fam.route == "gezinsverzorger", "gezin_id"].tolist()
 o = outcomes.zrm_outcome(zrm, ids, moment=6, reliability=load_assumptions().value("P02"), n_boot=2000)
 o
 
+# %% [markdown]
+# The mean change per ZRM domain (``analysis.plots.domain_change``):
+
+# %%
+from analysis import plots
+
+fig = plots.domain_change(outcomes.change_scores(zrm, ids, moment=6))
+
 # %%
 outcomes.sign_flip_test([2, 1, 3, -1, 0, 2, 1, 2]), outcomes.minimal_detectable_change(8, 2.5)
 

@@ -24,6 +24,12 @@ history = rates.hh_rates(load_processed("synthetic/hh_clients"), pop, range(2015
 p = forecast.simulate_projection(history, pop, range(2025, 2041), [projection.tariff_stays()], n_boot=500)
 p.frame[p.frame.jaar.isin([2025, 2030, 2040])].round(0)
 
+# %% [markdown]
+# The forecast fan after the registered history (``analysis.plots.forecast_fan``):
+
+# %%
+fig = p.plot(history=history.groupby("jaar").clienten.sum())
+
 # %%
 p.variance_shares.pivot(index="bron", columns="jaar", values="aandeel").round(2)
 

@@ -21,6 +21,14 @@ r = rates.hh_rates(clients, population, [2018, 2024])
 r[["jaar", "leeftijdsgroep", "clienten", "inwoners", "per_1000", "ci_lower", "ci_upper"]].round(1)
 
 # %% [markdown]
+# The rates of every year, with their intervals (``analysis.plots.rates_by_age``):
+
+# %%
+from analysis import plots
+
+fig = plots.rates_by_age(rates.hh_rates(clients, population, range(2015, 2025)), break_year=2019)
+
+# %% [markdown]
 # The interval for zero clients starts at zero and is not empty:
 
 # %%

@@ -36,3 +36,7 @@ from analysis.stats import survival
 rossi = pd.read_csv(project_root() / "tests" / "fixtures" / "published" / "rossi.csv")
 m = survival.cox(rossi, time="week", event="arrest", covariates=["fin", "age", "race", "wexp", "mar", "paro", "prio"])
 m.ph_test.round(3)
+# The Kaplan-Meier curves with the simultaneous (Hall-Wellner) band (``analysis.plots.kaplan_meier``):
+
+# %%
+fig = h.plot(ylabel="Nog zonder maatwerk-HH")

@@ -111,17 +111,20 @@ def data_check(
     decimal: Annotated[str, typer.Option(help="CSV decimal mark")] = ",",
     thousands: Annotated[str, typer.Option(help="CSV thousands separator ('' for none)")] = ".",
     encoding: Annotated[str, typer.Option(help="CSV encoding")] = "utf-8",
+    rules: Annotated[
+        Path | None, typer.Option(help="gemeente-specific rules (TOML); default data/check_rules.toml")
+    ] = None,
 ) -> None:
-    """Check an export of the gemeente's own data against a table's layout: every problem with row and column.
-    Writes nothing."""
-    from analysis.data.check import check_file
+    """Check an export of the gemeente's own data against a table's layout: every problem once, in plain words,
+    with its spreadsheet row (header = row 1) and column. Writes nothing."""
+    from analysis.data.check import check_file, load_rules
     from analysis.data.io import CsvFormat
 
     with _errors("analysis data check"):
         fmt = CsvFormat.from_mapping(
             {"sep": sep, "decimal": decimal, "thousands": thousands, "encoding": encoding}, "options"
         )
-        n, problems = check_file(file, table, fmt=fmt)
+        n, problems = check_file(file, table, fmt=fmt, rules=load_rules(rules))
     out = Console(width=200, soft_wrap=True, highlight=False)
     if not problems:
         out.print(f"ok: {file} matches the layout of '{table}' ({n} rows)")
@@ -276,6 +279,10 @@ def render(
     force: Annotated[bool, typer.Option(help="render even if nothing changed")] = False,
     workers: Annotated[int, typer.Option(help="parallel kernels for --all")] = 2,
     config: Annotated[Path | None, typer.Option(help="reports.toml")] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="per-cell progress on stderr (default: in a terminal)"),
+    ] = None,
 ) -> None:
     """Render one report (or --all) to reports/<report>/<report>-<audience>.html|.pdf|.ipynb."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -330,7 +337,10 @@ def render(
     params = _parse_params(param or [])
     with _errors(f"analysis render {name}"):
         specs[name].check({**specs[name].parameters, **params}, audience, formats)  # before any kernel starts
-        res = render_report(specs[name], audience=audience, params=params, formats=formats, run_id=run_id)
+        from analysis.report.render import cell_progress
+
+        with cell_progress(sys.stderr.isatty() if progress is None else progress):
+            res = render_report(specs[name], audience=audience, params=params, formats=formats, run_id=run_id)
         res.reason = "requested (analysis render " + name + ")"
         record_run(paths_reports(), [res], run_id=run_id, started=started, kind=f"render {name}")
     if res.status != "ok":

@@ -308,12 +308,81 @@ def read_dataset_meta(path: str | Path) -> dict:
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
 
 
+def available_tables(directory: str | Path | None = None) -> list[str]:
+    """The names ``load_processed`` accepts in ``directory`` (default: the project's ``data/processed``).
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path, optional
+        The processed-data folder.
+
+    Returns
+    -------
+    list of str
+        Table names such as ``wmo_panel_grenzen_2020`` and ``synthetic/hh_clients``, sorted; empty when nothing is
+        built yet.
+
+    Raises
+    ------
+    None
+
+    Examples
+    --------
+    >>> available_tables()  # doctest: +SKIP
+    ['herindelingen', 'reference', 'synthetic/hh_clients', ...]
+    """
+    from analysis.paths import processed_dir
+
+    base = Path(directory) if directory else processed_dir()
+    if not base.is_dir():
+        return []
+    # two levels (``x`` and ``synthetic/x``): a processed folder holds no deeper tables, and a wrong ``directory``
+    # such as /tmp must not be walked
+    found = [*base.glob("*.parquet"), *base.glob("*/*.parquet")]
+    return sorted(p.relative_to(base).with_suffix("").as_posix() for p in found)
+
+
 def load_processed(name: str, directory: str | Path | None = None) -> pd.DataFrame:
-    """Load a processed or synthetic table by name (``wmo_panel``, ``synthetic/hh_clients`` …)."""
+    """Load a processed or synthetic table by name: the first call in every analysis.
+
+    Parameters
+    ----------
+    name : str
+        The table name: a processed table (``wmo_panel_grenzen_2020``, ``wmo_panel_eigen_grenzen``,
+        ``herindelingen``, ``reference``) or a synthetic one (``synthetic/hh_clients`` ...). The full list, with
+        columns, is in the documentation (*Tables*) and in ``analysis.data.schemas.PROCESSED``.
+    directory : str or pathlib.Path, optional
+        The processed-data folder (default: ``data/processed`` of the project).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as written by ``analysis data build`` / ``analysis data synth``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the table does not exist: a name that is not a table lists the valid names (with the nearest one);
+        a valid name that is not built yet says which command builds it.
+    DataInputError
+        If the file is not a readable parquet file.
+
+    Examples
+    --------
+    >>> from analysis.data.io import load_processed
+    >>> panel = load_processed("wmo_panel_grenzen_2020")  # doctest: +SKIP
+    >>> clients = load_processed("synthetic/hh_clients")  # doctest: +SKIP
+    """
+    from analysis.data.names import did_you_mean
+    from analysis.data.schemas import PROCESSED
     from analysis.paths import processed_dir
 
     base = Path(directory) if directory else processed_dir()
     path = base / f"{name}.parquet"
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: run `analysis data build` and `analysis data synth` first")
+        known = sorted(set(PROCESSED) | set(available_tables(base)))
+        if name not in known:
+            raise FileNotFoundError(f"no table {name!r}{did_you_mean(name, known)}; tables: {', '.join(known)}")
+        step = "analysis data synth" if name.startswith("synthetic/") else "analysis data build"
+        raise FileNotFoundError(f"table {name!r} is not built yet ({path} does not exist): run `{step}` first")
     return read_parquet_checked(path)

@@ -59,7 +59,34 @@ def das_gupta(
     rate: Callable[..., float] | None = None,
     method: str = "das_gupta",
 ) -> DecompositionResult:
-    """Multi-factor decomposition. ``rate(**factors)`` defaults to sum over cells of the product of the factors."""
+    """Multi-factor decomposition (Das Gupta 1993): each factor's effect is its Shapley value.
+
+    Parameters
+    ----------
+    factors0, factors1 : mapping of str to array-like
+        The factors of population 0 and 1 by name, one value per cell (or a scalar broadcast over the cells); both
+        need the same names.
+    rate : callable, optional
+        ``rate(**factors) -> float``; default the sum over cells of the product of the factors.
+    method : str
+        Name stored in the result.
+
+    Returns
+    -------
+    DecompositionResult
+        ``effects`` per factor; they add up to ``value1 - value0`` exactly.
+
+    Raises
+    ------
+    ValueError
+        If the two populations do not have the same factors.
+
+    Examples
+    --------
+    >>> r = das_gupta({"n": [100.0], "rate": [0.1]}, {"n": [120.0], "rate": [0.1]})
+    >>> round(r.effects["n"], 6), round(r.effects["rate"], 6)
+    (2.0, 0.0)
+    """
     names = list(factors0)
     if set(names) != set(factors1):
         raise ValueError("both populations need the same factors")
@@ -109,17 +136,35 @@ def kitagawa(
 ) -> DecompositionResult:
     """Kitagawa (1955): change in a crude rate sum(w*r) = composition effect + rate effect.
 
-    Composition: sum((w1-w0)(r0+r1)/2); rate: sum((r1-r0)(w0+w1)/2). ``weights`` says what the weights are:
+    Composition: sum((w1-w0)(r0+r1)/2); rate: sum((r1-r0)(w0+w1)/2).
 
-    - ``shares``: each set sums to 1 (the composition of the population the rate is about);
-    - ``percent``: each set sums to 100;
-    - ``as_given``: the crude rate is sum(w*r) with the weights exactly as passed, whatever they sum to (e.g. women
-      aged x as a fraction of the whole population, for a birth rate per inhabitant: Das Gupta's Taiwan example);
-    - ``counts``: head counts per group, normalised here to shares (the result's ``method`` says so). The crude rate
-      is then per member of these groups, which differs from sum(w*r) on the original scale.
+    Parameters
+    ----------
+    rates0, weights0, rates1, weights1 : array-like
+        Rates and weights per group in population 0 and 1 (all the same length).
+    weights : {"shares", "percent", "as_given", "counts"}
+        What the weights are: shares (each set sums to 1), percent (sums to 100), as_given (the crude rate is
+        sum(w*r) with the weights exactly as passed, e.g. women aged x as a fraction of the whole population for a
+        birth rate per inhabitant: Das Gupta's Taiwan example) or counts (normalised here to shares; the result's
+        ``method`` says so). Shares that do not sum to 1 are an error, not silently rescaled.
+    names : tuple of str
+        The two effects' names (e.g. ``("leeftijdsopbouw", "gebruik")``).
 
-    Shares that do not sum to 1 are an error, not silently rescaled. ``names`` are the two effects' names (e.g.
-    ``("leeftijdsopbouw", "gebruik")``).
+    Returns
+    -------
+    DecompositionResult
+        Composition and rate effect; they add up to the change in the crude rate.
+
+    Raises
+    ------
+    ValueError
+        For arrays of different lengths, weights that are not what ``weights`` says, or two equal names.
+
+    Examples
+    --------
+    >>> r = kitagawa([1, 2], [0.5, 0.5], [1, 3], [0.4, 0.6])
+    >>> round(r.total_change, 6), round(sum(r.effects.values()), 6)
+    (0.7, 0.7)
     """
     r0, r1 = np.asarray(rates0, float), np.asarray(rates1, float)
     w0, w1 = np.asarray(weights0, float), np.asarray(weights1, float)
@@ -225,6 +270,31 @@ def decompose_growth(
     """Split the change in clients between two years into population size, age structure and usage per age.
 
     clients = P * sum_a s_a * r_a with P total population, s_a age shares and r_a clients per inhabitant.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per year and group with ``jaar``, ``group``, ``count`` and ``population`` columns (e.g. the output
+        of ``analysis.demand.rates.hh_rates``).
+    year0, year1 : int
+        The two years compared.
+    group, count, population : str
+        Column names of the age group, the clients and the inhabitants.
+
+    Returns
+    -------
+    DecompositionResult
+        Effects ``bevolkingsomvang``, ``leeftijdsopbouw`` and ``gebruik`` (Das Gupta), adding up to the change.
+
+    Raises
+    ------
+    ValueError
+        If a year has no rows, the years have different groups, or a group has no inhabitants.
+
+    Examples
+    --------
+    >>> from analysis.demand.rates import hh_rates
+    >>> d = decompose_growth(hh_rates(clients, population, [2018, 2024]), 2018, 2024)  # doctest: +SKIP
     """
     t0 = table[table.jaar == year0].set_index(group).sort_index()
     t1 = table[table.jaar == year1].set_index(group).sort_index()

@@ -6,6 +6,8 @@ formats succeeded (and, for ``openbaar``, the leak scan is clean). A failed rend
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import json
@@ -14,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import tomllib
@@ -290,6 +293,21 @@ def _cells_started(executed: Path) -> bool:
     )
 
 
+_CELL_PROGRESS: contextvars.ContextVar[bool] = contextvars.ContextVar("cell_progress", default=False)
+
+
+@contextlib.contextmanager
+def cell_progress(enabled: bool = True):
+    """Within this block, a render shows papermill's per-cell progress bar on stderr (``analysis render NAME`` in a
+    terminal). Off by default: ``render --all`` runs reports in parallel workers, whose bars would interleave, and
+    the nightly log wants one line per report, not a bar."""
+    token = _CELL_PROGRESS.set(enabled)
+    try:
+        yield
+    finally:
+        _CELL_PROGRESS.reset(token)
+
+
 def _execute(spec: ReportSpec, executed: Path, params: dict) -> None:
     """papermill with IPC kernels; only the kernel start is retried, a bounded number of times."""
     import papermill as pm
@@ -303,7 +321,9 @@ def _execute(spec: ReportSpec, executed: Path, params: dict) -> None:
                 parameters=params,
                 kernel_name=_kernel_name(),
                 cwd=str(paths.project_root()),
-                progress_bar=False,
+                progress_bar={"desc": f"{spec.name}: cellen", "unit": "cel", "file": sys.stderr}
+                if _CELL_PROGRESS.get()
+                else False,
                 log_output=False,
                 kernel_manager_class=_kernel_manager_class(sockets),
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],

@@ -1,49 +1,8 @@
-"""House style for figures: Okabe-Ito colour-blind-safe palette, Dutch number format on axes, readable sizes."""
+"""House style for figures (kept here for the notebooks' ``from analysis.report import style``).
 
-from __future__ import annotations
+The constants and helpers live in ``analysis.style`` so that ``analysis.plots`` can use them without importing
+report code (analysis never imports report)."""
 
-# Okabe & Ito (2008): distinguishable for the common forms of colour blindness.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+from analysis.style import DARK, GREY, PALETTE, RC, apply, dutch_axis, dutch_date_axis, legend_below, rc  # noqa: F401
 
-
-def apply() -> None:
-    import matplotlib as mpl
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=1.0)
-    mpl.rcParams.update(
-        {
-            "figure.figsize": (7.5, 4.0),
-            "axes.titleweight": "bold",
-            "axes.titlesize": 12,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "figure.dpi": 110,
-            "axes.formatter.use_locale": False,
-        }
-    )
-
-
-def dutch_axis(ax, axis: str = "y", decimals: int = 0, percent: bool = False) -> None:
-    """Format tick labels the Dutch way (1.234,5 / 12%)."""
-    from matplotlib.ticker import FuncFormatter
-
-    from analysis.formatting import number
-
-    fmt = FuncFormatter(lambda v, _: (number(v * 100, decimals) + "%") if percent else number(v, decimals))
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
-
-
-def legend_below(ax, ncol: int = 2, **kw) -> None:
-    """House style: the legend under the plot, never over the data."""
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=ncol, frameon=False, **kw)
-
-
-def dutch_date_axis(ax, axis: str = "x", fmt: str = "MMM yyyy") -> None:
-    """Dates on an axis in Dutch ('nov. 2021'), not ISO ('2021-11')."""
-    import matplotlib.dates as mdates
-    from babel.dates import format_date
-    from matplotlib.ticker import FuncFormatter
-
-    f = FuncFormatter(lambda v, _: format_date(mdates.num2date(v).date(), format=fmt, locale="nl_NL"))
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(f)
+__all__ = ["DARK", "GREY", "PALETTE", "RC", "apply", "dutch_axis", "dutch_date_axis", "legend_below", "rc"]

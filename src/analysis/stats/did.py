@@ -70,7 +70,9 @@ DROPPED_COLUMNS = ["kind", "name", "reason"]
 
 @dataclass(frozen=True)
 class DiDResult(ResultDisplay):
-    """``coefficients``: tidy table of the treatment (and covariate) terms; ``dropped``: every unit, observation or
+    """Difference-in-differences estimate on ``outcome``.
+
+    ``coefficients``: tidy table of the treatment (and covariate) terms; ``dropped``: every unit, observation or
     term left out and why, once each (kind 'unit', 'observations' or 'term'; never silently: ``summary()`` lists
     them); ``vcov``: what was computed, in words; ``estimator``: 'twfe' or 'did2s' (Gardner two-stage);
     ``event_time``: for a staggered design, the effect per period since each unit's start; ``warnings``: the
@@ -113,11 +115,6 @@ class DiDResult(ResultDisplay):
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        import html
-
-        return f"<pre>{html.escape(self.summary())}</pre>"
-
 
 def _as_binary(d: pd.DataFrame, column: str) -> pd.DataFrame:
     """A yes/no column (bool, 'ja'/'nee', 'yes'/'no', 'true'/'false') becomes 0/1; other text is refused."""
@@ -140,7 +137,9 @@ def _prepare(data, unit, time, outcome, columns, weights, log_outcome, balanced,
     need = [unit, time, outcome, *columns] + ([weights] if weights else [])
     missing = [c for c in need if c not in data.columns]
     if missing:
-        raise KeyError(f"columns {missing} not in the data; available: {sorted(map(str, data.columns))}")
+        from analysis.data.names import unknown_names
+
+        raise KeyError(unknown_names("column", missing, data.columns))
     d = data[list(dict.fromkeys(need))].copy()
     for c in binary:
         d = _as_binary(d, c)

@@ -29,7 +29,9 @@ FAMILIES = ("poisson", "quasipoisson", "negbin")
 
 @dataclass(frozen=True)
 class ITSResult(ResultDisplay):
-    """Rate ratios: ``level_rr`` at the interruption, ``slope_rr_per_period`` and ``slope_rr_per_year`` (None for a
+    """Interrupted time series: rate ratios of the level and slope change.
+
+    ``level_rr`` at the interruption, ``slope_rr_per_period`` and ``slope_rr_per_year`` (None for a
     step-only model). ``series``: period, observed, fitted, counterfactual (fitted without the interruption terms)."""
 
     coefficients: pd.DataFrame
@@ -62,9 +64,6 @@ class ITSResult(ResultDisplay):
             )
         lines.append("  " + ", ".join(f"{k} {v:.3g}" for k, v in self.diagnostics.items()))
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{self.summary()}</pre>"
 
 
 def _tidy(params, bse, pvalues, names) -> pd.DataFrame:
@@ -113,7 +112,9 @@ def its(
     need = [time, outcome] + ([offset] if offset else []) + ([season] if season else [])
     missing = [c for c in need if c not in data.columns]
     if missing:
-        raise KeyError(f"columns {missing} not in the data")
+        from analysis.data.names import unknown_names
+
+        raise KeyError(unknown_names("column", missing, data.columns))
     df = data.sort_values(time).reset_index(drop=True)
     if df[time].duplicated().any():
         raise ValueError("one row per period expected; aggregate first")

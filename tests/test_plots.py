@@ -1,0 +1,206 @@
+"""Charts from results: each function draws what its result holds (artists, labels, marked units), not pixels."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import PathCollection, PolyCollection  # noqa: E402
+from numpy.testing import assert_allclose  # noqa: E402
+
+from analysis import plots  # noqa: E402
+from analysis.demand import benchmark as bm  # noqa: E402
+from analysis.demand import forecast, projection  # noqa: E402
+from analysis.demand.decompose import kitagawa  # noqa: E402
+from analysis.financing import herstel  # noqa: E402
+from analysis.stats import did as sdid  # noqa: E402
+from analysis.stats import its as sits  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _legend(fig):
+    return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def cbs_panel(rng, n=60):
+    pop65 = np.exp(rng.uniform(np.log(500), np.log(50_000), n))
+    return pd.DataFrame(
+        {
+            "gemeente_code": [f"GM{i:04d}" for i in range(n)],
+            "gemeente_naam": [f"G{i}" for i in range(n)],
+            "jaar": 2020,
+            "hh_clienten": rng.poisson(0.1 * pop65).astype(float),
+            "inwoners": pop65 * rng.uniform(4, 6, n),
+            "inwoners_65plus": pop65,
+            "gem_inkomen": rng.normal(30, 4, n),
+        }
+    )
+
+
+def test_funnel_marks_the_gemeente_and_its_peers():
+    b = bm.benchmark(cbs_panel(np.random.default_rng(1)), "GM0003", k=5)
+    fig = b.plot()
+    ax = fig.axes[0]
+    legend = _legend(fig)
+    assert {"Gemeenten", "95%-grenzen", "99,8%-grenzen", "Landelijk", "Vergelijkbare gemeenten", "G3"} <= set(legend)
+    pts = {c.get_label(): c.get_offsets() for c in ax.collections if isinstance(c, PathCollection)}
+    assert len(pts["Gemeenten"]) == 60 and len(pts["Vergelijkbare gemeenten"]) == 5
+    own = b.table.set_index("gemeente_code").loc["GM0003"]
+    assert_allclose(pts["G3"][0], [own.inwoners_65plus, own.per_1000])
+    assert ax.get_xscale() == "log"
+    assert ax.get_lines()[0].get_ydata()[0] == pytest.approx(b.national_rate)  # the target line
+
+
+def test_funnel_from_a_generic_table_and_limits():
+    """The documented interface (table: unit, n, rate; limits: n, lower_/upper_<level>) works without Benchmark."""
+    table = pd.DataFrame({"unit": ["a", "b", "c"], "n": [100, 1000, 10000], "rate": [0.1, 0.12, 0.09]})
+    limits = pd.DataFrame({"n": [100, 10000], "lower_95": [0.05, 0.09], "upper_95": [0.15, 0.11], "target": 0.1})
+    fig = plots.funnel(table=table, limits=limits, highlight="b", log_x=False)
+    assert set(_legend(fig)) == {"Eenheden", "95%-grenzen", "Doel", "b"}
+    assert sum(isinstance(c, PolyCollection) for c in fig.axes[0].collections) == 1
+    with pytest.raises(ValueError, match="'z' is not a unit"):
+        plots.funnel(table=table, limits=limits, highlight="z")
+    with pytest.raises(KeyError, match="lower_<level>"):
+        plots.funnel(table=table, limits=limits[["n"]])
+
+
+def test_event_study_draws_every_period_and_the_reference_at_zero():
+    rng = np.random.default_rng(2)
+    rows = []
+    for i in range(40):
+        dose = rng.normal()
+        for t in range(2016, 2021):
+            rows.append({"g": i, "t": t, "dose": dose, "y": rng.normal() + 2 * dose * (t >= 2019)})
+    r = sdid.event_study(pd.DataFrame(rows), unit="g", time="t", outcome="y", dose="dose", reference=2018)
+    fig = r.plot()
+    ax = fig.axes[0]
+    xs = [int(x) for x in ax.get_xticks()]
+    assert xs == [2016, 2017, 2018, 2019, 2020]  # the reference is inferred as the one missing year
+    assert "Referentie (2018)" in _legend(fig)
+    assert [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_linestyle() == ":"] == [2018.5]
+    plain = sdid.did(pd.DataFrame(rows).assign(d=lambda d: d.dose * (d.t >= 2019)), unit="g", time="t", outcome="y",
+                     treatment="d")  # fmt: skip
+    with pytest.raises(ValueError, match="not an event study"):
+        plain.plot()
+
+
+def test_its_draws_observed_model_and_counterfactual_after_the_start():
+    rng = np.random.default_rng(3)
+    t = np.arange(48)
+    y = rng.poisson(np.exp(4 + 0.005 * t + 0.3 * (t >= 24)))
+    r = sits.its(pd.DataFrame({"t": t, "y": y}), time="t", outcome="y", start=24, model="step", se="model")
+    fig = r.plot()
+    lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
+    assert {"Waargenomen", "Model", "Zonder onderbreking (model)"} <= set(lines)
+    cf = lines["Zonder onderbreking (model)"].get_ydata()
+    assert np.isnan(cf[:24]).all() and np.isfinite(cf[24:]).all()
+    assert any(ln.get_linestyle() == ":" and ln.get_xdata()[0] == 24 for ln in fig.axes[0].get_lines())
+
+
+def test_kaplan_meier_steps_from_one_with_a_band_per_group():
+    rng = np.random.default_rng(4)
+    n = 300
+    g = rng.random(n) < 0.5
+    t = rng.exponential(np.where(g, 20, 10))
+    c = rng.uniform(6, 24, n)
+    ep = pd.DataFrame({"groep": np.where(g, "herstelgericht", "direct"), "maanden": np.minimum(t, c),
+                       "hh_gestart": t <= c, "leeftijd": rng.integers(65, 95, n), "huishouden": "samen"})  # fmt: skip
+    r = herstel.herstel_analysis(ep.assign(huishouden=np.where(rng.random(n) < 0.5, "alleenstaand", "samen")))
+    fig = r.plot(band="ci")
+    ax = fig.axes[0]
+    assert set(_legend(fig)) == {"Herstelgerichte hulp eerst", "Direct maatwerk-HH"}
+    assert all(ln.get_ydata()[0] == 1.0 for ln in ax.get_lines())
+    assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2
+    assert ax.get_ylim() == (0, 1.02)
+    with pytest.raises(ValueError, match="band must be"):
+        plots.kaplan_meier(r, band="x")
+
+
+def test_decomposition_bars_add_up_to_the_total_in_the_title():
+    r = kitagawa([1, 2], [0.5, 0.5], [1, 3], [0.4, 0.6], names=("leeftijdsopbouw", "gebruik"))
+    fig = plots.decomposition(r)
+    ax = fig.axes[0]
+    widths = [p.get_width() for p in ax.patches]
+    assert_allclose(sum(widths), r.total_change)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Gebruik per leeftijdsgroep",
+        "Vergrijzing (leeftijdsopbouw)",
+    ]
+    assert ax.get_title(loc="left") == "Totale verandering: 0,7"  # 0.4*1 + 0.6*3 - (0.5*1 + 0.5*2)
+
+
+def test_forecast_fan_for_one_scenario_and_dotted_limits_for_the_others():
+    rng = np.random.default_rng(5)
+    bands = ["75-84", "85+"]
+    hist = pd.DataFrame([{"jaar": y, "leeftijdsgroep": b, "inwoners": 10000.0, "clienten": rng.poisson(1500)}
+                         for y in range(2015, 2025) for b in bands])  # fmt: skip
+    prog = pd.DataFrame([{"jaar": y, "leeftijdsgroep": b, "inwoners": 10000.0 * 1.02 ** (y - 2024)}
+                         for y in range(2025, 2031) for b in bands])  # fmt: skip
+    sc = [projection.tariff_stays(), projection.less_informal_care(0.01, 2024)]
+    r = forecast.simulate_projection(hist, prog, range(2025, 2031), sc, exclude_changes_into=(), decompose_years=(),
+                                     n_boot=200)  # fmt: skip
+    history = hist.groupby("jaar").clienten.sum()
+    fig = r.plot(history=history)
+    ax = fig.axes[0]
+    assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2  # 95% and 80% fan
+    assert sum(ln.get_linestyle() == ":" for ln in ax.get_lines()) == 2  # the other scenario's 95% limits
+    assert "80%-waaier" in _legend(fig) and "Registratie" in _legend(fig)
+    with pytest.raises(KeyError, match="no scenario"):
+        plots.forecast_fan(r, fan="onbekend")
+
+
+def test_plot_refuses_a_result_without_a_chart():
+    r = forecast.Drift(pd.DataFrame({"leeftijdsgroep": ["85+"], "mu": [0.0]}))
+    with pytest.raises(TypeError, match="no chart for Drift"):
+        r.plot()
+
+
+def test_plots_draw_in_the_house_style_without_changing_global_settings():
+    before = dict(matplotlib.rcParams)
+    fig = plots.decomposition(kitagawa([1, 2], [0.5, 0.5], [1, 3], [0.4, 0.6]))
+    assert not fig.axes[0].spines["top"].get_visible()
+    assert matplotlib.rcParams["axes.spines.top"] == before["axes.spines.top"]
+
+
+def test_rates_by_age_one_line_and_band_per_age_group():
+    bands = (("65-74", 20.0), ("85+", 200.0))
+    t = pd.DataFrame([{"jaar": y, "leeftijdsgroep": b, "per_1000": r * (1 + 0.05 * (y - 2018)), "ci_lower": r * 0.9,
+                       "ci_upper": r * 1.1} for y in range(2018, 2022) for b, r in bands])  # fmt: skip
+    fig = plots.rates_by_age(t, break_year=2019)
+    ax = fig.axes[0]
+    assert [ln.get_label() for ln in ax.get_lines() if ln.get_marker() == "o"] == ["65-74", "85+"]
+    assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2
+    assert ax.get_yscale() == "log" and any(ln.get_linestyle() == "--" for ln in ax.get_lines())
+    with pytest.raises(KeyError, match="lacks"):
+        plots.rates_by_age(t.drop(columns="ci_upper"))
+
+
+def test_spend_distribution_a_line_for_a_fixed_budget_and_a_histogram_otherwise():
+    class R:
+        def __init__(self, spend, label):
+            self.total_spend, self.label = np.asarray(spend, float), label
+
+    rng = np.random.default_rng(6)
+    risks = {"geen": R(np.full(500, 2e6), "Alleen vast budget"), "ventiel": R(rng.normal(2e6, 1e5, 500), "Ventiel")}
+    fig = plots.spend_distribution(risks)
+    a, b = fig.axes
+    assert a.get_title(loc="left") == "Alleen vast budget" and len(a.patches) == 0 and len(a.get_lines()) == 1
+    assert len(b.patches) == 60
+    assert_allclose(a.get_lines()[0].get_xdata()[0], 2.0)  # in millions
+
+
+def test_domain_change_sorted_with_improvements_in_blue():
+    d = pd.DataFrame({"domein": ["financien", "huisvesting", "onbekend"], "gem_verandering": [0.5, -0.3, 0.1]})
+    fig = plots.domain_change(d)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Huisvesting", "onbekend", "Financiën"]
+    colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    assert colours[0].upper() == "#D55E00" and colours[2].upper() == "#0072B2"
