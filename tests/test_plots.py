@@ -116,7 +116,7 @@ def test_kaplan_meier_steps_from_one_with_a_band_per_group():
     r = herstel.herstel_analysis(ep.assign(huishouden=np.where(rng.random(n) < 0.5, "alleenstaand", "samen")))
     fig = r.plot(band="ci")
     ax = fig.axes[0]
-    assert set(_legend(fig)) == {"Herstelgerichte hulp eerst", "Direct maatwerk-HH"}
+    assert set(_legend(fig)) == {"Herstelgerichte hulp eerst", "Zonder herstelgerichte hulp aangemeld"}
     assert all(ln.get_ydata()[0] == 1.0 for ln in ax.get_lines())
     assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2
     assert ax.get_ylim() == (0, 1.02)

@@ -49,7 +49,7 @@ def test_did_shows_a_header_block_and_an_html_table():
     h = dict(header(r))
     assert h["design"] == "difference-in-differences on y"
     assert h["n"] == "116 observations, 29 units, 29 clusters"
-    assert h["variance"].startswith("clustered by g")
+    assert h["variance"].startswith("cluster-robust by g")
     assert h["dropped units"] == "1"
     page = r._repr_html_()
     assert "<pre>" not in page and "<table>" in page and "<th>estimate</th>" in page
