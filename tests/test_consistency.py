@@ -95,6 +95,8 @@ def test_rendered_report_is_consistent(name, audience, extra, render_case):
     html = (folder / f"{name}-{audience}.html").read_text(encoding="utf-8")
     assert consistency.check_report(html) == []
     parsed = consistency.parse_report(html)
+    # every report ends its summary with the decision it supports (issue 24: "Wat vraagt dit van de raad")
+    assert consistency.check_decision(parsed) == []
     linked = [f for f in parsed.facts if f[2]]
     assert len(linked) >= 5, "the summary should carry checkable numbers"
     assert any(t.sum_columns for t in parsed.tables.values()) or name.startswith("hh-raad") is False

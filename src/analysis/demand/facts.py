@@ -92,7 +92,13 @@ class DemandFacts(ResultDisplay):
     did_n_excluded: int
     placebo_estimate: float
     placebo_p: float
+    did_log_estimate: float  # the same DiD on the log of the rate (default break rule): extra growth per EUR 1,000
+    did_log_ci: tuple[float, float]
+    did_log_p: float
     robustness_sign_stable: bool  # same sign under every break rule (levels and logs)
+    robustness_significant_levels: int  # break rules under which the 95% interval in levels excludes 0
+    robustness_significant_logs: int  # the same on the log scale
+    robustness_rules: int  # how many break rules the robustness table has
     robustness_any_significant: bool  # any rule gives a 95% interval that excludes 0
     # synthetic illustration (Groningen registration); NaN/None for a gemeente without a loaded registration
     synthetic_applies: bool  # the synthetic registration describes this gemeente (Groningen) only
@@ -135,6 +141,9 @@ def demand_facts(
     did = res.did.coefficients.iloc[0]
     pl = res.did.placebo.iloc[0]
     syn = res.projection is not None
+    rb = res.did_robustness
+    sig = (rb.ci_lower > 0) | (rb.ci_upper < 0)
+    rl = rb[(rb.breukregel == res.did.break_rule) & (rb.schaal == "log")].iloc[0]
     # the one screen, on the gemeente's harmonised series (a year without a figure is said, not a break)
     flags = screen_registration_breaks(res.panel_gemeente)
     brk = flags[flags.kind != "missing"]
@@ -182,7 +191,13 @@ def demand_facts(
         did_n_excluded=int(res.did.excluded.gemeente_code.nunique()),
         placebo_estimate=float(pl.estimate),
         placebo_p=float(pl.p_value),
+        did_log_estimate=float(rl.estimate),
+        did_log_ci=(float(rl.ci_lower), float(rl.ci_upper)),
+        did_log_p=float(rl.p_value),
         robustness_sign_stable=bool(np.sign(res.did_robustness.estimate).nunique() == 1),
+        robustness_significant_levels=int(sig[rb.schaal != "log"].sum()),
+        robustness_significant_logs=int(sig[rb.schaal == "log"].sum()),
+        robustness_rules=int(rb.breukregel.nunique()),
         robustness_any_significant=bool(((res.did_robustness.ci_lower > 0) | (res.did_robustness.ci_upper < 0)).any()),
         synthetic_applies=syn,
         decomposition_years=(int(res.decomposition_years[0]), int(res.decomposition_years[1])),

@@ -363,11 +363,14 @@ class ReportContext:
         }
         return _Bundle({META_MIME: payload, "text/plain": f"report metadata ({self.report})"})
 
-    def assumptions_section(self) -> _Bundle:
+    def assumptions_section(self, *, only_cited: bool = False) -> _Bundle:
+        """The assumptions table and texts: those the report cites (``uses``) and those behind its inputs, plus,
+        unless ``only_cited``, every assumption the log lists for this report (``used_by``). A report that leaves
+        sections out (hh-raad for a gemeente without a loaded registration) passes ``only_cited=True``."""
         from analysis.assumptions import load_assumptions
 
         log = load_assumptions()
-        ids = set(self.assumption_ids) | {a.id for a in log.for_analysis(self.report)}
+        ids = set(self.assumption_ids) | (set() if only_cited else {a.id for a in log.for_analysis(self.report)})
         # the sources section cites the assumptions behind each (synthetic) input: the reader must find them here
         known = {a.id for a in log.entries}
         for m in self.inputs.values():
