@@ -104,3 +104,21 @@ def test_bad_input(processed):
         bm.peer_group(p, "GM0014", 2020, k=0)
     with pytest.raises(KeyError, match="panel needs"):
         bm.benchmark(p.drop(columns=["gem_inkomen"]), "GM0014")
+
+
+def test_a_second_indicator_through_the_same_machinery(processed):
+    """Issue 22: jeugdzorg in natura (CBS KWB 2019) compared with the same funnel and peer code as HH."""
+    jz = pd.read_parquet(processed / "kwb_jeugdzorg.parquet")
+    own = pd.read_parquet(processed / "wmo_panel_eigen_grenzen.parquet")
+    b = bm.indicator_benchmark(jz, own, "GM0014", numerator="jongeren_jeugdzorg_in_natura", denominator="jongeren",
+                               year=2019, name="jeugdzorg")  # fmt: skip
+    # the derived denominator gives back CBS's published percentage (x 10 = per 1,000), within its rounding
+    assert_allclose(b.table.per_1000, b.table.merge(jz[jz.jaar == 2019], on="gemeente_code").pct_jongeren_jeugdzorg * 10,
+                    atol=0.6)  # fmt: skip
+    assert len(b.peers) == 10 and "GM0014" not in set(b.peers.gemeente_code)
+    assert "binomial" in b.method and set(b.table.positie_95) <= {"binnen", "boven", "onder"}
+    with pytest.raises(ValueError, match="no jeugdzorg figure"):
+        bm.indicator_benchmark(jz, own, "GM9999", numerator="jongeren_jeugdzorg_in_natura", denominator="jongeren",
+                               year=2019, name="jeugdzorg")  # fmt: skip
+    with pytest.raises(KeyError, match="needs columns"):
+        bm.indicator_benchmark(jz, own, "GM0014", numerator="x", denominator="jongeren", year=2019, name="j")

@@ -354,13 +354,16 @@ def build_processed(raw_dir: str | Path, out_dir: str | Path) -> BuildResult:
             inputs=src_copy,
             citation=cite_copy,
         )
-        jz = independent[independent.jongeren_jeugdzorg_in_natura.notna()]
+        jz = independent[independent.jongeren_jeugdzorg_in_natura.notna() & (independent.pct_jongeren_jeugdzorg > 0)]
+        # the denominator CBS used (all young people) follows from the count and the percentage; CBS rounds the
+        # percentage to 0,1, so it is exact to about 0,05 / percentage (under 1% for any gemeente here)
+        jz = jz.assign(jongeren=(jz.jongeren_jeugdzorg_in_natura / (jz.pct_jongeren_jeugdzorg / 100)).round())
         io.write_dataset(
             jz[["gemeente_code", "gemeente_naam", "jaar", "jongeren_jeugdzorg_in_natura", "pct_jongeren_jeugdzorg",
-                "inwoners"]].reset_index(drop=True),
+                "jongeren", "inwoners"]].reset_index(drop=True),
             staging / "kwb_jeugdzorg.parquet",
             description="Jongeren met jeugdzorg in natura per gemeente 2018-2019 (CBS Kerncijfers wijken en buurten), "
-            "aantal en percentage van alle jongeren",
+            "aantal en percentage van alle jongeren; jongeren = aantal / percentage (afgeleid)",
             unit="personen; procent",
             source=sources[INDEPENDENT_FILE]["origin"],
             inputs=src_copy,

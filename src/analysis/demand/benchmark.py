@@ -217,3 +217,86 @@ def benchmark(
         gemeente, name, year, f.target, f.tau, f.phi, d[cols].reset_index(drop=True),
         funnel, peers, k, tuple(features), flagged, break_rule, f.method,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IndicatorBenchmark(ResultDisplay):
+    """Any count indicator of ``gemeente`` in ``year`` against its own peers and all gemeenten: the same machinery
+    as the HH ``Benchmark`` (``analysis.stats.funnel`` and ``peer_group``), for another numerator and denominator.
+
+    ``table``: one row per gemeente (gemeente_code, gemeente_naam, teller, noemer, per_1000, z, positie_95,
+    positie_99_8); ``funnel``: the limits over a grid (n, onder_/boven_ per level); ``peers``: the peer group;
+    ``method``: the funnel model as the library names it."""
+
+    gemeente: str
+    gemeente_naam: str
+    year: int
+    indicator: str
+    national_rate: float  # per 1,000 of the denominator, pooled over all gemeenten with a figure
+    tau: float  # between-gemeente sd on the log scale
+    table: pd.DataFrame
+    funnel: pd.DataFrame
+    peers: pd.DataFrame
+    method: str
+
+    @property
+    def own(self) -> pd.Series:
+        return self.table.set_index("gemeente_code").loc[self.gemeente]
+
+    @property
+    def peer_rate(self) -> float:
+        p = self.table[self.table.gemeente_code.isin(self.peers.gemeente_code)]
+        return float(p.teller.sum() / p.noemer.sum() * 1000)
+
+    def to_frame(self) -> pd.DataFrame:
+        o = self.own
+        return pd.DataFrame(
+            [
+                (f"{self.indicator}_per_1000", o.per_1000, np.nan, np.nan, np.nan, np.nan),
+                ("alle_gemeenten_per_1000", self.national_rate, np.nan, np.nan, np.nan, np.nan),
+                ("peers_per_1000", self.peer_rate, np.nan, np.nan, np.nan, np.nan),
+                ("z", o.z, 1.0, np.nan, np.nan, float(2 * stats.norm.sf(abs(o.z)))),
+            ],
+            columns=["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"],
+        )
+
+
+def indicator_benchmark(
+    indicator: pd.DataFrame,
+    features_panel: pd.DataFrame,
+    gemeente: str,
+    *,
+    numerator: str,
+    denominator: str,
+    year: int,
+    name: str,
+    family: str = "binomial",
+    k: int = 10,
+    features=PEER_FEATURES,
+) -> IndicatorBenchmark:
+    """Funnel and peers for the indicator ``numerator`` / ``denominator`` (columns of ``indicator``: one row per
+    gemeente_code and jaar) in ``year``. Peers are chosen on ``features`` from ``features_panel`` (the CBS panel on
+    the same boundaries: inwoners, inwoners_65plus, gem_inkomen), among gemeenten with the indicator published.
+    Raises KeyError for absent columns and ValueError for a gemeente or year without a figure."""
+    from analysis.stats.funnel import funnel as _funnel
+
+    need = {"gemeente_code", "gemeente_naam", "jaar", numerator, denominator}
+    if need - set(indicator.columns):
+        raise KeyError(f"indicator table needs columns {sorted(need)}; it has {list(indicator.columns)}")
+    d = indicator[(indicator.jaar == year) & indicator[numerator].notna() & (indicator[denominator] > 0)].copy()
+    if gemeente not in set(d.gemeente_code):
+        raise ValueError(f"no {name} figure for {gemeente} in {year}")
+    d = d.rename(columns={numerator: "teller", denominator: "noemer"}).reset_index(drop=True)
+    n = d.noemer.to_numpy(float)
+    grid = np.geomspace(n.min() * 0.8, n.max() * 1.2, 200)
+    f = _funnel(d.teller.to_numpy(float), n, units=d.gemeente_code.to_numpy(), family=family, per=1000, grid=grid)
+    d["per_1000"] = d.teller / d.noemer * 1000
+    d["z"] = f.table.z.to_numpy()
+    d["positie_95"], d["positie_99_8"] = f.table.position_95.to_numpy(), f.table.position_99_8.to_numpy()
+    lim = f.limits.rename(columns={"denominator": "n", "lower_95": "onder_95", "upper_95": "boven_95",
+                                   "lower_99_8": "onder_99_8", "upper_99_8": "boven_99_8"})  # fmt: skip
+    fp = features_panel[features_panel.gemeente_code.isin(d.gemeente_code)]
+    peers = peer_group(fp.assign(hh_clienten=1.0), gemeente, year, k=k, features=features)
+    cols = ["gemeente_code", "gemeente_naam", "teller", "noemer", "per_1000", "z", "positie_95", "positie_99_8"]
+    own_name = str(d.set_index("gemeente_code").loc[gemeente, "gemeente_naam"])
+    return IndicatorBenchmark(gemeente, own_name, int(year), name, f.target, f.tau, d[cols], lim, peers, f.method)
