@@ -105,27 +105,34 @@ EXCLUSION_KINDS = {
 }
 
 
-def break_sentence(year: int, kind: str, hh_before: float, hh: float, ot_before: float, ot: float) -> str:
-    """One plain Dutch sentence for a flag of the registration-break screen on a gemeente's own series."""
-    from analysis.formatting import number
+def break_sentence(
+    year: int, kind: str, hh_before: float, hh: float, ot_before: float, ot: float, year_before: int | None = None
+) -> str:
+    """One plain Dutch sentence for a flag of the registration-break screen on a gemeente's own series
+    (``year_before``: the previous year with a figure, when it is not ``year - 1``)."""
+    from analysis.formatting import number, percent
 
+    when = f"Tussen {year_before} en {year}" if year_before and year_before != year - 1 else f"In {year}"
     if kind == "opposite":
         up = hh > hh_before
+        both0, both1 = hh_before + ot_before, hh + ot
         return (
-            f"In {year} {'steeg' if up else 'daalde'} HH van {number(hh_before)} naar {number(hh)}, terwijl "
-            f"'ondersteuning thuis' {'daalde' if up else 'steeg'} van {number(ot_before)} naar {number(ot)}. Dat wijst "
-            "op een verschuiving van cliënten tussen de twee categorieën (hercodering): een deel van de verandering is "
-            "registratie, geen verandering in de vraag."
+            f"{when} {'steeg' if up else 'daalde'} HH van {number(hh_before)} naar {number(hh)}, terwijl "
+            f"'ondersteuning thuis' {'daalde' if up else 'steeg'} van {number(ot_before)} naar {number(ot)}; samen "
+            f"gingen ze van {number(both0)} naar {number(both1)} ({percent(both1 / both0 - 1, 0)}). Dat kan wijzen op "
+            "een verschuiving van cliënten tussen de twee categorieën (hercodering); dan is een deel van de "
+            "verandering registratie en geen verandering in de vraag. Of dat zo is, kan alleen de eigen registratie "
+            "van de gemeente uitwijzen (wie beide soorten hulp krijgt, telt in beide)."
         )
     if kind == "level_shift":
         return (
-            f"In {year} {'verdubbelde' if hh > hh_before else 'halveerde'} het aantal HH-cliënten ruim "
+            f"{when} {'verdubbelde' if hh > hh_before else 'halveerde'} het aantal HH-cliënten ruim "
             f"({number(hh_before)} naar {number(hh)}) en bleef op dat niveau: dat wijst op een andere manier van "
             "registreren, niet op een echte verandering."
         )
     if kind == "spike":
         return (
-            f"In {year} sprong het aantal HH-cliënten naar {number(hh)} (van {number(hh_before)}) en viel het jaar "
+            f"{when} sprong het aantal HH-cliënten naar {number(hh)} (van {number(hh_before)}) en viel het jaar "
             "erna terug: waarschijnlijk een fout in de registratie van dat jaar."
         )
     if kind == "missing":
@@ -194,8 +201,9 @@ GLOSSARY = {
     "voorspellingsinterval": "De marge waarbinnen een toekomstig aantal met de genoemde kans valt, als de aannames "
     "van het model kloppen.",
     "p-waarde": "De kans op een verschil van minstens deze omvang als er in werkelijkheid geen verschil is. Een "
-    "kleine p-waarde (onder 0,05) wijst op een verschil dat niet door toeval komt; een grote p-waarde betekent niet "
-    "dat er geen verschil is.",
+    "kleine p-waarde (onder 0,05) maakt 'geen verschil' onwaarschijnlijk, maar zegt niet hoe groot of belangrijk het "
+    "verschil is; een grote p-waarde betekent niet dat er geen verschil is. Wie veel toetsen doet, vindt er door "
+    "toeval ook een paar met een kleine p-waarde.",
     "decompositie": "Het opdelen van een verandering in de bijdragen van afzonderlijke oorzaken, zodat de bijdragen "
     "samen precies de totale verandering geven.",
     "verschil-in-verschillen": "Een vergelijking van de verandering in een groep die een maatregel sterker raakt met "

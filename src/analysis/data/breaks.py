@@ -45,7 +45,8 @@ RULES_NL = {
     "jumps": "alleen sprongen (niveausprong of eenjarige piek)",
     "all": "alle signalen (standaard)",
 }
-FLAG_COLUMNS = ["gemeente_code", "gemeente_naam", "jaar", "kind", "hh_before", "hh", "ot_before", "ot", "reason"]
+FLAG_COLUMNS = ["gemeente_code", "gemeente_naam", "jaar", "kind", "year_before", "hh_before", "hh", "ot_before", "ot",
+                "reason"]  # fmt: skip
 
 
 def screen_registration_breaks(
@@ -82,9 +83,9 @@ def screen_registration_breaks(
     names = d.groupby(unit)[name].last() if name and name in d.columns else pd.Series(dtype=str)
     rows = []
 
-    def add(code, year, kind, hb, h, ob, o, reason):
+    def add(code, year, kind, hb, h, ob, o, reason, year_before=np.nan):
         rows.append(dict(gemeente_code=code, gemeente_naam=names.get(code, ""), jaar=int(year), kind=kind,
-                         hh_before=hb, hh=h, ot_before=ob, ot=o, reason=reason))  # fmt: skip
+                         year_before=year_before, hh_before=hb, hh=h, ot_before=ob, ot=o, reason=reason))  # fmt: skip
 
     for code, g in d.groupby(unit, sort=False):
         for r in g[g[value].isna()].itertuples():
@@ -111,17 +112,17 @@ def screen_registration_breaks(
                 and min(abs(a_hh), abs(a_ot)) >= offset_share * max(abs(a_hh), abs(a_ot))
             ):
                 add(code, y, "opposite", hb, h, ob, o,
-                    f"HH {hb:.0f} -> {h:.0f} while OT {ob:.0f} -> {o:.0f} (from {years[i]})")  # fmt: skip
+                    f"HH {hb:.0f} -> {h:.0f} while OT {ob:.0f} -> {o:.0f} (from {years[i]})", years[i])  # fmt: skip
             nxt = d_hh[i + 1] if i + 1 < len(d_hh) else np.nan
             back = np.isfinite(nxt) and abs(dh) > np.log(spike_factor) and abs(nxt) > np.log(spike_factor)
             back = back and np.sign(nxt) != np.sign(dh)
             if back:
                 add(code, y, "spike", hb, h, ob, o,
-                    f"HH {hb:.0f} -> {h:.0f} -> {hh[i + 2]:.0f} ({years[i]}-{years[i + 2]})")  # fmt: skip
+                    f"HH {hb:.0f} -> {h:.0f} -> {hh[i + 2]:.0f} ({years[i]}-{years[i + 2]})", years[i])  # fmt: skip
             elif abs(dh) > np.log(shift_factor) and not returning:
                 stays = "last published year" if not np.isfinite(nxt) else f"stays at {hh[i + 2]:.0f}"
                 add(code, y, "level_shift", hb, h, ob, o,
-                    f"HH {hb:.0f} -> {h:.0f} from {years[i]} ({stays})")  # fmt: skip
+                    f"HH {hb:.0f} -> {h:.0f} from {years[i]} ({stays})", years[i])  # fmt: skip
             returning = back
     out = pd.DataFrame(rows, columns=FLAG_COLUMNS)
     return out.sort_values(["gemeente_code", "jaar", "kind"], ignore_index=True)

@@ -79,7 +79,7 @@ class DemandFacts(ResultDisplay):
     position_95: str  # 'boven' | 'onder' | 'binnen' the 95% control limits
     position_998: str
     registration_break_year: int | None  # first break in the gemeente's own HH series (registration, not use)
-    registration_breaks: tuple  # every flag of the screen on the own series: (jaar, kind, hh_before, hh, ot_before, ot)
+    registration_breaks: tuple  # every flag on the own series: (jaar, kind, hh_before, hh, ot_before, ot, year_before)
     # real: the gemeente's own HH series (present borders) against the national series over the same years
     own_growth_years: tuple[int, int] | None
     own_growth: float  # relative change of the gemeente's HH clients between own_growth_years (NaN if none)
@@ -178,7 +178,8 @@ def demand_facts(
         position_998=str(own.positie_99_8),
         registration_break_year=int(brk.jaar.iloc[0]) if len(brk) else None,
         registration_breaks=tuple(
-            (int(r.jaar), str(r.kind), float(r.hh_before), float(r.hh), float(r.ot_before), float(r.ot))
+            (int(r.jaar), str(r.kind), float(r.hh_before), float(r.hh), float(r.ot_before), float(r.ot),
+             None if pd.isna(r.year_before) else int(r.year_before))
             for r in flags.itertuples()
         ),
         own_growth_years=gy,
@@ -194,7 +195,8 @@ def demand_facts(
         did_log_estimate=float(rl.estimate),
         did_log_ci=(float(rl.ci_lower), float(rl.ci_upper)),
         did_log_p=float(rl.p_value),
-        robustness_sign_stable=bool(np.sign(res.did_robustness.estimate).nunique() == 1),
+        # within each outcome measure (levels, logs) the same sign under every break rule
+        robustness_sign_stable=bool(rb.groupby("schaal").estimate.apply(lambda s: np.sign(s).nunique() == 1).all()),
         robustness_significant_levels=int(sig[rb.schaal != "log"].sum()),
         robustness_significant_logs=int(sig[rb.schaal == "log"].sum()),
         robustness_rules=int(rb.breukregel.nunique()),
