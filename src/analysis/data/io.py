@@ -189,30 +189,14 @@ def check_columns(path: str | Path, actual: list[str], expected: list[str], *, a
         raise DataInputError(path, f"duplicate column name(s) {sorted(dupes)}", rows=[1])
 
 
-def parse_numeric(path: str | Path, df: pd.DataFrame, columns: Iterable[str], fmt: CsvFormat) -> pd.DataFrame:
-    """Convert text columns to numbers following the file's decimal/thousands convention, naming bad cells."""
-    out = df.copy()
-    for col in columns:
-        s = out[col].astype("string").str.strip()
-        if fmt.thousands:
-            s = s.str.replace(fmt.thousands, "", regex=False)
-        if fmt.decimal != ".":
-            s = s.str.replace(fmt.decimal, ".", regex=False)
-        num = pd.to_numeric(s, errors="coerce")
-        # 'inf', '-inf' and 'NaN' are numbers to pandas but not to a delivery: they must not reach a report
-        bad = s.notna() & (num.isna() | ~np.isfinite(num.astype("float64").fillna(0)))
-        if bad.any():
-            lines = [int(i) + HEADER_OFFSET for i in out.index[bad]]
-            sample = ", ".join(repr(v) for v in s[bad].head(3))
-            raise DataInputError(
-                path,
-                f"text in a number column ({sample})",
-                rows=lines,
-                column=col,
-                expected="a number" + (" with decimal comma" if fmt.decimal == "," else ""),
-            )
-        out[col] = num.astype("Float64")
-    return out
+def parse_numeric(
+    path: str | Path, df: pd.DataFrame, columns: Iterable[str], fmt: CsvFormat, *, whole: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Convert text columns to numbers following the file's decimal/thousands convention strictly, naming bad
+    cells; ``whole`` columns (counts) must hold whole numbers (``analysis.data.numbers``)."""
+    from analysis.data.numbers import parse_strict
+
+    return parse_strict(path, df, columns, fmt, whole=whole)
 
 
 def read_parquet_checked(path: str | Path, expected_columns: list[str] | None = None) -> pd.DataFrame:

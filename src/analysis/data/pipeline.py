@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data import geography, io, schemas
+from analysis.data import geography, io, numbers, schemas
 
 PANEL_FILE = "cbs_wmo_panel/wmo_data.csv"
 HERINDELING_FILE = "geography/gemeente_herindelingen.csv"
@@ -83,8 +83,9 @@ def check_raw_integrity(raw_dir: Path, sources: dict) -> dict[str, str]:
 def load_panel(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
     df = io.read_csv_text(path, fmt, schemas.RAW_PANEL_COLUMNS)
     numeric = ["year"] + schemas.WMO_COUNT_COLUMNS + schemas.POPULATION_COLUMNS + schemas.OTHER_NUMERIC
-    df = io.parse_numeric(path, df, numeric, fmt)
+    df = io.parse_numeric(path, df, numeric, fmt, whole=numbers.PANEL_WHOLE)
     _refuse_bsn_columns(path, df)
+    numbers.check_parts(path, df, numbers.PANEL_PARTS)
     return schemas.validate(df, schemas.RAW_PANEL, str(path))
 
 
@@ -123,6 +124,7 @@ def tidy_panel(raw: pd.DataFrame) -> pd.DataFrame:
 
 def load_reference(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
     df = io.read_csv_text(path, fmt, schemas.REFERENCE_COLUMNS)
+    numbers.check_reference_values(path, df, fmt)
     return schemas.validate(df, schemas.REFERENCE, str(path))
 
 
