@@ -386,13 +386,14 @@ def test_stress_parallel_kernel_starts(tmp_path):
     assert failures == []
 
 
-def test_old_or_damaged_manifest_never_stops_the_run(tmp_path):
+def test_old_manifest_never_stops_the_run_but_a_damaged_one_is_named(tmp_path):
     root = tmp_path / "reports"
     root.mkdir()
     entry = {"report": "a", "audience": "openbaar", "status": "ok", "skipped_at": "x", "future_field": 1}
     assert render.RenderResult.from_dict({**entry, "parameters": {}, "started": "", "finished": "", "seconds": 0})
-    (root / "manifest.json").write_text("{not json")
-    assert render.load_manifest(root)["outputs"] == []
+    (root / "manifest.json").write_text("{not json")  # damaged: an error naming it, never 'nothing recorded'
+    with pytest.raises(render.DamagedStateError, match="manifest.json: manifest is damaged"):
+        render.load_manifest(root)
 
 
 def test_published_files_are_world_readable(rendered):

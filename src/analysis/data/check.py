@@ -91,7 +91,7 @@ def _convert(df: pd.DataFrame, schema, fmt: io.CsvFormat) -> tuple[pd.DataFrame,
 def check_file(path: str | Path, table: str, *, fmt: io.CsvFormat | None = None) -> tuple[int, list[Problem]]:
     """(number of data rows, every problem found). A CSV is read with the Dutch conventions by default."""
     schema = _schema(table)
-    path = Path(path)
+    path = io.check_input_file(path, "a CSV or Parquet export")  # /dev/zero, a FIFO: refused before reading
     cols = list(schema.columns)
     fmt = fmt or io.DUTCH
     if path.suffix.lower() == ".parquet":

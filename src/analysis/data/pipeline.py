@@ -39,6 +39,7 @@ def load_sources(raw_dir: Path) -> dict:
     path = raw_dir / "sources.toml"
     if not path.exists():
         raise io.DataInputError(path, "provenance file missing", expected="data/raw/sources.toml with one entry a file")
+    io.check_input_file(path, "the provenance file sources.toml")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -49,6 +50,7 @@ def load_sources(raw_dir: Path) -> dict:
     if not isinstance(files, dict) or not files:
         raise io.DataInputError(path, 'no [files."..."] entries', expected='one [files."<path>"] table per raw file')
     for rel, meta in files.items():
+        io.safe_relative_key(f'{path} [files."{rel}"]', rel, raw_dir)
         if not isinstance(meta, dict) or "sha256" not in meta:
             raise io.DataInputError(path, f'entry [files."{rel}"] has no sha256', expected='sha256 = "<hex>"')
     return files
@@ -61,8 +63,7 @@ def check_raw_integrity(raw_dir: Path, sources: dict) -> dict[str, str]:
         p = raw_dir / rel
         if not p.exists():
             raise io.DataInputError(p, "listed in sources.toml but missing")
-        if p.is_dir():
-            raise io.DataInputError(p, "is a folder, not a file", expected="the file listed in sources.toml")
+        io.check_input_file(p, "the file listed in sources.toml")  # a FIFO or device is refused before reading
         h = io.sha256_file(p)
         if h != meta.get("sha256"):
             raise io.DataInputError(
