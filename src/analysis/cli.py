@@ -341,6 +341,9 @@ def render(
     params = _parse_params(param or [])
     with _errors(f"analysis render {name}"):
         specs[name].check({**specs[name].parameters, **params}, audience, formats)  # before any kernel starts
+        from analysis.report.render import check_state
+
+        check_state(paths_reports())  # a damaged manifest or history stops the render before it publishes
         res = render_report(specs[name], audience=audience, params=params, formats=formats, run_id=run_id)
         res.reason = "requested (analysis render " + name + ")"
         record_run(paths_reports(), [res], run_id=run_id, started=started, kind=f"render {name}")

@@ -251,12 +251,17 @@ def _scan_names() -> list[str]:
     return [n.strip() for n in Path(f).read_text(encoding="utf-8").splitlines() if n.strip()] if f else []
 
 
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def leak_scan(texts: list[str]) -> list[str]:
     from analysis.privacy import scan_for_identifiers
 
     findings = []
     for t in texts:
         t = re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", t)  # embedded images are not text
+        for _ in range(2):  # Markdown escapes ('111\\.222\\.333'), also inside the notebook's JSON, hide nothing
+            t = _MD_ESCAPE.sub(r"\1", t)
         res = scan_for_identifiers(t, names=_scan_names(), forbid_exact_dates=True)
         findings += [f"{f.kind}: {f.value!r} in '…{f.context}…'" for f in res.findings]
     return findings
@@ -461,6 +466,10 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             raise RenderError(f"{fmt} conversion failed: {_first_error_line(exc.stderr) or exc}") from None
         except convert.ConversionError as exc:
             raise RenderError(f"{fmt}: {exc}") from None
+        if fmt == "html" and not quarto:  # our template: no script, and a policy that forbids any
+            unsafe = convert.html_security_problems(out.read_text(encoding="utf-8"))
+            if unsafe:
+                raise RenderError(f"html is not safe to publish: {unsafe[0]}")
         # publication rules, whatever engine wrote the file (a rule, not an option: no parameter switches it off)
         problems = (
             accessibility.html_problems(out.read_text(encoding="utf-8"))
@@ -664,6 +673,14 @@ def load_history(root: Path) -> list[dict]:
     return h["runs"] if h is not None else []
 
 
+def check_state(root: Path) -> None:
+    """Before anything renders: every manifest and history this run will extend must be readable, so a run never
+    publishes files it then cannot record (DamagedStateError names the file; nothing is replaced)."""
+    for tree in (Path(root), intern_root(root)):
+        load_manifest(tree)
+        load_history(tree)
+
+
 def _input_hash(data_sha: str, meta_sha: str) -> str:
     """An input is its table and its metadata (the report prints the description and citation too)."""
     return f"{data_sha}+{meta_sha}" if meta_sha else data_sha
@@ -753,6 +770,7 @@ def render_all(
     run_id = new_run_id()
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     code = code_hash()
+    check_state(root)
     todo, results = plan_run(specs, root, force=force, only=only, code=code)
     for spec in specs.values():
         if spec.error and (not only or spec.name in only):
