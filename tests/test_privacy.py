@@ -186,6 +186,8 @@ MUST_NOT_FIND = {
     "version": "versie 0.4.1 van 2026-11-30",
     "table_text": "     a    b    c\n0  100  300  500\n1  200  400  600",
     "long_number": "1234567890123 rijen",
+    "eight_digits_without_cue": "id 99078296 en 17.475.415 inwoners en 12345672 rijen",
+    "notebook_cell_id": '"execution_count": 23, "id": "99078296", "metadata": {}',
 }
 
 

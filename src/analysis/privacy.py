@@ -169,6 +169,9 @@ _BSN_WRITTEN = re.compile(
     + r"(\d{4}([ .\-])\d{2}\2\d{3}|\d{3}([ .\-])\d{3}\3\d{3}|\d{2}([ .\-])\d{3}\4\d{3}|\d{8}|0{1,2}\d{9})"
     + _ALONE_AFTER
 )
+# Eight-digit BSNs are only taken as such after a word that introduces a person's number
+_BSN_CUE = re.compile(r"(?:bsn|burgerservice|sofi|persoonsnummer|cli[eë]nt|nummer|kenmerk|nr\.?)\W{0,3}[^\n]{0,15}$",
+                      re.IGNORECASE)  # fmt: skip
 # An amount: '€ 111.222.333' or 'EUR 111.222.333' is money, whatever the eleven test says
 _MONEY_BEFORE = re.compile(r"(?:€|EUR|euro)\s?-?$", re.IGNORECASE)
 _DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](19\d{2}|20\d{2})\b|\b(19\d{2}|20\d{2})-(\d{2})-(\d{2})\b")
@@ -274,8 +277,10 @@ def scan_for_identifiers(
         digits = re.sub(r"\D", "", raw)
         if overlaps(m.start(), m.end()) or _MONEY_BEFORE.search(text[max(0, m.start() - 6) : m.start()]):
             continue
-        if len(digits) == 8 and raw.isdigit() and _is_yyyymmdd(digits):
-            continue  # 20211115 is a date (a seed, a file date), not an old BSN
+        if len(digits) == 8 and (
+            (raw.isdigit() and _is_yyyymmdd(digits)) or not _BSN_CUE.search(text[max(0, m.start() - 40) : m.start()])
+        ):
+            continue  # eight digits are common (a date 20211115, a cell id, 17.475.415 inhabitants): only with a cue
         core = digits.lstrip("0").zfill(8) if len(digits) > 9 else digits
         if len(core) in (8, 9) and elfproef(core):
             add("bsn", raw, m.start(), m.end())
