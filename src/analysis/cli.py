@@ -344,9 +344,16 @@ def render(
         from analysis.report.render import check_state
 
         check_state(paths_reports())  # a damaged manifest or history stops the render before it publishes
-        res = render_report(specs[name], audience=audience, params=params, formats=formats, run_id=run_id)
-        res.reason = "requested (analysis render " + name + ")"
-        record_run(paths_reports(), [res], run_id=run_id, started=started, kind=f"render {name}")
+        from analysis.report.render import StopRequest
+
+        # Ctrl-C or SIGTERM: the render is finished (never cut between publishing and recording), then we stop
+        with StopRequest().installed() as stop:
+            res = render_report(specs[name], audience=audience, params=params, formats=formats, run_id=run_id)
+            res.reason = "requested (analysis render " + name + ")"
+            record_run(paths_reports(), [res], run_id=run_id, started=started, kind=f"render {name}")
+    if stop.signum is not None:
+        _fail(f"{name} ({audience}): stopped by {stop.name} after the render finished ({res.action}) and was recorded",
+              128 + stop.signum)  # fmt: skip
     if res.status != "ok":
         _fail(f"{name} ({audience}) failed: {res.error}")
     from analysis.report.render import audience_root

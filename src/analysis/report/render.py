@@ -793,30 +793,10 @@ def render_all(
     for r in results:
         if progress:
             progress(r)
-    stop = _StopRequest()
-    finished = 0
-    if todo:
-        jobs = [(spec, aud, {**spec.parameters}, spec.formats, root, run_id, code) for spec, aud, _ in todo]
-        reasons = {(spec.name, aud): why for spec, aud, why in todo}
-        with stop.installed(), ProcessPoolExecutor(
-            max_workers=max(1, min(workers, len(jobs))), mp_context=_pool_context(), initializer=_worker_init
-        ) as pool:
-            pending = {pool.submit(_job, j) for j in jobs}
-            while pending:
-                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    if fut.cancelled():
-                        continue
-                    r = fut.result()
-                    r.reason = reasons[(r.report, r.audience)]
-                    results.append(r)
-                    finished += 1
-                    if progress:
-                        progress(r)
-                if stop.signum is not None:  # a safe point: start nothing new, let the running renders finish
-                    pending = {f for f in pending if not f.cancel()}
-    kind = "render --all" + (f" (stopped by {stop.name})" if stop.signum is not None else "")
-    record_run(root, results, run_id=run_id, started=started, kind=kind)
+    with StopRequest().installed() as stop:  # until the run is recorded: a signal never cuts the bookkeeping
+        finished = _run_pool(todo, results, root, run_id, code, workers, stop, progress)
+        kind = "render --all" + (f" (stopped by {stop.name})" if stop.signum is not None else "")
+        record_run(root, results, run_id=run_id, started=started, kind=kind)
     if stop.signum is not None:
         raise RenderInterrupted(
             f"render --all stopped by {stop.name}: {finished} render(s) finished and recorded in the manifest; "
@@ -824,6 +804,34 @@ def render_all(
             stop.signum,
         )
     return results
+
+
+def _run_pool(todo, results: list, root: Path, run_id: str, code: str, workers: int, stop, progress) -> int:
+    """Render ``todo`` in worker processes, appending to ``results``; after a stop request nothing new starts and
+    the running renders finish. Returns how many finished."""
+    if not todo:
+        return 0
+    finished = 0
+    jobs = [(spec, aud, {**spec.parameters}, spec.formats, root, run_id, code) for spec, aud, _ in todo]
+    reasons = {(spec.name, aud): why for spec, aud, why in todo}
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(jobs))), mp_context=_pool_context(), initializer=_worker_init
+    ) as pool:
+        pending = {pool.submit(_job, j) for j in jobs}
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in done:
+                if fut.cancelled():
+                    continue
+                r = fut.result()
+                r.reason = reasons[(r.report, r.audience)]
+                results.append(r)
+                finished += 1
+                if progress:
+                    progress(r)
+            if stop.signum is not None:  # a safe point: start nothing new, let the running renders finish
+                pending = {f for f in pending if not f.cancel()}
+    return finished
 
 
 class RenderInterrupted(RenderError):
@@ -841,7 +849,7 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-class _StopRequest:
+class StopRequest:
     """SIGINT/SIGTERM during a batch: remember it, stop starting renders; the loop reaches a safe point."""
 
     def __init__(self):
@@ -859,11 +867,11 @@ class _StopRequest:
         import threading
 
         if threading.current_thread() is not threading.main_thread():  # signals are only delivered to main
-            yield
+            yield self
             return
         old = {sig: signal.signal(sig, self) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            yield
+            yield self
         finally:
             for sig, handler in old.items():
                 signal.signal(sig, handler)
