@@ -454,3 +454,18 @@ def test_messages_keep_toml_keys_and_emoji_codes(raw_copy, tmp_path):
     src.write_text(text + '\n[files."reference/x:x:.csv"]\nsha256 = "0"\n')
     res = _build(raw_copy, tmp_path / "p")
     assert res.exit_code == 1 and '[files."reference/x:x:.csv"]' in one_line(res) and "❌" not in res.output
+
+
+def test_openbaar_notebook_loses_server_paths_but_keeps_images(tmp_path, monkeypatch):
+    nb = {
+        "metadata": {"papermill": {"input_path": "/srv/app/notebooks/a.ipynb", "output_path": "/tmp/w/a.ipynb", "cwd": "/srv/app"}},
+        "cells": [{"outputs": [{"data": {"image/png": "/9j/4AAQ/abc/", "text/plain": "gelezen /srv/app/data/processed/x.parquet en /home/jan/y.csv"}}]}],
+    }  # fmt: skip
+    p = tmp_path / "a.ipynb"
+    p.write_text(json.dumps(nb))
+    monkeypatch.setenv("ANALYSIS_ROOT", "/srv/app")
+    render.strip_local_paths(p, [Path("/tmp/w")])
+    out = json.loads(p.read_text())
+    assert out["metadata"]["papermill"] == {"input_path": "a.ipynb", "output_path": "a.ipynb", "cwd": "."}
+    data = out["cells"][0]["outputs"][0]["data"]
+    assert data["text/plain"] == "gelezen data/processed/x.parquet en y.csv" and data["image/png"] == "/9j/4AAQ/abc/"

@@ -549,27 +549,39 @@ def tree_dir(path: Path, audience: str) -> Path:
 
 # absolute paths of this machine in a published notebook ('/home/...', '/tmp/...', 'C:\\Users\\...'): the
 # directory part goes, the file name stays
-_ABS_PATH = re.compile(r"(?<![\w:/.~+=-])(?:/(?:[\w.@+-]+/)+|[A-Za-z]:\\\\(?:[\w.@+ -]+\\\\)+)")
+_ABS_PATH = re.compile(r"(?<![\w:/.~+=-])(?:/(?:[\w.@+-]+/)+|[A-Za-z]:\\(?:[\w.@+ -]+\\)+)")
 
 
 def strip_local_paths(nb_path: Path, roots: list[Path]) -> None:
-    """An openbaar notebook names no folder of the server: paths under the project become relative, any other
-    absolute path loses its directory part, papermill's input/output paths are reduced to file names."""
-    text = nb_path.read_text(encoding="utf-8")
-    prefixes = sorted({str(Path(r).resolve()) for r in [*roots, paths.project_root()]} |
-                      {str(Path(r)) for r in [*roots, paths.project_root()]}, key=len, reverse=True)  # fmt: skip
-    for pre in prefixes:
-        if len(pre) > 1:
-            text = text.replace(pre.rstrip("/") + "/", "").replace(json.dumps(pre)[1:-1], ".")
-    nb = json.loads(text)
+    """An openbaar notebook names no folder of the server: paths under the project, the data folder or the work
+    folder become relative, any other absolute path loses its directory part, papermill's input/output paths are
+    reduced to file names. Image data is left alone (base64 is not a path)."""
+    prefixes = sorted(
+        {str(Path(r).resolve()) for r in [*roots, paths.project_root()]} | {str(Path(r)) for r in roots},
+        key=len,
+        reverse=True,
+    )
+    prefixes = [p.rstrip("/") for p in prefixes if len(p.rstrip("/")) > 1]
+
+    def clean(v):
+        if isinstance(v, str):
+            for pre in prefixes:
+                v = v.replace(pre + "/", "").replace(pre, ".")
+            return _ABS_PATH.sub("", v)
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        if isinstance(v, dict):
+            return {k: (x if k.startswith("image/") else clean(x)) for k, x in v.items()}
+        return v
+
+    nb = clean(json.loads(nb_path.read_text(encoding="utf-8")))
     pm = nb.get("metadata", {}).get("papermill", {})
     for k in ("input_path", "output_path"):
         if isinstance(pm.get(k), str):
             pm[k] = Path(pm[k]).name
     if "cwd" in pm:
         pm["cwd"] = "."
-    text = _ABS_PATH.sub("", json.dumps(nb, ensure_ascii=False, indent=1))
-    nb_path.write_text(text + "\n", encoding="utf-8")
+    nb_path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------------ batch
