@@ -4,6 +4,7 @@ one clear line naming the file, entry or parameter, with nothing published that 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import json
@@ -32,7 +33,9 @@ ANALYSIS = Path(sys.executable).with_name("analysis")
 
 
 def tree(d: Path) -> dict:
-    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*")) if p.is_file()
+    }
 
 
 def one_line(res) -> str:
@@ -62,7 +65,9 @@ PAYLOADS = [
     "| a | b |",
 ]
 ASCII = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=30)
-HOSTILE = st.one_of(st.sampled_from(PAYLOADS), ASCII, st.lists(st.sampled_from(PAYLOADS), min_size=2, max_size=3).map(" ".join))
+HOSTILE = st.one_of(
+    st.sampled_from(PAYLOADS), ASCII, st.lists(st.sampled_from(PAYLOADS), min_size=2, max_size=3).map(" ".join)
+)
 
 
 class _Page(HTMLParser):
@@ -81,7 +86,9 @@ class _Page(HTMLParser):
             self.active.append(tag)
         for k, v in attrs:
             v = (v or "").strip().lower()
-            if k.startswith("on") or (k in ("src", "href", "srcset", "poster") and v.startswith(("javascript:", "http", "//"))):
+            if k.startswith("on") or (
+                k in ("src", "href", "srcset", "poster") and v.startswith(("javascript:", "http", "//"))
+            ):
                 if not (k == "href" and v.startswith("http")):  # a link a reader may follow fetches nothing
                     self.active.append(f"{tag} {k}={v[:40]}")
         if tag in ("style", "head", "title"):
@@ -127,12 +134,18 @@ def _report_with(payload: str, folder: Path) -> tuple[str, Path]:
     bundles = [
         md(f"Gemeente {payload} heeft {fact('k', payload)} cliënten."),
         md(f"Gemeente {text(payload)}."),
-        table(pd.DataFrame({payload: [payload, "1.234"], "Aantal": ["5", "6"]}), f"Tabel {payload}", source_note=payload),
+        table(
+            pd.DataFrame({payload: [payload, "1.234"], "Aantal": ["5", "6"]}), f"Tabel {payload}", source_note=payload
+        ),
         ctx.sources_section(),
     ]
     nb = nbf.v4.new_notebook()
     outs = [nbf.v4.new_output("display_data", data=b.data, metadata=b.metadata) for b in bundles]
-    outs.append(nbf.v4.new_output("display_data", data={"image/png": _tiny_png(), FIG_MIME: {"alt": f"Figuur {payload}", "caption": payload}}))
+    outs.append(
+        nbf.v4.new_output(
+            "display_data", data={"image/png": _tiny_png(), FIG_MIME: {"alt": f"Figuur {payload}", "caption": payload}}
+        )
+    )
     outs.append(nbf.v4.new_output("display_data", data={META_MIME: ctx.metadata().data[META_MIME]}))
     cell = nbf.v4.new_code_cell("")
     cell.outputs = outs
@@ -140,7 +153,9 @@ def _report_with(payload: str, folder: Path) -> tuple[str, Path]:
     path = folder / "r.ipynb"
     nbf.write(nb, str(path))
     conv = convert.notebook_to_markdown(path, folder / "media")
-    fm = convert.front_matter(conv.meta["title"], conv.meta, version="0", when=__import__("datetime").date(2026, 11, 30), audience="openbaar")
+    fm = convert.front_matter(
+        conv.meta["title"], conv.meta, version="0", when=dt.date(2026, 11, 30), audience="openbaar"
+    )
     mdp = convert.write_markdown(conv, fm, "openbaar", folder / "r.md")
     out = folder / "r.html"
     convert.to_html(mdp, out)
@@ -151,7 +166,8 @@ def _report_with(payload: str, folder: Path) -> tuple[str, Path]:
 @given(payload=HOSTILE)
 def test_text_from_data_reaches_html_only_as_text(payload, tmp_path_factory):
     """Markup, script, typst and pandoc syntax through every path into a rendered HTML report: nothing runs or
-    loads, and the characters are shown as they are (the escaped value; a composed sentence keeps them too)."""
+    loads anywhere (also where a notebook composed Markdown around the value), and where the value is escaped
+    (``text``, captions, alt text, the title) the characters are shown exactly as they are."""
     page_html, _ = _report_with(payload, tmp_path_factory.mktemp("esc"))
     page = _Page()
     page.feed(page_html)
@@ -160,7 +176,7 @@ def test_text_from_data_reaches_html_only_as_text(payload, tmp_path_factory):
     shown = " ".join("".join(page.text).split())
     want = " ".join(payload.split())
     assert f"Gemeente {want}." in shown  # the escaped value, exactly
-    assert f"Tabel {want}" in shown and f"cliënten" in shown
+    assert f"Tabel {want}" in shown and "cliënten" in shown
     assert f"Figuur {want}" in page.alts
     title = re.search(r'<h1 class="title">(.*?)</h1>', page_html, re.S).group(1)
     assert " ".join(html.unescape(re.sub(r"<[^>]+>", "", title)).split()) == want
@@ -182,7 +198,9 @@ def test_html_carries_a_policy_forbidding_scripts_and_requests():
     template = (ROOT / "src/analysis/report/templates/report.html5").read_text()
     assert convert.CSP in template and "default-src 'none'" in convert.CSP and "script-src" not in convert.CSP
     assert convert.html_security_problems("<html><head></head></html>")  # no policy: refused
-    assert convert.html_security_problems(f'<meta http-equiv="Content-Security-Policy" content="{convert.CSP}"><script>')
+    assert convert.html_security_problems(
+        f'<meta http-equiv="Content-Security-Policy" content="{convert.CSP}"><script>'
+    )
 
 
 def test_cell_html_with_script_stops_the_conversion(tmp_path):
@@ -219,11 +237,13 @@ def test_batch_publishes_openbaar_escaped_keeps_intern_private_and_isolates_a_ba
     for ext in (".parquet", ".meta.json"):
         shutil.copy(synth / f"pilot_costs{ext}", data / "synthetic" / f"pilot_costs{ext}")
     meta = json.loads((data / "synthetic" / "pilot_costs.meta.json").read_text())
-    meta["description"] = "Kosten <script>alert(1)</script><img src=http://example.org/x.png> #read(\"/etc/passwd\")"
+    meta["description"] = 'Kosten <script>alert(1)</script><img src=http://example.org/x.png> #read("/etc/passwd")'
     (data / "synthetic" / "pilot_costs.meta.json").write_text(json.dumps(meta))
     nb = tmp_path / "cfg" / "goed.ipynb"
     nb.parent.mkdir()
-    example_notebook(nb, extra_cells=("md(f'Gemeente {ctx.inputs[\"synthetic/pilot_costs\"][\"description\"]} en <b>vet</b>')",))
+    example_notebook(
+        nb, extra_cells=('md(f\'Gemeente {ctx.inputs["synthetic/pilot_costs"]["description"]} en <b>vet</b>\')',)
+    )
     cfg = tmp_path / "cfg" / "reports.toml"
     cfg.write_text(
         '[reports.goed]\nnotebook = "goed.ipynb"\naudiences = ["openbaar", "intern"]\nformats = ["html"]\n'
@@ -250,7 +270,12 @@ def test_batch_publishes_openbaar_escaped_keeps_intern_private_and_isolates_a_ba
     assert sorted(p.name for p in (reports / "goed").iterdir()) == ["goed-openbaar.html", "goed-openbaar.ipynb"]
     for p in [reports, reports / "goed"]:
         assert p.stat().st_mode & 0o777 == 0o755, p
-    for p in [*(reports / "goed").iterdir(), reports / "manifest.json", reports / "history.json", reports / "index.html"]:
+    for p in [
+        *(reports / "goed").iterdir(),
+        reports / "manifest.json",
+        reports / "history.json",
+        reports / "index.html",
+    ]:
         assert p.stat().st_mode & 0o777 == 0o644, p
     public_nb = (reports / "goed" / "goed-openbaar.ipynb").read_text()
     for local in (str(tmp_path), str(ROOT), "/tmp/", "/work/", "/root/", "/home/"):
@@ -291,13 +316,19 @@ def test_signal_stops_render_all_at_a_safe_point(sig, tmp_path, synth):
     nbs.mkdir()
     trivial_notebook(nbs / "t.ipynb")
     cfg = nbs / "reports.toml"
-    cfg.write_text("".join(f'[reports.r{i}]\nnotebook = "t.ipynb"\nformats = ["html"]\n[reports.r{i}.parameters]\nk = {i}\n' for i in range(3)))
+    cfg.write_text(
+        "".join(
+            f'[reports.r{i}]\nnotebook = "t.ipynb"\nformats = ["html"]\n[reports.r{i}.parameters]\nk = {i}\n'
+            for i in range(3)
+        )
+    )
     reports = tmp_path / "reports"
     mark = f"ANALYSIS_TEST_MARK={uuid.uuid4().hex}"
     env = {**os.environ, "ANALYSIS_REPORTS": str(reports), mark.split("=")[0]: mark.split("=")[1],
            "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}  # fmt: skip
-    proc = subprocess.Popen([str(ANALYSIS), "render", "--all", "--config", str(cfg), "--workers", "1"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    cmd = [str(ANALYSIS), "render", "--all", "--config", str(cfg), "--workers", "1"]
+    pipe = subprocess.PIPE
+    proc = subprocess.Popen(cmd, env=env, stdout=pipe, stderr=pipe, text=True, start_new_session=True)
     work = render.work_root(reports)
     deadline = time.time() + 60
     while time.time() < deadline and not list(work.glob("r*-openbaar-*")):
@@ -358,7 +389,8 @@ CONFIG_CASES = {
     "variant_climbs_out": ('[reports.a]\nnotebook = "nb.ipynb"\n[[reports.a.variants]]\nname = "../x"\n',
                            ["params", "a"], 1, "variant name '../x' is not allowed"),
     "report_with_a_variants_name": (
-        '[reports.a]\nnotebook = "nb.ipynb"\n[[reports.a.variants]]\nname = "v2"\n[reports.a-v2]\nnotebook = "nb.ipynb"\n',
+        '[reports.a]\nnotebook = "nb.ipynb"\n[[reports.a.variants]]\nname = "v2"\n'
+        '[reports.a-v2]\nnotebook = "nb.ipynb"\n',
         ["params", "a"], 1, "duplicate report name 'a-v2'"),
     "invalid_regex": ('[reports.a]\nnotebook = "nb.ipynb"\n[reports.a.declare]\nx = { type = "str", pattern = "([" }\n',
                       ["params", "a"], 1, "'x' has an invalid pattern '(['"),
@@ -457,10 +489,12 @@ def test_messages_keep_toml_keys_and_emoji_codes(raw_copy, tmp_path):
 
 
 def test_openbaar_notebook_loses_server_paths_but_keeps_images(tmp_path, monkeypatch):
+    pm = {"input_path": "/srv/app/notebooks/a.ipynb", "output_path": "/tmp/w/a.ipynb", "cwd": "/srv/app"}
+    text = "gelezen /srv/app/data/processed/x.parquet en /home/jan/y.csv"
     nb = {
-        "metadata": {"papermill": {"input_path": "/srv/app/notebooks/a.ipynb", "output_path": "/tmp/w/a.ipynb", "cwd": "/srv/app"}},
-        "cells": [{"outputs": [{"data": {"image/png": "/9j/4AAQ/abc/", "text/plain": "gelezen /srv/app/data/processed/x.parquet en /home/jan/y.csv"}}]}],
-    }  # fmt: skip
+        "metadata": {"papermill": pm},
+        "cells": [{"outputs": [{"data": {"image/png": "/9j/4AAQ/abc/", "text/plain": text}}]}],
+    }
     p = tmp_path / "a.ipynb"
     p.write_text(json.dumps(nb))
     monkeypatch.setenv("ANALYSIS_ROOT", "/srv/app")

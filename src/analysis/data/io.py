@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 
@@ -141,8 +140,8 @@ def safe_relative_key(where: str, key, base: Path) -> Path:
     """A file named by configuration (a sources.toml key): relative, plain names only, and inside ``base``."""
     import re
 
-    if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*", key) \
-            or ".." in key.split("/"):  # fmt: skip
+    part = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+    if not isinstance(key, str) or not re.fullmatch(rf"{part}(?:/{part})*", key) or ".." in key.split("/"):
         raise DataInputError(
             where,
             f"file key {key!r} is not allowed",

@@ -97,7 +97,8 @@ def parse_strict(
                 f"{_label(fmt.decimal, fmt.thousands)}",
                 rows=[int(i) + HEADER_OFFSET for i in s.index[bad]],
                 column=col,
-                expected="a number" + (" with decimal comma" if fmt.decimal == "," else "")
+                expected="a number"
+                + (" with decimal comma" if fmt.decimal == "," else "")
                 + " as declared in sources.toml format",
             )
         if col in whole:

@@ -102,7 +102,9 @@ def _checked_html(html: str, cell) -> str:
     return html
 
 
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'"
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'"
+)
 
 
 def html_security_problems(html: str) -> list[str]:
