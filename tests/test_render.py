@@ -179,7 +179,7 @@ def test_render_all_isolates_failures_writes_manifest_and_skips_unchanged(nb, sy
     assert "pandas" in manifest["packages"] and manifest["git_commit"] and manifest["git_dirty"] in (True, False)
     assert 'lang="nl"' in (root / "index.html").read_text()
     again = {r.report: r for r in render.render_all(specs, reports_root=root)}
-    assert again["voorbeeld"].action == "skipped" and again["kapot"].action == "failed"
+    assert again["voorbeeld"].action == "skipped" and again["kapot"].action == "failed", again["voorbeeld"].reason
     specs["voorbeeld"] = render.ReportSpec("voorbeeld", nb, "Voorbeeld", {**params, "n": 1}, ("openbaar",), ("html",))
     third = {r.report: r for r in render.render_all(specs, reports_root=root, only=["voorbeeld"])}
     assert third["voorbeeld"].action == "rendered"  # parameters changed -> rendered again
