@@ -290,7 +290,7 @@ def render(
     workers: Annotated[int, typer.Option(help="parallel kernels for --all")] = 2,
     config: Annotated[Path | None, typer.Option(help="reports.toml")] = None,
 ) -> None:
-    """Render one report (or --all) to reports/<report>/<report>-<audience>.html|.pdf|.ipynb."""
+    """Render one report (or --all) to reports/<report>/<report>-openbaar.html|.pdf|.ipynb (intern: reports-intern/)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from analysis.report.render import load_specs, render_all, render_report
