@@ -503,3 +503,33 @@ def test_openbaar_notebook_loses_server_paths_but_keeps_images(tmp_path, monkeyp
     assert out["metadata"]["papermill"] == {"input_path": "a.ipynb", "output_path": "a.ipynb", "cwd": "."}
     data = out["cells"][0]["outputs"][0]["data"]
     assert data["text/plain"] == "gelezen data/processed/x.parquet en y.csv" and data["image/png"] == "/9j/4AAQ/abc/"
+
+
+def test_the_policy_stops_script_and_requests_in_a_browser(tmp_path):
+    """Belt and braces: even if a script or an external image got into a page, the policy keeps a browser from
+    running or fetching it."""
+    import a11y
+
+    if not a11y.available():
+        pytest.skip("chromium/axe-core not installed (make tools)")
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "p.html"
+    page_file.write_text(
+        f'<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="{convert.CSP}">'
+        "<title>t</title></head><body><img src='http://127.0.0.1:9/x.png' alt=''>"
+        "<script>document.title = 'ran'</script><p onclick=\"x\">p</p></body></html>"
+    )
+    with sync_playwright() as p:
+        browser = a11y._browser(p)
+        try:
+            page = browser.new_page()
+            failed, answered = [], []
+            page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
+            page.on("response", lambda r: answered.append(r.url) if r.url.startswith("http") else None)
+            page.goto(page_file.as_uri())
+            page.wait_for_timeout(300)
+            assert page.title() == "t" and answered == []  # the script did not run, nothing was fetched
+            assert failed and all("csp" in f.lower() for f in failed), failed
+        finally:
+            browser.close()
