@@ -360,3 +360,25 @@ def test_round_to_total_parts_add_up(values, decimals, expected):
 
     r = round_to_total(values, decimals)
     assert r == pytest.approx(expected) and sum(r) == pytest.approx(round(sum(values), decimals))
+
+
+@pytest.mark.parametrize(
+    "text, decimal, thousands, expected",
+    [
+        ("1.234", ",", ".", 1234.0),
+        ("1.234,5", ",", ".", 1234.5),
+        ("1234,5", ",", ".", 1234.5),
+        ("1.5", ",", ".", None),  # a dot groups thousands here: '1.5' is not 15
+        ("12.34.567", ",", ".", None),
+        ("1,234", ".", "", None),  # a comma is nothing in a file with decimal "." and no thousands mark
+        ("1.234.567", ".", "", None),
+        ("390.950", ".", "", 390.95),
+        ("-0.5e-3", ".", "", -0.0005),
+        ("inf", ".", "", None),
+    ],
+)
+def test_numbers_are_read_by_one_convention_only(text, decimal, thousands, expected):
+    from analysis.data.numbers import read_number
+
+    got = read_number(text, decimal, thousands)
+    assert got == (pytest.approx(expected) if expected is not None else None)
