@@ -69,7 +69,7 @@ def render_case(tmp_path_factory, synth):
             res = render.render_report(
                 spec, audience=audience, params=params, formats=("html", "pdf"), reports_root=root
             )
-            done[key] = (root / spec.name, res)
+            done[key] = (render.audience_root(root, audience) / spec.name, res)  # intern: reports-intern/
         return done[key]
 
     return get

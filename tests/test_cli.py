@@ -203,7 +203,10 @@ def test_unwritable_reports_folder_is_one_line(env, tmp_path, synth):
 
 
 def test_status_with_a_damaged_manifest(env):
+    """A damaged manifest is an error naming the file, never 'no runs recorded yet' (issue 23)."""
     reports, _ = env
     (reports / "manifest.json").write_text("{kapot")
     res = runner.invoke(app, ["status"])
-    assert res.exit_code == 0 and "no runs recorded" in res.output
+    msg = " ".join(res.output.split())
+    assert res.exit_code == 1 and "manifest.json: manifest is damaged" in msg and "no runs recorded" not in msg
+    assert (reports / "manifest.json").read_text() == "{kapot"

@@ -133,6 +133,42 @@ BAD_CASES = {
         lambda ls: [ls[0] + ",extra"] + [x + ",1" for x in ls[1:]],
         ["extra column"],
     ),
+    # --- strict numbers (issue 23): the declared convention decides; counts are whole; parts within totals
+    "inhabitants_thousands_dot": (
+        PANEL,
+        lambda ls: set_cell(ls, 2, "n_inhabitants", "72.479"),
+        ["row(s) 2", "n_inhabitants", "'72.479'", "reads as 72.479", "it would be 72479"],
+    ),
+    "count_decimal_comma": (
+        PANEL,
+        lambda ls: set_cell(ls, 4, "age_65_plus", '"1,5"'),
+        ["row(s) 4", "age_65_plus", "only when written with decimal ','"],
+    ),
+    "grouped_in_a_file_without_thousands": (
+        PANEL,
+        lambda ls: set_cell(ls, 5, "avg_income", "1.234.567"),
+        ["row(s) 5", "avg_income", "only when written with decimal ','", "1234567"],
+    ),
+    "wmo_type_above_wmo_total": (
+        PANEL,
+        lambda ls: set_cell(ls, 2, "household_help", "9995"),
+        ["row(s) 2", "household_help", "part larger than its total", "n_wmo_clients"],
+    ),
+    "age_65_above_inhabitants": (
+        PANEL,
+        lambda ls: set_cell(ls, 3, "age_65_plus", "99999999"),
+        ["row(s) 3", "age_65_plus", "part larger than its total", "n_inhabitants"],
+    ),
+    "reference_count_with_decimal_point": (
+        "reference/nl_wmo_clients.csv",
+        lambda ls: [x.replace(",390950,", ",390.950,") for x in ls],
+        ["row(s) 7", "column 'value'", "'390.950'", "reads as 390.95", "it would be 390950"],
+    ),
+    "reference_number_in_the_other_convention": (
+        "reference/nl_wmo_clients.csv",
+        lambda ls: [x.replace(",439060,", ',"439.060,5",') for x in ls],
+        ["row(s) 8", "column 'value'", "only when written with decimal ','"],
+    ),
     "reference_missing_column": (
         "reference/nl_wmo_clients.csv",
         lambda ls: drop_column(ls, "unit"),
@@ -324,3 +360,25 @@ def test_round_to_total_parts_add_up(values, decimals, expected):
 
     r = round_to_total(values, decimals)
     assert r == pytest.approx(expected) and sum(r) == pytest.approx(round(sum(values), decimals))
+
+
+@pytest.mark.parametrize(
+    "text, decimal, thousands, expected",
+    [
+        ("1.234", ",", ".", 1234.0),
+        ("1.234,5", ",", ".", 1234.5),
+        ("1234,5", ",", ".", 1234.5),
+        ("1.5", ",", ".", None),  # a dot groups thousands here: '1.5' is not 15
+        ("12.34.567", ",", ".", None),
+        ("1,234", ".", "", None),  # a comma is nothing in a file with decimal "." and no thousands mark
+        ("1.234.567", ".", "", None),
+        ("390.950", ".", "", 390.95),
+        ("-0.5e-3", ".", "", -0.0005),
+        ("inf", ".", "", None),
+    ],
+)
+def test_numbers_are_read_by_one_convention_only(text, decimal, thousands, expected):
+    from analysis.data.numbers import read_number
+
+    got = read_number(text, decimal, thousands)
+    assert got == (pytest.approx(expected) if expected is not None else None)

@@ -133,3 +133,80 @@ def test_public_threshold_is_a_rule_not_a_parameter():
     with pytest.raises(ValueError, match="not allowed for an openbaar report"):
         check_public_threshold(1, "openbaar")
     assert check_public_threshold(1, "intern") == 1
+
+
+# ------------------------------------------------------------------- leak scan: identifiers as people write them
+
+MUST_FIND = {
+    "bsn_plain": "BSN 111222333 in de tekst",
+    "bsn_passport_groups": "BSN 1112 22 333 staat op de pas",
+    "bsn_dots": "burgerservicenummer 111.222.333.",
+    "bsn_dashes": "kenmerk 111-222-333 in het dossier",
+    "bsn_spaces_3_3_3": "nummer 111 222 333 in de brief",
+    "bsn_eight_digits": "oud nummer 12345672 uit GWS",  # 012345672 passes the eleven test
+    "bsn_eight_digits_dots": "oud nummer 12.345.672 uit GWS",
+    "bsn_extra_leading_zero": "export 0111222333 uit Suite",
+    "dob_words": "geboren op 1 februari 2003",
+    "dob_words_short_month": "cliënt (3 mrt. 1948) woont",
+    "dob_old_numeric": "op 12-05-1990 geboren",
+    "dob_old_words_without_cue": "ingeschreven sinds 7 juli 1975",
+    "dob_young_child_with_cue": "het kind is geboren op 03-03-2015",
+    "dob_iso_with_cue": "geboortedatum: 2016-08-21",
+    "postcode_then_number": "woont op 9712 AB 12",
+    "postcode_compact_number": "adres 9712AB 12a",
+    "street_number_postcode": "Grote Markt 1, 9712 HN Groningen",
+    "email": "mail naar j.jansen+zorg@example.nl voor",
+    "mobile_dash": "bel 06-12345678 na vijven",
+    "mobile_compact": "tel 0612345678",
+    "mobile_international": "tel +31 6 12345678",
+    "mobile_international_0": "tel +31 (0)6 1234 5678",
+    "landline_area": "bel (050) 367 11 11",
+    "landline_dash": "bel 050-3671111",
+    "landline_0031": "bel 0031 50 367 1111",
+}
+
+MUST_NOT_FIND = {
+    "number_millions": "In Nederland 1.234.567 inwoners",
+    "euro_hundred_millions": "een budget van € 111.222.333 per jaar",
+    "euro_word": "EUR 111.222.333 in 2024",
+    "decimal_amount": "totaal 111.222.333,50 euro",
+    "years": "de jaren 2017, 2018 en 2019 en 2017-2024",
+    "year_range_spaces": "in 2019 en 2020 123 gezinnen",
+    "percent": "een groei van 12,7% en -99,9%",
+    "euro_amounts": "€ 1.234.567,89 en € 33.000 en EUR 330000000",
+    "sha256": "sha e016535261fc0a6111222333b9c7d6e9f0a1b2c3d4e5f60718293a4b5c6d7e8f",
+    "file_name": "bestand export_111222333.csv en 111222333.parquet",
+    "seed_date": "seed 20211115 en peildatum 2022-11-01",
+    "report_date": "Rapportdatum 24 november 2026 · peildatum 1 november 2022",
+    "gemeente_code": "GM0014 en GM0344",
+    "cbs_table": "CBS 84751NED/84908NED",
+    "ratio": "1:2 en 3/4 en 10-20",
+    "time": "om 02:31 gemaakt",
+    "year_and_word": "in 2019 en 2020 nam het toe; 2019 tot 2023",
+    "version": "versie 0.4.1 van 2026-11-30",
+    "table_text": "     a    b    c\n0  100  300  500\n1  200  400  600",
+    "long_number": "1234567890123 rijen",
+    "eight_digits_without_cue": "id 99078296 en 17.475.415 inwoners en 12345672 rijen",
+    "notebook_cell_id": '"execution_count": 23, "id": "99078296", "metadata": {}',
+}
+
+
+@pytest.mark.parametrize("case", sorted(MUST_FIND))
+def test_scan_finds_identifiers_as_people_write_them(case):
+    res = privacy.scan_for_identifiers(MUST_FIND[case], forbid_exact_dates=True)
+    assert res.findings, MUST_FIND[case]
+
+
+@pytest.mark.parametrize("case", sorted(MUST_NOT_FIND))
+def test_scan_leaves_ordinary_figures_hashes_and_file_names_alone(case):
+    res = privacy.scan_for_identifiers(MUST_NOT_FIND[case], forbid_exact_dates=True)
+    assert res.clean, res.findings
+
+
+def test_scan_finds_a_given_date_of_birth_in_dutch_words():
+    res = privacy.scan_for_identifiers("sinds 1 februari 2016 in zorg", dates_of_birth=["2016-02-01"])
+    assert [f.kind for f in res.findings] == ["geboortedatum"]
+
+
+def test_grouped_numbers_that_fail_the_eleven_test_are_not_a_bsn():
+    assert privacy.scan_for_identifiers("nummer 111.222.334 en 1112 22 334").clean

@@ -104,7 +104,8 @@ def test_leak_scan_refuses_openbaar_but_not_intern(spec, tmp_path):
     assert not (root / "voorbeeld" / "voorbeeld-openbaar.html").exists()
     internal = render.render_report(spec, audience="intern", reports_root=root, formats=("html",))
     assert internal.status == "ok"
-    assert "Vertrouwelijk" in (root / "voorbeeld" / "voorbeeld-intern.html").read_text(encoding="utf-8")
+    intern = render.intern_root(root) / "voorbeeld" / "voorbeeld-intern.html"  # never in the public tree
+    assert "Vertrouwelijk" in intern.read_text(encoding="utf-8") and not (root / "voorbeeld" / intern.name).exists()
 
 
 def _quarto_stand_in(tmp_path, monkeypatch, *, honour_pdf_standard: bool = True):
@@ -178,7 +179,7 @@ def test_render_all_isolates_failures_writes_manifest_and_skips_unchanged(nb, sy
     assert "pandas" in manifest["packages"] and manifest["git_commit"] and manifest["git_dirty"] in (True, False)
     assert 'lang="nl"' in (root / "index.html").read_text()
     again = {r.report: r for r in render.render_all(specs, reports_root=root)}
-    assert again["voorbeeld"].action == "skipped" and again["kapot"].action == "failed"
+    assert again["voorbeeld"].action == "skipped" and again["kapot"].action == "failed", again["voorbeeld"].reason
     specs["voorbeeld"] = render.ReportSpec("voorbeeld", nb, "Voorbeeld", {**params, "n": 1}, ("openbaar",), ("html",))
     third = {r.report: r for r in render.render_all(specs, reports_root=root, only=["voorbeeld"])}
     assert third["voorbeeld"].action == "rendered"  # parameters changed -> rendered again
@@ -287,14 +288,18 @@ def _check_manifest_and_index(root):
     """After every step: a valid manifest that says per output which run made it and why, files that match their
     hashes, and an index that lists exactly the published files."""
     m = json.loads((root / "manifest.json").read_text())
+    assert {o["audience"] for o in m["outputs"]} <= {"openbaar"}  # the public manifest names no intern output
+    intern = render.intern_root(root) / "manifest.json"
+    if intern.exists():
+        m["outputs"] += json.loads(intern.read_text())["outputs"]
     index = (root / "index.html").read_text()
     for o in m["outputs"]:
         assert o["run_id"] and o["last_run"]["run_id"] and o["last_run"]["action"] in ("rendered", "skipped", "failed")
         assert o["last_run"]["reason"]
         for f, h in o["outputs"].items():
-            assert render._sha(root / f) == h
+            assert render._sha(render.audience_root(root, o["audience"]) / f) == h
             if not f.endswith(".ipynb"):
-                assert f'href="{f}"' in index
+                assert (f'href="{f}"' in index) == (o["audience"] == "openbaar")
         assert ("mislukt" in index) or o["last_run"]["action"] != "failed"
     h = json.loads((root / "history.json").read_text())["runs"]
     assert h[-1]["run_id"] == m["run_id"]
@@ -386,13 +391,14 @@ def test_stress_parallel_kernel_starts(tmp_path):
     assert failures == []
 
 
-def test_old_or_damaged_manifest_never_stops_the_run(tmp_path):
+def test_old_manifest_never_stops_the_run_but_a_damaged_one_is_named(tmp_path):
     root = tmp_path / "reports"
     root.mkdir()
     entry = {"report": "a", "audience": "openbaar", "status": "ok", "skipped_at": "x", "future_field": 1}
     assert render.RenderResult.from_dict({**entry, "parameters": {}, "started": "", "finished": "", "seconds": 0})
-    (root / "manifest.json").write_text("{not json")
-    assert render.load_manifest(root)["outputs"] == []
+    (root / "manifest.json").write_text("{not json")  # damaged: an error naming it, never 'nothing recorded'
+    with pytest.raises(render.DamagedStateError, match="manifest.json: manifest is damaged"):
+        render.load_manifest(root)
 
 
 def test_published_files_are_world_readable(rendered):

@@ -19,11 +19,23 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Data: raw -> processed, synthetic microdata, CBS downloads.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-console = Console(stderr=True)
+# Messages are plain text: they carry file names, TOML keys ('[files."x"]') and values (':x:') that console markup
+# or emoji codes would eat or change. Styling is applied with Text objects, never by parsing the message.
+console = Console(stderr=True, markup=False, emoji=False, highlight=False)
+
+
+def _plain(**kw) -> Console:
+    return Console(markup=False, emoji=False, highlight=False, **kw)
+
+
+def _say(label: str, style: str, msg: str, out: Console | None = None) -> None:
+    from rich.text import Text
+
+    (out or console).print(Text.assemble((label, style), " ", msg), soft_wrap=True)
 
 
 def _fail(msg: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True, markup=True)
+    _say("error:", "bold red", msg)
     raise typer.Exit(code)
 
 
@@ -34,12 +46,14 @@ def _errors(what: str):
     from analysis.assumptions import AssumptionsError
     from analysis.data.io import DataInputError
     from analysis.report.params import ParamError
-    from analysis.report.render import RenderError
+    from analysis.report.render import RenderError, RenderInterrupted
 
     try:
         yield
     except typer.Exit:
         raise
+    except RenderInterrupted as exc:
+        _fail(str(exc), 128 + exc.signum)
     except ParamError as exc:
         _fail(str(exc), 2)
     except (DataInputError, AssumptionsError, RenderError) as exc:
@@ -66,7 +80,7 @@ def data_build(
     out = out or paths.processed_dir()
     with _errors("analysis data build"):
         res = build_processed(raw, out)
-    console.print(f"[green]built[/] {len([o for o in res.outputs if o.endswith('.parquet')])} tables in {out}")
+    _say("built", "green", f"{len([o for o in res.outputs if o.endswith('.parquet')])} tables in {out}")
 
 
 @data_app.command("synth")
@@ -93,14 +107,12 @@ def _synth(out: Path, seed: int, scale: str, t0: float) -> None:
         from analysis.data.synthetic import write_synthetic
 
         names = write_synthetic(out, seed)
-        console.print(f"[green]synthetisch[/]: {len(names)} tables in {out} ({time.perf_counter() - t0:.1f} s)")
+        _say("synthetisch:", "green", f"{len(names)} tables in {out} ({time.perf_counter() - t0:.1f} s)")
     elif scale == "nl":
         from analysis.data.synthetic import generate_nl_client_months
 
         info = generate_nl_client_months(out / "nl_client_months.parquet", seed)
-        console.print(
-            f"[green]synthetisch[/]: {info['rows']:,} client-months in {out} ({time.perf_counter() - t0:.1f} s)"
-        )
+        _say("synthetisch:", "green", f"{info['rows']:,} client-months in {out} ({time.perf_counter() - t0:.1f} s)")
 
 
 @data_app.command("check")
@@ -125,7 +137,7 @@ def data_check(
             {"sep": sep, "decimal": decimal, "thousands": thousands, "encoding": encoding}, "options"
         )
         n, problems = check_file(file, table, fmt=fmt, rules=load_rules(rules))
-    out = Console(width=200, soft_wrap=True, highlight=False)
+    out = _plain(width=200, soft_wrap=True)
     if not problems:
         out.print(f"ok: {file} matches the layout of '{table}' ({n} rows)")
         raise typer.Exit(0)
@@ -142,7 +154,7 @@ def data_layout(table: Annotated[str, typer.Argument(help="table name, e.g. hh_c
 
     with _errors("analysis data layout"):
         t = layout(table)
-    Console(width=200).print(t.to_string(index=False))
+    _plain(width=200).print(t.to_string(index=False))
 
 
 @data_app.command("cbs")
@@ -157,7 +169,7 @@ def data_cbs(
         path = download_table(table_id, paths.raw_dir(), filter=filter, refresh=refresh)
     except CbsUnavailableError as exc:
         _fail(str(exc))
-    console.print(f"[green]saved[/] {path}")
+    _say("saved", "green", str(path))
 
 
 @app.command("assumptions")
@@ -174,7 +186,7 @@ def assumptions(analysis: Annotated[str | None, typer.Argument(help="filter by a
         if analysis and analysis not in a.used_by:
             continue
         t.add_row(a.id, a.title, a.quality, a.impact, ", ".join(a.used_by))
-    Console().print(t)
+    _plain().print(t)
 
 
 @app.command("params")
@@ -192,7 +204,7 @@ def params_cmd(
     spec = specs[name]
     if spec.error:
         _fail(spec.error)
-    out = Console(width=200, soft_wrap=True, highlight=False)
+    out = _plain(width=200, soft_wrap=True)
     out.print(f"{name}: audiences {', '.join(spec.audiences)}; formats {', '.join(spec.formats)}")
     for p in (spec.declared or {}).values():
         default = spec.parameters.get(p.name)
@@ -210,15 +222,17 @@ def status(
     history: Annotated[int, typer.Option(help="also list the last N runs")] = 5,
 ) -> None:
     """Per report: the files published now, the run that made them, and what the latest run did and why."""
-    from analysis.report.render import load_history, load_manifest
+    from analysis.report.render import load_history, load_manifests
 
     root = paths_reports()
-    m = load_manifest(root)
+    with _errors("analysis status"):
+        m = load_manifests(root)  # a damaged manifest is an error, never "nothing recorded"
+        runs = load_history(root)[-history:] if history > 0 else []
     if not m["outputs"]:
         console.print(f"no runs recorded in {root / 'manifest.json'} yet")
         raise typer.Exit(0)
     # plain lines, not a table: an operator reads this in a terminal or a mail from cron, and greps it
-    out = Console(width=400, soft_wrap=True, highlight=False)
+    out = _plain(width=400, soft_wrap=True)
     out.print(f"reports in {root} (manifest of run {m.get('run_id', '?')}, {m.get('generated', '?')})")
     for o in m["outputs"]:
         last = o.get("last_run", {})
@@ -229,7 +243,6 @@ def status(
             f"at {o.get('finished', '?')}; latest run {last.get('run_id', '?')}: {last.get('action', '?')} - "
             f"{last.get('reason', '')}{err}"
         )
-    runs = load_history(root)[-history:] if history > 0 else []
     if runs:
         out.print(f"last {len(runs)} run(s):")
         for r in runs:
@@ -250,7 +263,7 @@ def main() -> None:  # pragma: no cover
     except Exception as exc:
         if os.environ.get("ANALYSIS_DEBUG"):
             raise
-        console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        _say("error:", "bold red", f"{type(exc).__name__}: {exc}")
         sys.exit(1)
 
 
@@ -284,7 +297,7 @@ def render(
         typer.Option("--progress/--no-progress", help="per-cell progress on stderr (default: in a terminal)"),
     ] = None,
 ) -> None:
-    """Render one report (or --all) to reports/<report>/<report>-<audience>.html|.pdf|.ipynb."""
+    """Render one report (or --all) to reports/<report>/<report>-openbaar.html|.pdf|.ipynb (intern: reports-intern/)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from analysis.report.render import load_specs, render_all, render_report
@@ -320,8 +333,6 @@ def render(
             f"{len(results) - len(failed) - len(skipped)} rendered, {len(skipped)} unchanged (skipped), "
             f"{len(failed)} failed. Open reports/index.html"
         )
-        if not specs:
-            console.print("no reports listed in reports.toml yet; data are built")
         raise typer.Exit(1 if failed else 0)
     if not name:
         _fail("give a report name or --all", 2)
@@ -337,13 +348,20 @@ def render(
     params = _parse_params(param or [])
     with _errors(f"analysis render {name}"):
         specs[name].check({**specs[name].parameters, **params}, audience, formats)  # before any kernel starts
-        from analysis.report.render import cell_progress
+        from analysis.report.render import StopRequest, cell_progress, check_state
 
-        with cell_progress(sys.stderr.isatty() if progress is None else progress):
+        check_state(paths_reports())  # a damaged manifest or history stops the render before it publishes
+        # Ctrl-C or SIGTERM: the render is finished (never cut between publishing and recording), then we stop
+        with StopRequest().installed() as stop, cell_progress(sys.stderr.isatty() if progress is None else progress):
             res = render_report(specs[name], audience=audience, params=params, formats=formats, run_id=run_id)
-        res.reason = "requested (analysis render " + name + ")"
-        record_run(paths_reports(), [res], run_id=run_id, started=started, kind=f"render {name}")
+            res.reason = "requested (analysis render " + name + ")"
+            record_run(paths_reports(), [res], run_id=run_id, started=started, kind=f"render {name}")
+    if stop.signum is not None:
+        _fail(f"{name} ({audience}): stopped by {stop.name} after the render finished ({res.action}) and was recorded",
+              128 + stop.signum)  # fmt: skip
     if res.status != "ok":
         _fail(f"{name} ({audience}) failed: {res.error}")
+    from analysis.report.render import audience_root
+
     for f in res.outputs:
-        console.print(f"[green]wrote[/] reports/{f}")
+        _say("wrote", "green", str(audience_root(paths_reports(), audience) / f))

@@ -158,8 +158,67 @@ def _lone_hidden_partners(mask: pd.DataFrame, values: pd.DataFrame) -> list[tupl
 # alphanumeric token such as a SHA-256 hash, an id or a file name ("e016535261fc…", "export_123456782",
 # "-559025129.csv": nine digits before a data-file extension name a file, as the property test found).
 _FILE_EXTENSION = r"\.(?:csv|parquet|json|xlsx?|txt|pdf|html?|png|ipynb|toml|md|typ)\b"
-_BSN_CANDIDATE = re.compile(r"(?<![0-9A-Za-z_])(?<!\d[.,])(\d{9})(?![0-9A-Za-z_])(?![.,]\d)(?!" + _FILE_EXTENSION + ")")
+_ALONE_BEFORE = r"(?<![0-9A-Za-z_])(?<!\d[.,])"
+_ALONE_AFTER = r"(?![0-9A-Za-z_])(?![.,]\d)(?!" + _FILE_EXTENSION + ")"
+_BSN_CANDIDATE = re.compile(_ALONE_BEFORE + r"(\d{9})" + _ALONE_AFTER)
+# How people write a BSN besides nine digits in a row (issue 23): grouped with spaces, dots or dashes as on a
+# passport ('1112 22 333') or in a letter ('111.222.333', '111-222-333'), the eight-digit form of old numbers
+# (a leading zero dropped: '12345672', '12.345.672') and with extra leading zeros ('0111222333').
+_BSN_WRITTEN = re.compile(
+    _ALONE_BEFORE
+    + r"(\d{4}([ .\-])\d{2}\2\d{3}|\d{3}([ .\-])\d{3}\3\d{3}|\d{2}([ .\-])\d{3}\4\d{3}|\d{8}|0{1,2}\d{9})"
+    + _ALONE_AFTER
+)
+# Eight-digit BSNs are only taken as such after a word that introduces a person's number
+_BSN_CUE = re.compile(r"(?:bsn|burgerservice|sofi|persoonsnummer|cli[eë]nt|nummer|kenmerk|nr\.?)\W{0,3}[^\n]{0,15}$",
+                      re.IGNORECASE)  # fmt: skip
+# An amount: '€ 111.222.333' or 'EUR 111.222.333' is money, whatever the eleven test says
+_MONEY_BEFORE = re.compile(r"(?:€|EUR|euro)\s?-?$", re.IGNORECASE)
 _DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](19\d{2}|20\d{2})\b|\b(19\d{2}|20\d{2})-(\d{2})-(\d{2})\b")
+DUTCH_MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november",
+    "december",
+)  # fmt: skip
+_MONTH_WORD = (
+    r"(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+    r"|jan|feb|febr|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\.?"
+)
+# '1 februari 2003', '1 feb. 2003', '01 febr 2003'
+_DATE_WORDS = re.compile(r"\b(\d{1,2})\s+" + _MONTH_WORD + r"\s+(19\d{2}|20\d{2})\b", re.IGNORECASE)
+# a date said to be a birth date, whatever its year: 'geboren op 3 maart 2015', 'geb. 03-03-2015', 'geboortedatum:'
+_BIRTH_CUE = re.compile(r"\b(?:geboren|geb\.|geboortedatum|geboortedag|d\.d\.\s?geb)\b[^\n<>]{0,20}$", re.IGNORECASE)
+# postcode (4 digits, no leading zero, 2 capitals; SA, SD and SS are not issued) with a house number before or
+# after it: together they point to one address
+_POSTCODE = r"[1-9]\d{3}(?: ?(?!SA|SD|SS)[A-Z]{2}|(?!sa|sd|ss)[a-z]{2})"
+_ADDRESS = re.compile(
+    r"\b" + _POSTCODE + r"\b[ ,]{1,3}(?:nr\.? ?)?\d{1,5}(?:[ -]?[a-zA-Z]\b)?(?![\d.,])"
+    r"|(?<![\d.,])\b\d{1,5}[a-zA-Z]?,? {1,2}" + _POSTCODE + r"\b"
+)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+# Dutch phone numbers: 06-12345678, 06 1234 5678, 050-3671111, (050) 367 11 11, +31 6 12345678, 0031 50 ...
+_PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)31[ \-]?(?:\(0\)[ \-]?)?[1-9]|\(0[1-9]\d{0,2}\)|0[1-9])[\d \-]{7,13}(?<=\d)(?![\w])"
+    r"(?![.,]\d)(?!" + _FILE_EXTENSION + ")"
+)
+
+
+def _phone_digits(s: str) -> str | None:
+    """The national number (0 + 9 digits) of a phone-number candidate, or None when it is not one."""
+    d = re.sub(r"\D", "", s)
+    if s.startswith("+") or s.startswith("00"):
+        d = "0" + d[4:] if s.startswith("00") else "0" + d[2:]
+        d = d.replace("00", "0", 1) if d.startswith("00") else d  # '+31 (0)6' wrote the 0 twice
+    return d if len(d) == 10 and d[0] == "0" and d[1] != "0" else None
+
+
+def _is_yyyymmdd(s: str) -> bool:
+    import datetime as _dt
+
+    try:
+        _dt.date(int(s[:4]), int(s[4:6]), int(s[6:8]))
+        return 1900 <= int(s[:4]) <= 2100
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -189,25 +248,55 @@ class ScanResult(ResultDisplay):
 def scan_for_identifiers(
     text: str, *, names: Iterable[str] = (), dates_of_birth: Iterable[str] = (), forbid_exact_dates: bool = False
 ) -> ScanResult:
-    """Find BSN-like numbers (passing the eleven test), the given names and dates of birth in ``text``.
+    """Find identifiers in ``text`` the way people write them: BSNs (passing the eleven test; nine digits, grouped
+    with spaces, dots or dashes, eight digits, extra leading zeros), e-mail addresses, Dutch phone numbers,
+    postcode + house number, dates called a birth date, and the given names and dates of birth (in figures and in
+    Dutch words).
 
-    With ``forbid_exact_dates`` any full day-month-year date before 2010 is reported too (a public report needs
-    none: births are the usual such dates).
+    With ``forbid_exact_dates`` any full day-month-year date before 2010 is reported too, in figures or with the
+    month in words (a public report needs none: births are the usual such dates).
     """
     findings: list[Finding] = []
+    taken: list[tuple[int, int]] = []
 
     def ctx(m_start: int, m_end: int) -> str:
         return text[max(0, m_start - 30) : m_end + 30].replace("\n", " ")
 
+    def add(kind: str, value: str, start: int, end: int) -> None:
+        findings.append(Finding(kind, value, ctx(start, end)))
+        taken.append((start, end))
+
+    def overlaps(start: int, end: int) -> bool:
+        return any(a < end and start < b for a, b in taken)
+
     for m in _BSN_CANDIDATE.finditer(text):
         if elfproef(m.group(1)):
-            findings.append(Finding("bsn", m.group(1), ctx(m.start(), m.end())))
+            add("bsn", m.group(1), m.start(), m.end())
+    for m in _BSN_WRITTEN.finditer(text):
+        raw = m.group(1)
+        digits = re.sub(r"\D", "", raw)
+        if overlaps(m.start(), m.end()) or _MONEY_BEFORE.search(text[max(0, m.start() - 6) : m.start()]):
+            continue
+        if len(digits) == 8 and (
+            (raw.isdigit() and _is_yyyymmdd(digits)) or not _BSN_CUE.search(text[max(0, m.start() - 40) : m.start()])
+        ):
+            continue  # eight digits are common (a date 20211115, a cell id, 17.475.415 inhabitants): only with a cue
+        core = digits.lstrip("0").zfill(8) if len(digits) > 9 else digits
+        if len(core) in (8, 9) and elfproef(core):
+            add("bsn", raw, m.start(), m.end())
+    for m in _EMAIL.finditer(text):
+        add("e-mail", m.group(0), m.start(), m.end())
+    for m in _PHONE.finditer(text):
+        if not overlaps(m.start(), m.end()) and _phone_digits(m.group(0).strip()):
+            add("telefoon", m.group(0).strip(), m.start(), m.end())
+    for m in _ADDRESS.finditer(text):
+        add("adres", m.group(0), m.start(), m.end())
     for name in names:
         name = str(name).strip()
         if len(name) < 3:
             continue
         for m in re.finditer(r"\b" + re.escape(name) + r"\b", text, flags=re.IGNORECASE):
-            findings.append(Finding("naam", name, ctx(m.start(), m.end())))
+            add("naam", name, m.start(), m.end())
     dob_variants = set()
     for d in dates_of_birth:
         ts = pd.Timestamp(d)
@@ -216,13 +305,21 @@ def scan_for_identifiers(
             ts.strftime("%d-%m-%Y"),
             ts.strftime("%-d-%-m-%Y"),
             ts.strftime("%d/%m/%Y"),
+            ts.strftime("%d.%m.%Y"),
+            f"{ts.day} {DUTCH_MONTHS[ts.month - 1]} {ts.year}",
+            f"{ts.day:02d} {DUTCH_MONTHS[ts.month - 1]} {ts.year}",
         }
     for v in dob_variants:
-        for m in re.finditer(re.escape(v), text):
-            findings.append(Finding("geboortedatum", v, ctx(m.start(), m.end())))
-    if forbid_exact_dates:
-        for m in _DATE.finditer(text):
-            year = int(m.group(3) or m.group(4))
-            if year < 2010:
-                findings.append(Finding("datum", m.group(0), ctx(m.start(), m.end())))
+        for m in re.finditer(re.escape(v), text, flags=re.IGNORECASE):
+            add("geboortedatum", v, m.start(), m.end())
+    for rx in (_DATE, _DATE_WORDS):
+        for m in rx.finditer(text):
+            if overlaps(m.start(), m.end()):
+                continue
+            if _BIRTH_CUE.search(text[max(0, m.start() - 40) : m.start()]):
+                add("geboortedatum", m.group(0), m.start(), m.end())
+            elif forbid_exact_dates:
+                year = int(m.group(m.lastindex) if rx is _DATE_WORDS else (m.group(3) or m.group(4)))
+                if year < 2010:
+                    add("datum", m.group(0), m.start(), m.end())
     return ScanResult(tuple(findings))

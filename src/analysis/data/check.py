@@ -414,7 +414,7 @@ def check_file(
     >>> for p in problems: print(p)  # doctest: +SKIP
     """
     schema = _schema(table)
-    path = Path(path)
+    path = io.check_input_file(path, "a CSV or Parquet export")  # /dev/zero, a FIFO: refused before reading
     cols = list(schema.columns)
     fmt = fmt or io.DUTCH
     if path.suffix.lower() == ".parquet":

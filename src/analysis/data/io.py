@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 
@@ -92,6 +91,69 @@ DUTCH = CsvFormat()
 HEADER_OFFSET = 2
 
 
+# The largest input read into memory (a raw CSV, an export to check). The real panel is ~0.5 MB and a gemeente's own
+# registration a few MB; a bigger file is a wrong file (or /dev/zero) and is refused before reading.
+MAX_INPUT_ENV = "ANALYSIS_MAX_INPUT_MB"
+MAX_INPUT_MB = 512
+
+
+def max_input_bytes() -> int:
+    try:
+        return int(float(os.environ.get(MAX_INPUT_ENV, MAX_INPUT_MB)) * 1024 * 1024)
+    except ValueError:
+        return MAX_INPUT_MB * 1024 * 1024
+
+
+def check_input_file(path: str | Path, what: str = "a data file") -> Path:
+    """Refuse, before opening it, anything that is not a regular file of a sane size: a named pipe blocks a reader
+    forever, a device (/dev/zero) never ends, a huge file exhausts memory."""
+    import stat
+
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise DataInputError(path, "file not found") from None
+    except OSError as exc:
+        raise DataInputError(path, f"cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DataInputError(path, "is a folder, not a file", expected=what)
+    if not stat.S_ISREG(st.st_mode):
+        kind = (
+            "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode)
+            else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file"
+        )  # fmt: skip
+        raise DataInputError(path, f"is {kind}, not a regular file; refused without reading", expected=what)
+    limit = max_input_bytes()
+    if st.st_size > limit:
+        raise DataInputError(
+            path,
+            f"too large ({st.st_size / 1024 / 1024:.0f} MB; the limit is {limit / 1024 / 1024:.0f} MB, "
+            f"{MAX_INPUT_ENV})",
+            expected=what,
+        )
+    return path
+
+
+def safe_relative_key(where: str, key, base: Path) -> Path:
+    """A file named by configuration (a sources.toml key): relative, plain names only, and inside ``base``."""
+    import re
+
+    part = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+    if not isinstance(key, str) or not re.fullmatch(rf"{part}(?:/{part})*", key) or ".." in key.split("/"):
+        raise DataInputError(
+            where,
+            f"file key {key!r} is not allowed",
+            expected="a relative path inside data/raw of letters, digits, '_', '-', '.', '/' (no '..', not absolute)",
+        )
+    base = Path(base).resolve()
+    p = (base / key).resolve()
+    if not p.is_relative_to(base):
+        raise DataInputError(where, f"file key {key!r} points outside {base} (a symbolic link?)")
+    return base / key
+
+
 def sha256_file(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -131,11 +193,7 @@ def read_csv_text(
 ) -> pd.DataFrame:
     """Read a CSV as strings, checking encoding, delimiter and header against ``expected_columns`` (extra columns
     are an error unless ``allow_extra``; they are then dropped)."""
-    path = Path(path)
-    if not path.exists():
-        raise DataInputError(path, "file not found")
-    if path.is_dir():
-        raise DataInputError(path, "is a folder, not a file", expected="a CSV file")
+    path = check_input_file(path, "a CSV file")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -189,36 +247,18 @@ def check_columns(path: str | Path, actual: list[str], expected: list[str], *, a
         raise DataInputError(path, f"duplicate column name(s) {sorted(dupes)}", rows=[1])
 
 
-def parse_numeric(path: str | Path, df: pd.DataFrame, columns: Iterable[str], fmt: CsvFormat) -> pd.DataFrame:
-    """Convert text columns to numbers following the file's decimal/thousands convention, naming bad cells."""
-    out = df.copy()
-    for col in columns:
-        s = out[col].astype("string").str.strip()
-        if fmt.thousands:
-            s = s.str.replace(fmt.thousands, "", regex=False)
-        if fmt.decimal != ".":
-            s = s.str.replace(fmt.decimal, ".", regex=False)
-        num = pd.to_numeric(s, errors="coerce")
-        # 'inf', '-inf' and 'NaN' are numbers to pandas but not to a delivery: they must not reach a report
-        bad = s.notna() & (num.isna() | ~np.isfinite(num.astype("float64").fillna(0)))
-        if bad.any():
-            lines = [int(i) + HEADER_OFFSET for i in out.index[bad]]
-            sample = ", ".join(repr(v) for v in s[bad].head(3))
-            raise DataInputError(
-                path,
-                f"text in a number column ({sample})",
-                rows=lines,
-                column=col,
-                expected="a number" + (" with decimal comma" if fmt.decimal == "," else ""),
-            )
-        out[col] = num.astype("Float64")
-    return out
+def parse_numeric(
+    path: str | Path, df: pd.DataFrame, columns: Iterable[str], fmt: CsvFormat, *, whole: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Convert text columns to numbers following the file's decimal/thousands convention strictly, naming bad
+    cells; ``whole`` columns (counts) must hold whole numbers (``analysis.data.numbers``)."""
+    from analysis.data.numbers import parse_strict
+
+    return parse_strict(path, df, columns, fmt, whole=whole)
 
 
 def read_parquet_checked(path: str | Path, expected_columns: list[str] | None = None) -> pd.DataFrame:
-    path = Path(path)
-    if not path.exists():
-        raise DataInputError(path, "file not found")
+    path = check_input_file(path, "a Parquet file")
     try:
         df = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError on truncated or foreign files

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data import geography, io, reconcile, schemas
+from analysis.data import geography, io, numbers, reconcile, schemas
 
 PANEL_FILE = "cbs_wmo_panel/wmo_data.csv"
 HERINDELING_FILE = "geography/gemeente_herindelingen.csv"
@@ -48,6 +48,7 @@ def load_sources(raw_dir: Path) -> dict:
     path = raw_dir / "sources.toml"
     if not path.exists():
         raise io.DataInputError(path, "provenance file missing", expected="data/raw/sources.toml with one entry a file")
+    io.check_input_file(path, "the provenance file sources.toml")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -58,6 +59,7 @@ def load_sources(raw_dir: Path) -> dict:
     if not isinstance(files, dict) or not files:
         raise io.DataInputError(path, 'no [files."..."] entries', expected='one [files."<path>"] table per raw file')
     for rel, meta in files.items():
+        io.safe_relative_key(f'{path} [files."{rel}"]', rel, raw_dir)
         if not isinstance(meta, dict) or "sha256" not in meta:
             raise io.DataInputError(path, f'entry [files."{rel}"] has no sha256', expected='sha256 = "<hex>"')
     return files
@@ -70,8 +72,7 @@ def check_raw_integrity(raw_dir: Path, sources: dict) -> dict[str, str]:
         p = raw_dir / rel
         if not p.exists():
             raise io.DataInputError(p, "listed in sources.toml but missing")
-        if p.is_dir():
-            raise io.DataInputError(p, "is a folder, not a file", expected="the file listed in sources.toml")
+        io.check_input_file(p, "the file listed in sources.toml")  # a FIFO or device is refused before reading
         h = io.sha256_file(p)
         if h != meta.get("sha256"):
             raise io.DataInputError(
@@ -155,8 +156,9 @@ def load_page_values(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
 def load_panel(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
     df = io.read_csv_text(path, fmt, schemas.RAW_PANEL_COLUMNS)
     numeric = ["year"] + schemas.WMO_COUNT_COLUMNS + schemas.POPULATION_COLUMNS + schemas.OTHER_NUMERIC
-    df = io.parse_numeric(path, df, numeric, fmt)
+    df = io.parse_numeric(path, df, numeric, fmt, whole=numbers.PANEL_WHOLE)
     _refuse_bsn_columns(path, df)
+    numbers.check_parts(path, df, numbers.PANEL_PARTS)
     return schemas.validate(df, schemas.RAW_PANEL, str(path))
 
 
@@ -191,6 +193,7 @@ def tidy_panel(raw: pd.DataFrame, mapping: dict[str, str], path: Path | str = PA
 
 def load_reference(path: Path, fmt: io.CsvFormat) -> pd.DataFrame:
     df = io.read_csv_text(path, fmt, schemas.REFERENCE_COLUMNS)
+    numbers.check_reference_values(path, df, fmt)
     return schemas.validate(df, schemas.REFERENCE, str(path))
 
 

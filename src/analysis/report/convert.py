@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -20,7 +21,14 @@ import nbformat
 
 from analysis.labels import ENGLISH_TERMS
 from analysis.report.accessibility import PDF_STANDARDS, PDF_STANDARDS_LABEL, explain_typst_error
-from analysis.report.notebook import FIG_MIME, META_MIME
+from analysis.report.notebook import (
+    FIG_MIME,
+    META_MIME,
+    TRUSTED,
+    escape_attribute,
+    escape_markdown,
+    safe_markdown,
+)
 
 
 class ConversionError(RuntimeError):
@@ -50,6 +58,7 @@ def notebook_to_markdown(nb_path: str | Path, media_dir: str | Path) -> Converte
             if out.get("output_type") not in ("display_data", "execute_result"):
                 continue  # streams (logs, warnings) are not part of a report
             data = out.get("data", {})
+            trusted = bool(out.get("metadata", {}).get(TRUSTED))
             if META_MIME in data:
                 meta = data[META_MIME]
             elif "image/png" in data:
@@ -63,18 +72,78 @@ def notebook_to_markdown(nb_path: str | Path, media_dir: str | Path) -> Converte
                     )
                 f = media_dir / f"figuur-{n_fig}.png"
                 f.write_bytes(base64.b64decode(data["image/png"]))
-                alt = alt.replace('"', "'")
                 rel = f.relative_to(media_dir.parent).as_posix()  # relative: typst resolves against its root
-                parts.append(f'![{info.get("caption", "")}]({rel}){{alt="{alt}"}}')
+                caption = escape_markdown(info.get("caption", ""))
+                parts.append(f'![{caption}]({rel}){{alt="{escape_attribute(alt)}"}}')
             elif "text/markdown" in data:
-                parts.append(data["text/markdown"])
+                # our helpers' output is built from escaped parts; any other object's Markdown is sanitised
+                parts.append(data["text/markdown"] if trusted else safe_markdown(data["text/markdown"]))
             elif "text/html" in data:
-                parts.append("```{=html}\n" + data["text/html"] + "\n```")
+                parts.append("```{=html}\n" + _checked_html(data["text/html"], cell) + "\n```")
     return Converted("\n\n".join(parts) + "\n", meta)
 
 
+_ACTIVE_HTML = re.compile(
+    r"<\s*/?\s*(?:script|iframe|object|embed|link|meta|base|form|svg|math)\b|\son[a-z]+\s*=|javascript:"
+    r"|(?:src|href|action|poster|srcset)\s*=\s*[\"']?\s*(?:https?:)?//",
+    re.IGNORECASE,
+)
+
+
+def _checked_html(html: str, cell) -> str:
+    """HTML a cell displayed (a DataFrame, a result object): passed on only when it holds no script, event handler
+    or external resource; otherwise the report stops, naming the cell, rather than publishing it."""
+    m = _ACTIVE_HTML.search(html)
+    if m:
+        raise ConversionError(
+            f"code cell {cell.get('execution_count') or '?'} displays HTML with {m.group(0).strip()!r} (script, event "
+            "handler or external resource); show tables with analysis.report.notebook.table"
+        )
+    return html
+
+
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'"
+)
+
+
+def html_security_problems(html: str) -> list[str]:
+    """What would let a published HTML page run script or fetch anything: the render refuses such a page. Tags and
+    attributes are read as a browser reads them (text that merely shows '<img src=...>' is text)."""
+    from html import unescape
+    from html.parser import HTMLParser
+
+    problems: list[str] = []
+    policies = [unescape(m) for m in re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', html)]
+    if CSP not in policies:
+        problems.append("no Content-Security-Policy meta tag forbidding scripts and external requests")
+
+    class Active(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "iframe", "object", "embed", "base", "form", "frame"):
+                problems.append(f"<{tag}> element")
+            for k, v in attrs:
+                v = (v or "").strip().lower()
+                if k.startswith("on"):
+                    problems.append(f"event handler {k}= on <{tag}>")
+                elif v.startswith(("javascript:", "vbscript:")):
+                    problems.append(f"script URL in {k}= on <{tag}>")
+                elif k in ("src", "srcset", "poster", "data", "action", "background") and v.startswith(
+                    ("http:", "https:", "//", "file:")
+                ):
+                    problems.append(f"external resource {k}={v[:60]} on <{tag}>")
+
+    Active(convert_charrefs=True).feed(html)
+    return problems
+
+
 def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audience: str) -> dict:
+    """Front matter for pandoc and Quarto. Every text is Markdown to pandoc, so titles and dates (from reports.toml
+    and the notebook's data) are escaped: a title can format nothing and run nothing."""
     from analysis.formatting import date
+
+    title = escape_markdown(title)
+    peildatum = escape_markdown(meta["peildatum"]) if meta.get("peildatum") else ""
 
     # an intern report is not sent to the council: it is no appendix to a council letter
     subtitle = (
@@ -102,7 +171,7 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
         "subtitle": subtitle,
         "lang": "nl",
         "date": f"Rapportdatum {date(when)}"
-        + (f" · peildatum gegevens: {meta['peildatum']}" if meta.get("peildatum") else "")
+        + (f" · peildatum gegevens: {peildatum}" if peildatum else "")
         + f" · versie {version}",
         "toc-title": "Inhoudsopgave",
         "papersize": "a4",

@@ -30,8 +30,86 @@ class _Bundle:
         return self.data, self.metadata
 
 
+# Text from data and configuration (a gemeente name, a label, a reference source, a caption, a title) reaches
+# Markdown, HTML and typst only through the functions below, each escaping for its target (issue 23): a name such
+# as 'Groningen<script>…' or '#read("/etc/passwd")' is printed as those characters, never run or fetched.
+TRUSTED = "application/vnd.analysis.trusted"  # output metadata: built by these helpers from escaped parts
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MD_SPECIAL = set("\\`*_{}[]<>#$@&|~^!")
+
+
+def _one_line(value) -> str:
+    """A value as one line of text: control characters dropped, line breaks and tabs become spaces (a newline in
+    a name must not start a heading, a list or a table row)."""
+    return " ".join(_CONTROL.sub("", str(value)).split())
+
+
+def escape_markdown(value) -> str:
+    """Text from data or configuration as literal pandoc Markdown: every character that could start markup, raw
+    HTML, a raw typst block, a span attribute, math or a citation is backslash-escaped."""
+    s = "".join("\\" + c if c in _MD_SPECIAL else c for c in _one_line(value))
+    # pandoc's 'smart' typography would turn quotes into curly ones, '--' into a dash and '...' into an ellipsis
+    s = re.sub(r"(['\"])", r"\\\1", s)
+    s = re.sub(r"([-.])(?=[-.])", r"\\\1", s)
+    s = re.sub(r"^([-+:=|>])", r"\\\1", s)  # would start a list, div, heading, table or quote at a line start
+    return re.sub(r"^(\d+)([.)])", r"\1\\\2", s)
+
+
+def escape_attribute(value) -> str:
+    """A value inside a double-quoted pandoc attribute (``{key="..."}``)."""
+    # pandoc decodes entities in attribute values: '&lt;' must stay those four characters
+    return _one_line(value).replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+
+
+_EVENT_ATTR = re.compile(r"\b(?:on[a-z]+|style|src|href|srcdoc|formaction)\s*=", re.IGNORECASE)
+_BAD_SCHEME = re.compile(r"\s*<?\s*(?:javascript|vbscript|data|file)\s*:", re.IGNORECASE)
+
+
+def safe_markdown(text) -> str:
+    """Markdown composed in a notebook (an f-string that may hold data): its formatting (**bold**, lists, facts)
+    is kept, but nothing in it can reach the output raw: '<' and '>' are escaped (no raw HTML), '{=' is escaped
+    (no raw HTML/typst block), images are not loaded ('![' escaped: figures come from ``figure``), links cannot
+    run script, and span attributes cannot carry event handlers, styles or URLs."""
+    s = _CONTROL.sub("", str(text))
+    out, i, n = [], 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n:  # an escape pair stays as it is: '\\<' must not become '\\' + raw '<'
+            out.append(s[i : i + 2])
+            i += 2
+            continue
+        if c in "<>":
+            out.append("\\" + c)
+        elif c == "!" and s.startswith("[", i + 1):
+            out.append("!\\")
+        elif c == "{":
+            close = s.find("}", i)
+            inner = s[i + 1 : close] if close != -1 else ""
+            unsafe = inner.lstrip().startswith("=") or _EVENT_ATTR.search(inner)
+            out.append("\\{" if unsafe else "{")
+        elif c == "]" and s.startswith("(", i + 1) and _BAD_SCHEME.match(s, i + 2):
+            out.append("]\\")
+        else:
+            out.append(c)
+        i += 1
+    s = "".join(out)
+    # reference-style link definitions to a script URL: '[x]: javascript:...'
+    return re.sub(r"(?m)^(\s{0,3})\[([^\]\n]*)\]:(?=" + _BAD_SCHEME.pattern + ")", r"\1\\[\2]:", s)
+
+
 def md(text: str) -> _Bundle:
-    return _Bundle({"text/markdown": text, "text/plain": text})
+    """Markdown for the report. Composed text may hold data: it passes ``safe_markdown``; put data values in with
+    ``escape_markdown`` (alias ``text``) to show them exactly as they are."""
+    return _md_trusted(safe_markdown(text), plain=str(text))
+
+
+text = escape_markdown  # in a notebook: md(f"Gemeente {text(naam)} ...")
+
+
+def _md_trusted(markdown: str, plain: str | None = None) -> _Bundle:
+    """Markdown built by these helpers from escaped parts (it may hold their raw HTML/typst table blocks)."""
+    return _Bundle({"text/markdown": markdown, "text/plain": markdown if plain is None else plain}, {TRUSTED: True})
 
 
 _NUMERIC_CELL = re.compile(r"^(?:[-−–]?\s?€\s?)?[-−]?[\d.]+(?:,\d+)?(?:\s?(?:%|mln|mld|punt|punten|dagen|jaar))?$")
@@ -48,11 +126,9 @@ def _is_numeric_column(values) -> bool:
 
 
 def _typst_text(s) -> str:
-    """Escape text for a typst content block."""
-    s = str(s)
-    for ch in "\\#[]*_`$<>@~":
-        s = s.replace(ch, "\\" + ch)
-    return s
+    """Escape text for a typst content block: markup, code ('#'), math, labels, references, comments ('//', '/*'),
+    headings, lists and strings; one line."""
+    return "".join("\\" + c if c in '\\#[]*_`$<>@~/=-+"' else c for c in _one_line(s))
 
 
 def _typst_english(escaped: str) -> str:
@@ -167,7 +243,7 @@ def table(
         attrs += f' data-sum-columns="{escape("|".join(sum_columns))}"'
     html = f"<div {attrs}>\n{inner}\n</div>"
     markdown = f"```{{=html}}\n{html}\n```\n\n{_typst_table(df, caption, source_note, right)}\n"
-    return _Bundle({"text/markdown": markdown, "text/plain": df.to_string()})
+    return _md_trusted(markdown, plain=df.to_string())
 
 
 STATUSES = ("echt", "synthetisch", "illustratief")
@@ -183,10 +259,11 @@ def fact(key: str, text: str, *, table: str | None = None, status: str = "echt")
     sentence that states a synthetic or illustrative number without saying so, or presents it as advice."""
     if status not in STATUSES:
         raise ValueError(f"fact {key!r}: status must be one of {', '.join(STATUSES)}, not {status!r}")
-    attrs = f'.fact fact="{key}"' + (f' tabel="{table}"' if table else "") + f' status="{status}"'
+    attrs = f'.fact fact="{escape_attribute(key)}"' + (f' tabel="{escape_attribute(table)}"' if table else "")
+    attrs += f' status="{status}"'
     # '€ 336.000' stays on one line (a no-break space; the checker reads it as a space)
-    text = str(text).replace("€ ", "€\u00a0")
-    return f"[{text}]{{{attrs}}}"
+    shown = escape_markdown(str(text).replace("€ ", "€\u00a0"))
+    return f"[{shown}]{{{attrs}}}"
 
 
 NEUTRAL_PROPOSAL = "ter kennisname"
@@ -384,9 +461,10 @@ class ReportContext:
         df = pd.DataFrame([{"Id": a.id, "Aanname": a.title, "Kwaliteit": a.quality, "Impact": a.impact} for a in rows])
         lines.append(table(df, "Aannames en kanttekeningen").data["text/markdown"])
         lines.append("")
+        e = escape_markdown
         for a in rows:
-            lines.append(f"- **{a.id} {a.title}.** {a.description} *Bron: {plain_source(a.source)}.*")
-        return md("\n".join(lines))
+            lines.append(f"- **{e(a.id)} {e(a.title)}.** {e(a.description)} *Bron: {e(plain_source(a.source))}.*")
+        return _md_trusted("\n".join(lines))
 
     def sources_section(self) -> _Bundle:
         """The sources as a council reader cites them: publisher and table ids, not file names or hashes."""
@@ -399,14 +477,14 @@ class ReportContext:
             seen.add(key)
             # the description of a synthetic table often says so already: '(synthetisch) (synthetisch)' reads as a slip
             label = " (**synthetisch**)" if m["synthetic"] and "synthetisch" not in m["description"].lower() else ""
-            cite = m.get("citation") or "zie Verantwoording"
-            lines.append(f"- {m['description']}{label}. Bron: {cite}.")
-        return md("\n".join(lines))
+            cite = escape_markdown(m.get("citation") or "zie Verantwoording")
+            lines.append(f"- {escape_markdown(m['description'])}{label}. Bron: {cite}.")
+        return _md_trusted("\n".join(lines))
 
     def glossary_section(self, terms) -> _Bundle:
         from analysis.labels import glossary
 
-        return md("\n".join(f"- **{t}**: {d}" for t, d in glossary(terms)))
+        return _md_trusted("\n".join(f"- **{escape_markdown(t)}**: {escape_markdown(d)}" for t, d in glossary(terms)))
 
     def accountability_section(self, parameters: dict) -> _Bundle:
         """Verantwoording: the files read (with sha256), the parameters and the code version, for reproduction."""
@@ -422,11 +500,13 @@ class ReportContext:
             }
             for name, m in self.inputs.items()
         ]
-        params = ", ".join(f"{k} = {v}" for k, v in parameters.items() if k not in ("processed_dir",))
+        params = ", ".join(
+            f"{escape_markdown(k)} = {escape_markdown(v)}" for k, v in parameters.items() if k not in ("processed_dir",)
+        )
         text = (
             "Dit rapport is gemaakt met het Python-pakket *analysis* (versie "
             f"{__version__}) uit een notebook dat met papermill is uitgevoerd. Parameters: {params}. "
             "Met dezelfde bestanden, parameters en versie geeft het dezelfde cijfers. De herkomst van elk "
             "bronbestand staat in `data/raw/sources.toml`; de aannames in `data/assumptions.toml`."
         )
-        return md(text + "\n\n" + table(pd.DataFrame(rows), "Gelezen bestanden").data["text/markdown"])
+        return _md_trusted(text + "\n\n" + table(pd.DataFrame(rows), "Gelezen bestanden").data["text/markdown"])

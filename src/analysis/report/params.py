@@ -43,6 +43,11 @@ class ParamSpec:
         unknown = set(d) - {"type", "description", "min", "max", "choices", "pattern", "optional"}
         if unknown:
             raise ParamError(f"{where}: {name!r} has unknown key(s) {sorted(unknown)}")
+        if d.get("pattern") is not None:  # a broken pattern fails this entry now, not the batch at check time
+            try:
+                re.compile(str(d["pattern"]))
+            except re.error as exc:
+                raise ParamError(f"{where}: {name!r} has an invalid pattern {d['pattern']!r} ({exc})") from None
         return cls(
             name,
             d["type"],

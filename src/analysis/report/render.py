@@ -15,12 +15,13 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import tomllib
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -114,18 +115,22 @@ def load_specs(path: str | Path | None = None) -> dict[str, ReportSpec]:
     reports = raw.get("reports", {})
     if not isinstance(reports, dict):
         raise RenderError(f"{path}: [reports] must be a table of reports")
+    if not reports:  # a configuration that renders nothing is a mistake, not a successful night
+        raise RenderError(f'{path}: no reports listed; add a [reports.<name>] entry with notebook = "..."')
     specs = {}
     for name, r in reports.items():
         where = f"{path.name} [reports.{name}]"
         try:
+            check_name(name, where, "report name")
+            if name in specs:
+                raise ParamError(f"{where}: duplicate report name {name!r} (a variant of another report has it)")
             if not isinstance(r, dict) or "notebook" not in r:
                 raise ParamError(f'{where}: no notebook given (notebook = "notebooks/....ipynb")')
-            nb = Path(r["notebook"])
-            nb = nb if nb.is_absolute() else path.parent / nb
-            if not nb.is_file():
-                raise ParamError(f"{where}: notebook {r['notebook']} not found")
+            nb = confined_notebook(path.parent, r["notebook"], where)
             base = dict(r.get("parameters", {}))
             audiences = tuple(r.get("audiences", ["openbaar"]))
+            if not audiences:
+                raise ParamError(f"{where}: audiences is empty; give at least one of {', '.join(AUDIENCES)}")
             formats = tuple(r.get("formats", list(FORMATS)))
             bad = [a for a in audiences if a not in AUDIENCES] + [f for f in formats if f not in FORMATS]
             if bad:
@@ -135,8 +140,9 @@ def load_specs(path: str | Path | None = None) -> dict[str, ReportSpec]:
                 check_parameters(name, declared, base)
             specs[name] = ReportSpec(name, nb, r.get("title", name), base, audiences, formats, declared)
             for v in r.get("variants", []):  # extra parameter sets render as reports of their own
+                check_name(v["name"], where, "variant name")
                 vname = f"{name}-{v['name']}"
-                if vname in specs:
+                if vname in specs or vname in reports:
                     raise ParamError(f"{where}: duplicate report name {vname!r}")
                 vparams = {**base, **v.get("parameters", {})}
                 if declared is not None:
@@ -144,11 +150,42 @@ def load_specs(path: str | Path | None = None) -> dict[str, ReportSpec]:
                 specs[vname] = ReportSpec(
                     vname, nb, r.get("title", name), vparams, tuple(v.get("audiences", audiences)), formats, declared
                 )
-        except (ParamError, KeyError, TypeError, ValueError) as exc:
+        except (ParamError, KeyError, TypeError, ValueError, re.error) as exc:
             msg = str(exc) if isinstance(exc, ParamError) else f"{where}: {type(exc).__name__}: {exc}"
             specs[name] = ReportSpec(name, Path(str(r.get("notebook", "")) if isinstance(r, dict) else ""), name,
                                      error=msg)  # fmt: skip
     return specs
+
+
+# A report or variant name becomes a folder and file names under reports/: letters, digits, '-' and '_' only, so it
+# can never climb out ('../evil'), hide ('.x') or name a path ('a/b').
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
+
+
+def check_name(name, where: str, what: str) -> str:
+    from analysis.report.params import ParamError
+
+    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name):
+        raise ParamError(
+            f"{where}: {what} {name!r} is not allowed; use letters, digits, '-' and '_' (at most 80, no '/' or '.')"
+        )
+    return name
+
+
+def confined_notebook(base: Path, given, where: str) -> Path:
+    """The notebook of an entry, resolved (symlinks too) inside the folder of reports.toml: a path such as
+    '../../etc/passwd' or '/etc/passwd' is refused before anything reads it."""
+    from analysis.report.params import ParamError
+
+    if not isinstance(given, str) or not given.endswith(".ipynb"):
+        raise ParamError(f"{where}: notebook {given!r} is not allowed; expected a path to a .ipynb file")
+    base = base.resolve()
+    nb = (base / given).resolve()
+    if not nb.is_relative_to(base):
+        raise ParamError(f"{where}: notebook {given!r} is outside {base}; notebooks must live in the project")
+    if not nb.is_file():
+        raise ParamError(f"{where}: notebook {given} not found")
+    return nb
 
 
 def _sha(path: Path) -> str:
@@ -216,12 +253,17 @@ def _scan_names() -> list[str]:
     return [n.strip() for n in Path(f).read_text(encoding="utf-8").splitlines() if n.strip()] if f else []
 
 
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def leak_scan(texts: list[str]) -> list[str]:
     from analysis.privacy import scan_for_identifiers
 
     findings = []
     for t in texts:
         t = re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", t)  # embedded images are not text
+        for _ in range(2):  # Markdown escapes ('111\\.222\\.333'), also inside the notebook's JSON, hide nothing
+            t = _MD_ESCAPE.sub(r"\1", t)
         res = scan_for_identifiers(t, names=_scan_names(), forbid_exact_dates=True)
         findings += [f"{f.kind}: {f.value!r} in '…{f.context}…'" for f in res.findings]
     return findings
@@ -443,6 +485,10 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             raise RenderError(f"{fmt} conversion failed: {_first_error_line(exc.stderr) or exc}") from None
         except convert.ConversionError as exc:
             raise RenderError(f"{fmt}: {exc}") from None
+        if fmt == "html" and not quarto:  # our template: no script, and a policy that forbids any
+            unsafe = convert.html_security_problems(out.read_text(encoding="utf-8"))
+            if unsafe:
+                raise RenderError(f"html is not safe to publish: {unsafe[0]}")
         # publication rules, whatever engine wrote the file (a rule, not an option: no parameter switches it off)
         problems = (
             accessibility.html_problems(out.read_text(encoding="utf-8"))
@@ -454,6 +500,7 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             standard = "accessibility rules" if fmt == "html" else accessibility.PDF_STANDARDS_LABEL
             raise RenderError(f"{fmt} does not meet the {standard}: {problems[0]}{more}")
     if audience == "openbaar":
+        strip_local_paths(executed, [work, root, Path(params.get("processed_dir") or paths.processed_dir())])
         texts = [md.read_text(encoding="utf-8"), _notebook_text(executed)]
         if (work / f"{stem}.html").exists():
             texts.append((work / f"{stem}.html").read_text(encoding="utf-8"))
@@ -462,13 +509,12 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             raise RenderError("leak scan refused the openbaar report: " + "; ".join(findings[:5]))
     # all good: move into place (the executed notebook is kept next to the outputs). Files of another format from
     # an earlier run are removed: they no longer belong to what is published now.
-    dest = root / spec.name
-    dest.mkdir(parents=True, exist_ok=True)
+    dest = tree_dir(tree_dir(audience_root(root, audience), audience) / spec.name, audience)
     new = [executed] + [work / f"{stem}.{fmt}" for fmt in formats]
     for old in [dest / f"{stem}.{fmt}" for fmt in FORMATS if fmt not in formats]:
         old.unlink(missing_ok=True)
     for f in new:
-        _publish(f, dest / f.name)
+        _publish(f, dest / f.name, audience)
         res.outputs[f"{spec.name}/{f.name}"] = _sha(dest / f.name)
     res.status = "ok"
 
@@ -483,14 +529,78 @@ def _first_error_line(stderr: str | None) -> str:
     return "; ".join(lines[:2])
 
 
-def _publish(src: Path, final: Path) -> None:
-    """Move a finished file into the published tree, readable by a web server (0644 under the usual umask)."""
-    from analysis.data.io import public_mode
-
+def _publish(src: Path, final: Path, audience: str = "openbaar") -> None:
+    """Move a finished file into its tree with an explicit mode, whatever the umask: 0644 in the public tree (a web
+    server reads it, nobody else writes it), 0600 in the intern tree."""
     tmp = final.with_name(f".{final.name}.tmp")
     shutil.copyfile(src, tmp)  # the work folder may be on another file system: copy, then an atomic rename
-    os.chmod(tmp, public_mode())
+    os.chmod(tmp, FILE_MODE[audience])
     os.replace(tmp, final)
+
+
+# ---------------------------------------------------------------------------------------- publication trees
+# Confidential outputs never sit in the public tree: a web server that publishes reports/ must not be able to serve
+# an intern report (per-family data). intern outputs, their manifest and history live in a sibling folder
+# reports-intern/, created 0700 with files 0600; the public index and manifest are built from openbaar only.
+
+FILE_MODE = {"openbaar": 0o644, "intern": 0o600}
+DIR_MODE = {"openbaar": 0o755, "intern": 0o700}
+
+
+def intern_root(reports_root: Path) -> Path:
+    """The confidential tree beside the public one: reports/ -> reports-intern/."""
+    reports_root = Path(reports_root)
+    return reports_root.parent / f"{reports_root.name}-intern"
+
+
+def audience_root(reports_root: Path, audience: str) -> Path:
+    return intern_root(reports_root) if audience == "intern" else Path(reports_root)
+
+
+def tree_dir(path: Path, audience: str) -> Path:
+    """Create ``path`` with the tree's explicit mode (mkdir never grants more than asked, and chmod makes it exact
+    whatever the umask)."""
+    path = Path(path)
+    path.mkdir(mode=DIR_MODE[audience], parents=True, exist_ok=True)
+    os.chmod(path, DIR_MODE[audience])
+    return path
+
+
+# absolute paths of this machine in a published notebook ('/home/...', '/tmp/...', 'C:\\Users\\...'): the
+# directory part goes, the file name stays
+_ABS_PATH = re.compile(r"(?<![\w:/.~+=-])(?:/(?:[\w.@+-]+/)+|[A-Za-z]:\\(?:[\w.@+ -]+\\)+)")
+
+
+def strip_local_paths(nb_path: Path, roots: list[Path]) -> None:
+    """An openbaar notebook names no folder of the server: paths under the project, the data folder or the work
+    folder become relative, any other absolute path loses its directory part, papermill's input/output paths are
+    reduced to file names. Image data is left alone (base64 is not a path)."""
+    prefixes = sorted(
+        {str(Path(r).resolve()) for r in [*roots, paths.project_root()]} | {str(Path(r)) for r in roots},
+        key=len,
+        reverse=True,
+    )
+    prefixes = [p.rstrip("/") for p in prefixes if len(p.rstrip("/")) > 1]
+
+    def clean(v):
+        if isinstance(v, str):
+            for pre in prefixes:
+                v = v.replace(pre + "/", "").replace(pre, ".")
+            return _ABS_PATH.sub("", v)
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        if isinstance(v, dict):
+            return {k: (x if k.startswith("image/") else clean(x)) for k, x in v.items()}
+        return v
+
+    nb = clean(json.loads(nb_path.read_text(encoding="utf-8")))
+    pm = nb.get("metadata", {}).get("papermill", {})
+    for k in ("input_path", "output_path"):
+        if isinstance(pm.get(k), str):
+            pm[k] = Path(pm[k]).name
+    if "cwd" in pm:
+        pm["cwd"] = "."
+    nb_path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------------ batch
@@ -554,24 +664,52 @@ def git_dirty() -> bool | None:
     return None if out is None else bool(out.strip())
 
 
-def load_manifest(root: Path) -> dict:
-    p = root / "manifest.json"
+class DamagedStateError(RenderError):
+    """manifest.json or history.json cannot be read: the run stops, the file is kept for a person to look at."""
+
+
+def _read_state(p: Path, kind: str) -> dict | None:
     if not p.exists():
-        return {"outputs": []}
+        return None
     try:
-        m = json.loads(p.read_text(encoding="utf-8"))
-    except ValueError:  # a damaged manifest: start afresh (everything re-renders) rather than stop every night
-        return {"outputs": [], "damaged": True}
-    m.setdefault("outputs", [])
+        raw = p.read_text(encoding="utf-8")
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        what = "empty (truncated?)" if not raw.strip() else f"not valid JSON ({exc})"
+        raise DamagedStateError(
+            f"{p}: {kind} is damaged: {what}; it is kept as it is. Restore it from a backup, or move it away to "
+            "start a new record (every report then renders again)"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("outputs" if kind == "manifest" else "runs"), list):
+        raise DamagedStateError(f"{p}: {kind} is damaged: not the layout this program writes; it is kept as it is")
+    return data
+
+
+def load_manifest(root: Path) -> dict:
+    """The manifest of one tree (public or intern). Missing = nothing recorded yet; damaged = DamagedStateError."""
+    m = _read_state(Path(root) / "manifest.json", "manifest")
+    return m if m is not None else {"outputs": []}
+
+
+def load_manifests(root: Path) -> dict:
+    """Public and intern manifests together (the intern one only when its tree exists)."""
+    m = load_manifest(root)
+    if intern_root(root).exists():
+        m = {**m, "outputs": m["outputs"] + load_manifest(intern_root(root))["outputs"]}
     return m
 
 
 def load_history(root: Path) -> list[dict]:
-    p = root / "history.json"
-    try:
-        return json.loads(p.read_text(encoding="utf-8")).get("runs", []) if p.exists() else []
-    except ValueError:
-        return []
+    h = _read_state(Path(root) / "history.json", "history")
+    return h["runs"] if h is not None else []
+
+
+def check_state(root: Path) -> None:
+    """Before anything renders: every manifest and history this run will extend must be readable, so a run never
+    publishes files it then cannot record (DamagedStateError names the file; nothing is replaced)."""
+    for tree in (Path(root), intern_root(root)):
+        load_manifest(tree)
+        load_history(tree)
 
 
 def _input_hash(data_sha: str, meta_sha: str) -> str:
@@ -600,7 +738,7 @@ def plan_run(
     code: str | None = None,
 ) -> tuple[list[tuple[ReportSpec, str, str]], list[RenderResult]]:
     """Which report x audience pairs to render (with the reason) and which to skip (unchanged)."""
-    manifest = load_manifest(root)
+    manifest = load_manifests(root)
     previous = {(o["report"], o["audience"]): o for o in manifest["outputs"]}
     code = code or code_hash()  # once per plan, not once per report x audience
     todo, skipped = [], []
@@ -621,8 +759,9 @@ def plan_run(
             parts = key_parts(
                 spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {}), params), code=code
             )
+            tree = audience_root(root, aud)
             files_ok = bool(prev.get("outputs")) and all(
-                (root / f).exists() and _sha(root / f) == h for f, h in prev["outputs"].items()
+                (tree / f).exists() and _sha(tree / f) == h for f, h in prev["outputs"].items()
             )
             if _key_of(parts) == prev.get("key") and files_ok:
                 skipped.append(RenderResult.from_dict({**prev, "action": "skipped", "reason": "unchanged"}))
@@ -662,6 +801,7 @@ def render_all(
     run_id = new_run_id()
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     code = code_hash()
+    check_state(root)
     todo, results = plan_run(specs, root, force=force, only=only, code=code)
     for spec in specs.values():
         if spec.error and (not only or spec.name in only):
@@ -684,45 +824,126 @@ def render_all(
     for r in results:
         if progress:
             progress(r)
-    if todo:
-        jobs = [(spec, aud, {**spec.parameters}, spec.formats, root, run_id, code) for spec, aud, _ in todo]
-        reasons = {(spec.name, aud): why for spec, aud, why in todo}
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=_pool_context()) as pool:
-            futs = [pool.submit(_job, j) for j in jobs]
-            for fut in as_completed(futs):
+    with StopRequest().installed() as stop:  # until the run is recorded: a signal never cuts the bookkeeping
+        finished = _run_pool(todo, results, root, run_id, code, workers, stop, progress)
+        kind = "render --all" + (f" (stopped by {stop.name})" if stop.signum is not None else "")
+        record_run(root, results, run_id=run_id, started=started, kind=kind)
+    if stop.signum is not None:
+        raise RenderInterrupted(
+            f"render --all stopped by {stop.name}: {finished} render(s) finished and recorded in the manifest; "
+            f"{len(todo) - finished} not started (they keep their previous files)",
+            stop.signum,
+        )
+    return results
+
+
+def _run_pool(todo, results: list, root: Path, run_id: str, code: str, workers: int, stop, progress) -> int:
+    """Render ``todo`` in worker processes, appending to ``results``; after a stop request nothing new starts and
+    the running renders finish. Returns how many finished."""
+    if not todo:
+        return 0
+    finished = 0
+    jobs = [(spec, aud, {**spec.parameters}, spec.formats, root, run_id, code) for spec, aud, _ in todo]
+    reasons = {(spec.name, aud): why for spec, aud, why in todo}
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(jobs))), mp_context=_pool_context(), initializer=_worker_init
+    ) as pool:
+        pending = {pool.submit(_job, j) for j in jobs}
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in done:
+                if fut.cancelled():
+                    continue
                 r = fut.result()
                 r.reason = reasons[(r.report, r.audience)]
                 results.append(r)
+                finished += 1
                 if progress:
                     progress(r)
-    record_run(root, results, run_id=run_id, started=started, kind="render --all")
-    return results
+            if stop.signum is not None:  # a safe point: start nothing new, let the running renders finish
+                pending = {f for f in pending if not f.cancel()}
+    return finished
+
+
+class RenderInterrupted(RenderError):
+    """A batch stopped by SIGINT/SIGTERM at a safe point; ``signum`` gives the exit code (128 + signum)."""
+
+    def __init__(self, msg: str, signum: int):
+        super().__init__(msg)
+        self.signum = signum
+
+
+def _worker_init() -> None:
+    """Workers ignore Ctrl-C (the terminal sends it to the whole process group): the batch decides when to stop,
+    so a render is never cut between writing its files and the manifest recording them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class StopRequest:
+    """SIGINT/SIGTERM during a batch: remember it, stop starting renders; the loop reaches a safe point."""
+
+    def __init__(self):
+        self.signum: int | None = None
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name if self.signum is not None else ""
+
+    def __call__(self, signum, frame) -> None:
+        self.signum = signum
+
+    @contextlib.contextmanager
+    def installed(self):
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():  # signals are only delivered to main
+            yield self
+            return
+        old = {sig: signal.signal(sig, self) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for sig, handler in old.items():
+                signal.signal(sig, handler)
 
 
 def record_run(root: Path, results: list[RenderResult], *, run_id: str, started: str, kind: str) -> None:
     """Merge a run's results into manifest.json, append it to history.json and rewrite index.html, under one lock
-    so that two runs finishing at once do not lose each other's entries."""
+    so that two runs finishing at once do not lose each other's entries. Each tree (public, intern) has its own
+    manifest and history; the public index lists the public tree only."""
     with _lock(root, "manifest"):
-        write_manifest(root, results, load_manifest(root), run_id=run_id)
-        finished = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        entry = {
-            "run_id": run_id,
-            "kind": kind,
-            "started": started,
-            "finished": finished,
-            "rendered": sum(r.action == "rendered" for r in results),
-            "skipped": sum(r.action == "skipped" for r in results),
-            "failed": sum(r.action == "failed" for r in results),
-            "reports": [
-                {"report": r.report, "audience": r.audience, "action": r.action, "reason": r.reason, "error": r.error}
-                for r in sorted(results, key=lambda r: (r.report, r.audience))
-            ],
-        }
-        from analysis.data.io import write_json_atomic
+        for audience, tree in (("openbaar", Path(root)), ("intern", intern_root(root))):
+            part = [r for r in results if (r.audience == "intern") == (audience == "intern")]
+            if audience == "intern" and not part and not tree.exists():
+                continue
+            _record_tree(tree_dir(tree, audience), part, run_id=run_id, started=started, kind=kind)
+        write_index(root, [r for r in results if r.audience != "intern"])
 
-        history = (load_history(root) + [entry])[-HISTORY_RUNS:]
-        write_json_atomic({"runs": history}, root / "history.json")
-        write_index(root, results)
+
+def _record_tree(tree: Path, results: list[RenderResult], *, run_id: str, started: str, kind: str) -> None:
+    from analysis.data.io import write_json_atomic
+
+    history = load_history(tree)  # read (and refused if damaged) before anything is written
+    write_manifest(tree, results, load_manifest(tree), run_id=run_id)
+    finished = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    entry = {
+        "run_id": run_id,
+        "kind": kind,
+        "started": started,
+        "finished": finished,
+        "rendered": sum(r.action == "rendered" for r in results),
+        "skipped": sum(r.action == "skipped" for r in results),
+        "failed": sum(r.action == "failed" for r in results),
+        "reports": [
+            {"report": r.report, "audience": r.audience, "action": r.action, "reason": r.reason, "error": r.error}
+            for r in sorted(results, key=lambda r: (r.report, r.audience))
+        ],
+    }
+    write_json_atomic({"runs": (history + [entry])[-HISTORY_RUNS:]}, tree / "history.json")
+    mode = 0o600 if tree.name.endswith("-intern") else 0o644
+    for f in ("manifest.json", "history.json"):
+        os.chmod(tree / f, mode)
 
 
 def write_manifest(root: Path, results: list[RenderResult], old: dict, *, run_id: str = "") -> None:
@@ -783,6 +1004,8 @@ def write_index(root: Path, results: list[RenderResult]) -> None:
     m = load_manifest(root)
     rows = []
     for o in m["outputs"]:
+        if o.get("audience") != "openbaar":  # the public index never names a confidential output
+            continue
         links = " ".join(
             f'<a href="{escape(f)}">{escape(Path(f).suffix[1:].upper())}'
             f'<span class="sr"> van {escape(o["report"])} ({escape(o["audience"])})</span></a>'
@@ -827,3 +1050,4 @@ automatisch getoetst op de regels van WCAG 2.1 niveau AA.</p>
 """
     with atomic_path(root / "index.html") as tmp:
         tmp.write_text(html, encoding="utf-8")
+    os.chmod(root / "index.html", FILE_MODE["openbaar"])
