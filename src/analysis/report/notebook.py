@@ -313,7 +313,8 @@ def decision_section(
             "Wil de raad wel besluiten, dan zijn dit de mogelijkheden."
         )
     else:
-        ask = f"Het college stelt de raad voor: **{proposal.rstrip('.')}**. De mogelijkheden waaruit de raad kiest:"
+        shown = escape_markdown(proposal.rstrip("."))
+        ask = f"Het college stelt de raad voor: **{shown}**. De mogelijkheden waaruit de raad kiest:"
     statuses = {o.status for o in options}
     note = ["Kosten: wat de mogelijkheid in " + str(year) + " kost."]
     if statuses - {"echt"}:
@@ -335,9 +336,10 @@ def decision_section(
     parts = [f"{head} {DECISION_HEADING}", ""]
     if intro.strip():
         parts += [intro.strip(), ""]
-    parts += [ask, "", table(df, f"Mogelijkheden voor de raad en kosten in {year}", source_note=" ".join(note))
-              .data["text/markdown"]]
-    return md("\n".join(parts))
+    parts += [ask, ""]
+    # the text parts pass safe_markdown (they may hold data); the table block is built (and escaped) by table()
+    tab = table(df, f"Mogelijkheden voor de raad en kosten in {year}", source_note=" ".join(note))
+    return _md_trusted(safe_markdown("\n".join(parts)) + "\n" + tab.data["text/markdown"])
 
 
 def figure(fig, alt: str, caption: str) -> _Bundle:
