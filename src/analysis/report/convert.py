@@ -73,10 +73,37 @@ def notebook_to_markdown(nb_path: str | Path, media_dir: str | Path) -> Converte
     return Converted("\n\n".join(parts) + "\n", meta)
 
 
-def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audience: str) -> dict:
+# The gemeente whose raadsbrief the reports are an appendix to (its registration is the one loaded).
+RAADSBRIEF_GEMEENTE = ("GM0014", "Groningen")
+
+
+def subtitle_for(gemeente: str | None) -> str | None:
+    """'Bijlage bij raadsbrief gemeente Groningen' only on a report for Groningen (or one not about a single
+    gemeente): a report for Utrecht is no appendix to a Groningen council letter, and gets no such line."""
+    if gemeente in (None, "", RAADSBRIEF_GEMEENTE[0]):
+        return f"Bijlage bij raadsbrief gemeente {RAADSBRIEF_GEMEENTE[1]}"
+    return None
+
+
+def _typst_string(s: str) -> str:
+    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def front_matter(
+    title: str,
+    meta: dict,
+    *,
+    version: str,
+    when: dt.date,
+    audience: str,
+    gemeente: str | None = None,
+    gemeente_naam: str = "",
+) -> dict:
+    """``gemeente``/``gemeente_naam``: the gemeente a per-gemeente report is for; it then names the gemeente in
+    the page header and gets the raadsbrief subtitle only when it is the raadsbrief's gemeente."""
     from analysis.formatting import date
 
-    subtitle = "Bijlage bij raadsbrief gemeente Groningen"
+    subtitle = subtitle_for(gemeente)
     # text language first: the page header is laid out before pandoc's template sets the document language
     typst = ['#set text(lang: "nl", region: "NL")', '#set page(numbering: "1 / 1"']
     # long tables must be able to continue on the next page (pandoc wraps captioned tables in a figure)
@@ -86,15 +113,22 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
         "#set table(stroke: (x: none, y: 0.4pt + luma(60%)))",
         "#show table: set par(justify: false)",
     ]
+    right = ""
     if audience == "intern":
-        typst[1] += ', header: align(right, text(fill: rgb("#a00000"), weight: "bold")[VERTROUWELIJK, niet openbaar])'
+        right = 'text(fill: rgb("#a00000"), weight: "bold")[VERTROUWELIJK, niet openbaar]'
     elif meta.get("synthetic"):
-        typst[1] += ', header: align(right, text(fill: rgb("#8a4b00"))[synthetische gegevens])'
+        right = 'text(fill: rgb("#8a4b00"))[synthetische gegevens]'
+    if gemeente_naam:  # the gemeente on every page: a printed page of Utrecht's report says it is Utrecht's
+        left = f"text(size: 8pt, {_typst_string('Gemeente ' + gemeente_naam)})"
+        typst[1] += f", header: [#{left} #h(1fr) {'#' + right if right else ''}]"
+    elif right:
+        typst[1] += f", header: align(right, {right})"
     typst[1] += ")"
     typst += tail
-    return {
+    fm = {
         "title": title,
         "subtitle": subtitle,
+        "gemeente": gemeente_naam or None,
         "lang": "nl",
         "date": f"Rapportdatum {date(when)}"
         + (f" · peildatum gegevens: {meta['peildatum']}" if meta.get("peildatum") else "")
@@ -106,6 +140,7 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
         "typst-header": "\n".join(typst),
         "english-terms": list(ENGLISH_TERMS),  # marked lang="en" by templates/lang-en.lua
     }
+    return {k: v for k, v in fm.items() if v is not None}
 
 
 def banner(meta: dict, audience: str) -> str:

@@ -42,6 +42,13 @@ class ReportSpec:
     formats: tuple[str, ...] = FORMATS
     declared: dict | None = None  # name -> params.ParamSpec; None = not declared (only in tests' ad-hoc specs)
     error: str = ""  # a broken entry in reports.toml: render --all marks it failed and renders the others
+    # one report per gemeente (see for_gemeente): where its files go under reports/ (default: the name), the
+    # gemeente it is for, the reports.toml entry it comes from, and which gemeenten render --all renders
+    folder: str = ""
+    gemeente: str = ""
+    gemeente_naam: str = ""
+    base: str = ""
+    gemeenten: tuple[str, ...] | str = ()
 
     def check(self, params: dict, audience: str, formats: tuple[str, ...]) -> dict:
         """Parameters, audience and formats checked against what this report offers, before any kernel starts."""
@@ -86,6 +93,8 @@ class RenderResult:
     run_id: str = ""  # the run that produced the files listed in ``outputs``
     action: str = ""  # what the latest run did: rendered | skipped | failed
     reason: str = ""  # why it was rendered or skipped
+    gemeente: str = ""  # the gemeente a per-gemeente report is for (code), and its name
+    gemeente_naam: str = ""
 
     @classmethod
     def from_dict(cls, d: dict) -> RenderResult:
@@ -130,7 +139,8 @@ def load_specs(path: str | Path | None = None) -> dict[str, ReportSpec]:
             declared = parse_declarations(r["declare"], where) if "declare" in r else None
             if declared is not None:
                 check_parameters(name, declared, base)
-            specs[name] = ReportSpec(name, nb, r.get("title", name), base, audiences, formats, declared)
+            specs[name] = ReportSpec(name, nb, r.get("title", name), base, audiences, formats, declared,
+                                     gemeenten=_gemeenten_setting(r.get("gemeenten", ()), where, declared, base))  # fmt: skip
             for v in r.get("variants", []):  # extra parameter sets render as reports of their own
                 vname = f"{name}-{v['name']}"
                 if vname in specs:
@@ -343,6 +353,7 @@ def render_report(
     # nothing written) without stopping a batch
     try:
         params = {**spec.check({**spec.parameters, **(params or {})}, audience, formats), "audience": audience}
+        spec = for_gemeente(spec, params)  # another gemeente's report goes to its own folder, never over this one
     except ParamError as exc:
         now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         return RenderResult(spec.name, audience, dict(params or {}), "failed", now, now, 0.0, error=str(exc),
@@ -352,8 +363,9 @@ def render_report(
     started = dt.datetime.now().astimezone()
     t0 = time.perf_counter()
     res = RenderResult(
-        spec.name, audience, params, "failed", started.isoformat(timespec="seconds"), "", 0.0, run_id=run_id
-    )
+        spec.name, audience, params, "failed", started.isoformat(timespec="seconds"), "", 0.0, run_id=run_id,
+        gemeente=spec.gemeente, gemeente_naam=spec.gemeente_naam,
+    )  # fmt: skip
     root.mkdir(parents=True, exist_ok=True)
     work = None
     try:
@@ -401,11 +413,13 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
     res.synthetic = bool(conv.meta.get("synthetic"))
     res.inputs = {k: _input_hash(v["sha256"], v.get("meta_sha256", "")) for k, v in conv.meta.get("inputs", {}).items()}
     fm = convert.front_matter(
-        conv.meta.get("title") or spec.title,
+        conv.meta.get("title") or _gemeente_title(spec),
         conv.meta,
         version=__version__,
         when=when or dt.date.today(),
         audience=audience,
+        gemeente=spec.gemeente or None,
+        gemeente_naam=spec.gemeente_naam,
     )
     md = convert.write_markdown(conv, fm, audience, work / f"{stem}.md")
     quarto = convert.quarto_available()
@@ -442,14 +456,15 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             raise RenderError("leak scan refused the openbaar report: " + "; ".join(findings[:5]))
     # all good: move into place (the executed notebook is kept next to the outputs). Files of another format from
     # an earlier run are removed: they no longer belong to what is published now.
-    dest = root / spec.name
+    folder = spec.folder or spec.name
+    dest = confined(root, folder)
     dest.mkdir(parents=True, exist_ok=True)
     new = [executed] + [work / f"{stem}.{fmt}" for fmt in formats]
     for old in [dest / f"{stem}.{fmt}" for fmt in FORMATS if fmt not in formats]:
         old.unlink(missing_ok=True)
     for f in new:
         _publish(f, dest / f.name)
-        res.outputs[f"{spec.name}/{f.name}"] = _sha(dest / f.name)
+        res.outputs[f"{folder}/{f.name}"] = _sha(dest / f.name)
     res.status = "ok"
 
 
@@ -471,6 +486,198 @@ def _publish(src: Path, final: Path) -> None:
     shutil.copyfile(src, tmp)  # the work folder may be on another file system: copy, then an atomic rename
     os.chmod(tmp, public_mode())
     os.replace(tmp, final)
+
+
+# ------------------------------------------------------------------------------------------ per gemeente
+
+# The CBS panel (harmonised to the boundaries of 2020) that lists the gemeenten a per-gemeente report can be for.
+GEMEENTE_PANEL = "wmo_panel_grenzen_2020"
+# The gemeente whose own registration is loaded and whose raadsbrief the reports are an appendix to.
+REGISTRATION_GEMEENTE = "GM0014"
+_CODE = re.compile(r"GM\d{4}")
+
+
+def slug(text: str) -> str:
+    """A file-name part from a gemeente name: ASCII letters and digits joined by '-' ("'s-Gravenhage" ->
+    's-gravenhage', 'Súdwest-Fryslân' -> 'sudwest-fryslan'). Nothing else survives, so no name can climb out of
+    its folder or carry markup."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:50].rstrip("-") or "gemeente"
+
+
+def confined(root: Path, folder: str) -> Path:
+    """``root / folder``, refused when it would lie outside ``root`` (a folder name from a configuration or a
+    gemeente name must never address another place)."""
+    dest = (root / folder).resolve()
+    if dest != root.resolve() and not dest.is_relative_to(root.resolve()):
+        raise RenderError(f"output folder {folder!r} lies outside {root}")
+    return root / folder
+
+
+def takes_gemeente(spec: ReportSpec) -> bool:
+    """A report that can be rendered for any gemeente of the CBS panel (it has a ``gemeente`` parameter)."""
+    return "gemeente" in (spec.declared or {}) or "gemeente" in spec.parameters
+
+
+def gemeente_names(processed_dir: str | Path | None = None) -> dict[str, str]:
+    """Code -> name of every gemeente in the CBS panel (the name of its latest year), ordered by code."""
+    import pandas as pd
+
+    from analysis.report.params import ParamError
+
+    path = Path(processed_dir or paths.processed_dir()) / f"{GEMEENTE_PANEL}.parquet"
+    try:
+        d = pd.read_parquet(path, columns=["gemeente_code", "gemeente_naam", "jaar"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise ParamError(f"{path}: cannot read the gemeenten of the CBS panel ({exc}); run 'analysis data build'")
+    d = d.sort_values(["gemeente_code", "jaar"]).drop_duplicates("gemeente_code", keep="last")
+    return dict(zip(d.gemeente_code.astype(str), d.gemeente_naam.astype(str)))
+
+
+def _unknown_gemeente(spec_name: str, code: str, processed_dir=None) -> str:
+    path = Path(processed_dir or paths.processed_dir()) / f"{GEMEENTE_PANEL}.parquet"
+    return f"{spec_name}: gemeente {code!r} is not in the CBS panel ({path}); give a code GMxxxx from that panel"
+
+
+def for_gemeente(spec: ReportSpec, params: dict, names: dict[str, str] | None = None) -> ReportSpec:
+    """The report for the gemeente in ``params``. The default gemeente of reports.toml keeps the stable address
+    (reports/<report>/<report>-<audience>.*); any other gets a report and folder of its own,
+    reports/<report>/<GMxxxx-name>/<report>-<GMxxxx-name>-<audience>.*, so rendering it never touches the
+    default's published files. An unknown code is a ParamError (one line, before any kernel starts)."""
+    from analysis.report.params import ParamError
+
+    if not takes_gemeente(spec):
+        return spec
+    code = str(params.get("gemeente") or spec.parameters.get("gemeente") or "")
+    if spec.gemeente:  # already the report of one gemeente
+        if code != spec.gemeente:
+            raise ParamError(f"{spec.name} is the report for {spec.gemeente}, not for {code}")
+        return spec
+    if names is None:
+        names = gemeente_names(params.get("processed_dir"))
+    if not _CODE.fullmatch(code) or code not in names:
+        raise ParamError(_unknown_gemeente(spec.name, code, params.get("processed_dir")))
+    from dataclasses import replace
+
+    if code == spec.parameters.get("gemeente"):
+        return replace(spec, gemeente=code, gemeente_naam=names[code], base=spec.name)
+    sub = f"{code}-{slug(names[code])}"
+    return replace(
+        spec,
+        name=f"{spec.name}-{sub}",
+        folder=f"{spec.name}/{sub}",
+        parameters={**spec.parameters, "gemeente": code},
+        gemeente=code,
+        gemeente_naam=names[code],
+        base=spec.name,
+        gemeenten=(),
+    )
+
+
+def _gemeente_title(spec: ReportSpec) -> str:
+    """The fallback title (reports.toml) names the gemeente when the notebook gives none."""
+    return f"{spec.title} ({spec.gemeente_naam})" if spec.gemeente_naam else spec.title
+
+
+def _gemeenten_setting(value, where: str, declared, base: dict) -> tuple[str, ...] | str:
+    """``gemeenten = "all"`` or a list of codes under [reports.<name>]: render --all renders the report for those
+    gemeenten too (each its own report) and writes the overview."""
+    from analysis.report.params import ParamError
+
+    if value in ((), [], "", None):
+        return ()
+    if "gemeente" not in (declared or {}) and "gemeente" not in base:
+        raise ParamError(f"{where}: gemeenten is set, but the report has no gemeente parameter")
+    if value == "all":
+        return "all"
+    codes = value.split(",") if isinstance(value, str) else value
+    codes = tuple(str(c).strip() for c in codes if str(c).strip())
+    bad = [c for c in codes if not _CODE.fullmatch(c)]
+    if bad:
+        raise ParamError(f'{where}: gemeenten must be "all" or a list of codes GMxxxx; not {", ".join(bad)}')
+    return codes
+
+
+def parse_gemeenten(text: str) -> tuple[str, ...] | str:
+    """The command line's ``--gemeenten all`` or ``GM0344,GM0193``."""
+    return _gemeenten_setting(text.strip(), "--gemeenten", {"gemeente": None}, {})
+
+
+def expand_gemeenten(
+    spec: ReportSpec, which: tuple[str, ...] | str, names: dict[str, str] | None = None
+) -> dict[str, ReportSpec]:
+    """One spec per gemeente (``which``: "all" = every gemeente in the CBS panel, or a list of codes); the default
+    gemeente is the spec itself at its stable address. A code not in the panel is a ParamError naming it."""
+    from analysis.report.params import ParamError
+
+    names = names if names is not None else gemeente_names(spec.parameters.get("processed_dir"))
+    codes = list(names) if which == "all" else list(dict.fromkeys(which))
+    bad = [c for c in codes if c not in names]
+    if bad:
+        raise ParamError(_unknown_gemeente(spec.name, ", ".join(bad), spec.parameters.get("processed_dir")))
+    out = {}
+    for code in codes:
+        s = for_gemeente(replace_gemeenten(spec), {**spec.parameters, "gemeente": code}, names)
+        out[s.name] = s
+    return out
+
+
+def replace_gemeenten(spec: ReportSpec) -> ReportSpec:
+    from dataclasses import replace
+
+    return replace(spec, gemeenten=())
+
+
+def expand_all(specs: dict[str, ReportSpec]) -> dict[str, ReportSpec]:
+    """reports.toml entries with ``gemeenten`` become one report per gemeente (the default gemeente stays the
+    entry itself, at its stable address). A bad list marks that entry failed; the others render."""
+    from dataclasses import replace
+
+    from analysis.report.params import ParamError
+
+    out = {}
+    for name, spec in specs.items():
+        if not spec.gemeenten or spec.error:
+            out[name] = spec
+            continue
+        try:
+            out.update(expand_gemeenten(spec, spec.gemeenten))
+        except ParamError as exc:
+            out[name] = replace(spec, error=str(exc))
+    return out
+
+
+def published_links(root: Path, base: str, audience: str = "openbaar") -> dict[str, str]:
+    """Gemeente code -> its published HTML report of ``base``, relative to reports/<base>/ (from the manifest)."""
+    links = {}
+    for o in load_manifest(root)["outputs"]:
+        code = o.get("gemeente")
+        if not code or o.get("audience") != audience or o.get("status") != "ok":
+            continue
+        if o["report"] != base and not o["report"].startswith(f"{base}-{code}-"):
+            continue
+        html = [f for f in o.get("outputs", {}) if f.endswith(".html") and f.startswith(f"{base}/")]
+        if html and (root / html[0]).exists():
+            links[code] = html[0][len(base) + 1 :]
+    return links
+
+
+def update_overview(root: Path, spec: ReportSpec) -> Path | None:
+    """Rewrite reports/<report>/index.html (all gemeenten, their funnel position, a link to each published report),
+    trechter.png and the CSV behind the funnel. Only for a report with a gemeente parameter."""
+    import pandas as pd
+
+    if not takes_gemeente(spec):
+        return None
+    base = spec.base or spec.name
+    path = Path(spec.parameters.get("processed_dir") or paths.processed_dir()) / f"{GEMEENTE_PANEL}.parquet"
+    from analysis.report import overview
+
+    with _lock(root, f"{base}-overzicht"):
+        overview.write_overview(root, base, spec.title, pd.read_parquet(path), published_links(root, base))
+    return root / base / "index.html"
 
 
 # ------------------------------------------------------------------------------------------------ batch
@@ -585,7 +792,7 @@ def plan_run(
     code = code or code_hash()  # once per plan, not once per report x audience
     todo, skipped = [], []
     for spec in specs.values():
-        if only and spec.name not in only:
+        if only and spec.name not in only and spec.base not in only:
             continue
         if spec.error:
             continue  # rendered (and failed) by render_all, so the manifest says why
@@ -633,6 +840,7 @@ def render_all(
     workers: int = 2,
     only: list[str] | None = None,
     progress=None,
+    kind: str = "render --all",
 ) -> list[RenderResult]:
     """Render every report x audience in parallel (one kernel per report), write manifest.json, history.json and
     index.html. Unchanged reports are skipped; the manifest says for each output which run produced it and why
@@ -642,6 +850,7 @@ def render_all(
     run_id = new_run_id()
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     code = code_hash()
+    specs = expand_all(specs)
     todo, results = plan_run(specs, root, force=force, only=only, code=code)
     for spec in specs.values():
         if spec.error and (not only or spec.name in only):
@@ -675,8 +884,24 @@ def render_all(
                 results.append(r)
                 if progress:
                     progress(r)
-    record_run(root, results, run_id=run_id, started=started, kind="render --all")
+    record_run(root, results, run_id=run_id, started=started, kind=kind)
+    _update_overviews(root, specs, only, results)
     return results
+
+
+def _update_overviews(root: Path, specs: dict[str, ReportSpec], only, results: list[RenderResult]) -> None:
+    """The overview of every per-gemeente report that was rendered for more than its default gemeente; a failure
+    to write it is reported on the default's entry, never lost and never stopping the run."""
+    bases = {}
+    for s in specs.values():
+        if s.base and s.name != s.base and not s.error and (not only or s.name in only or s.base in only):
+            bases.setdefault(s.base, s)
+    for base, s in bases.items():
+        try:
+            update_overview(root, s)
+        except Exception as exc:  # the reports are published; the overview says so next run
+            results.append(RenderResult(base, "overzicht", {}, "failed", "", "", 0.0, action="failed",
+                                        error=f"overview {base}/index.html: {type(exc).__name__}: {exc}"))  # fmt: skip
 
 
 def record_run(root: Path, results: list[RenderResult], *, run_id: str, started: str, kind: str) -> None:
@@ -753,6 +978,26 @@ def _when(iso: str) -> str:
     return f"{date(t.date())}, {t:%H:%M}"
 
 
+def _index_gemeente(o: dict) -> str:
+    """The gemeente a per-gemeente report is for, in its index row (Utrecht's report is not 'hh-raad')."""
+    from html import escape
+
+    if not o.get("gemeente"):
+        return ""
+    return f"<br><small>gemeente {escape(o.get('gemeente_naam') or '')} ({escape(o['gemeente'])})</small>"
+
+
+def _index_overviews(root: Path) -> str:
+    """Links to the overviews of per-gemeente reports (reports/<report>/index.html), when written."""
+    from html import escape
+
+    found = sorted(p.parent.name for p in root.glob("*/index.html"))
+    if not found:
+        return ""
+    items = "".join(f'<li><a href="{escape(n)}/index.html">{escape(n)}: alle gemeenten</a></li>' for n in found)
+    return f"<p>Overzicht per gemeente, met trechterdiagram en tabel:</p><ul>{items}</ul>\n"
+
+
 def write_index(root: Path, results: list[RenderResult]) -> None:
     """An accessible listing of all reports (reads the manifest, so it lists earlier renders too)."""
     from html import escape
@@ -777,7 +1022,7 @@ def write_index(root: Path, results: list[RenderResult]) -> None:
         err = f"<br><small>{escape(o.get('error', ''))}</small>" if last.get("action") == "failed" else ""
         synth = "ja" if o.get("synthetic") else "nee"
         rows.append(
-            f"<tr><td>{escape(o['report'])}</td><td>{escape(o['audience'])}</td><td>{links or '–'}</td>"
+            f"<tr><td>{escape(o['report'])}{_index_gemeente(o)}</td><td>{escape(o['audience'])}</td><td>{links or '–'}</td>"
             f"<td>{status}</td><td>{escape(did)}{err}</td><td>{synth}</td>"
             f"<td>{escape(_when(o.get('finished', '')))}</td></tr>"
         )
@@ -799,7 +1044,7 @@ a:focus-visible{{outline:3px solid #f0b400;outline-offset:2px}}main:focus{{outli
 <a href="manifest.json">manifest.json</a>.</p>
 <p>De PDF-bestanden zijn {accessibility.PDF_STANDARDS_LABEL} (archiveerbaar en toegankelijk). De HTML-bestanden zijn
 automatisch getoetst op de regels van WCAG 2.1 niveau AA.</p>
-<table><caption>Rapporten en hun status</caption>
+{_index_overviews(root)}<table><caption>Rapporten en hun status</caption>
 <thead><tr><th scope="col">Rapport</th><th scope="col">Publiek</th><th scope="col">Bestanden</th>
 <th scope="col">Status</th><th scope="col">Laatste run</th><th scope="col">Synthetische gegevens</th>
 <th scope="col">Gemaakt</th></tr></thead>
