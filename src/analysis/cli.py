@@ -221,7 +221,7 @@ def status(
         last = o.get("last_run", {})
         published = "published" if o.get("status") == "ok" else "NOT published"
         err = f": {last['error']}" if last.get("error") else ""
-        gem = f" [gemeente {o.get('gemeente_naam', '')} {o['gemeente']}]" if o.get("gemeente") else ""
+        gem = f", gemeente {o.get('gemeente_naam', '')} {o['gemeente']}" if o.get("gemeente") else ""
         out.print(
             f"  {o['report']}{gem} ({o['audience']}): {published}, made by run {o.get('run_id') or '?'} "
             f"at {o.get('finished', '?')}; latest run {last.get('run_id', '?')}: {last.get('action', '?')} - "

@@ -185,6 +185,10 @@ def write_overview(
     national = float(t.landelijk_per_1000.iloc[0])
     csv_name = f"{report}-gemeenten.csv"
     out = t.assign(rapport=t.gemeente_code.map(links).fillna(""))
+    for c in ("hh_clienten", "inwoners_65plus"):
+        out[c] = out[c].round().astype("Int64")
+    rates = ["per_1000", "onder_95", "boven_95", "onder_99_8", "boven_99_8", "landelijk_per_1000"]
+    out[rates] = out[rates].round(3)  # per 1.000: three decimals is far below what CBS's rounding to 5 allows
     with atomic_path(folder / csv_name) as tmp:
         out.to_csv(tmp, sep=CSV_SEP, decimal=CSV_DECIMAL, index=False, encoding="utf-8")
     chart = "trechter.png"

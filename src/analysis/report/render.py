@@ -95,6 +95,7 @@ class RenderResult:
     reason: str = ""  # why it was rendered or skipped
     gemeente: str = ""  # the gemeente a per-gemeente report is for (code), and its name
     gemeente_naam: str = ""
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step (execute, html, pdf, checks, ...)
 
     @classmethod
     def from_dict(cls, d: dict) -> RenderResult:
@@ -332,6 +333,95 @@ def _execute(spec: ReportSpec, executed: Path, params: dict) -> None:
             shutil.rmtree(sockets, ignore_errors=True)
 
 
+# ------------------------------------------------------------------------------------------- warm kernels
+
+WARM_RECYCLE_AFTER = 150  # notebooks per warm kernel before it is replaced (bounds memory a long batch can grow)
+_warm = None  # this process's warm kernel (a batch worker's), started on first use
+
+
+class WarmKernel:
+    """One kernel that executes notebook after notebook, for a batch worker: a cold kernel per report spends
+    seconds starting Python and importing pandas, matplotlib, statsmodels and the library, every time. Before each
+    notebook the namespace is emptied (``%reset -f``) and figures are closed, so a notebook sees only its own
+    variables; imported modules stay warm, and with ``analysis.memo`` installed the results that are the same for
+    every gemeente are computed once. A kernel that dies or fails to answer is replaced for the next notebook."""
+
+    def __init__(self):
+        self.sockets = tempfile.mkdtemp(prefix="ak-")  # short path: Unix socket paths are limited to ~100 bytes
+        self.km = _kernel_manager_class(self.sockets)(kernel_name=_kernel_name())
+        self.kc = None
+        self.runs = 0
+
+    def execute(self, spec: ReportSpec, executed: Path, params: dict) -> None:
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        nb = parameterize_notebook(load_notebook_node(str(spec.notebook)), params, kernel_name=_kernel_name())
+        client = NotebookClient(nb, km=self.km, kernel_name=_kernel_name(), allow_errors=False,
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"])  # fmt: skip
+        client.kc = self.kc
+        try:
+            with client.setup_kernel(cwd=str(paths.project_root())):
+                self.kc = client.kc
+                if self.runs == 0:  # once per kernel: the shared results, and no 'Matplotlib is building...' noise
+                    self._silent(client, "import analysis.memo as _m; _m.install(); del _m")
+                self._silent(client, "%reset -f\nimport matplotlib.pyplot as _plt; _plt.close('all'); del _plt")
+                self.runs += 1
+                for index, cell in enumerate(nb.cells):
+                    try:
+                        client.execute_cell(cell, index, execution_count=None)
+                    except CellExecutionError as exc:
+                        nbformat.write(nb, str(executed))
+                        raise RenderError(
+                            f"{spec.notebook.name}: cell {index} (execution count {cell.get('execution_count')}) "
+                            f"raised {exc.ename}: {exc.evalue}"
+                        ) from None
+        except RenderError:
+            raise
+        except Exception as exc:  # the kernel died or hung: a fresh one for the next notebook
+            self.shutdown()
+            raise RenderError(f"{spec.notebook.name}: kernel failed ({type(exc).__name__}: {exc})") from None
+        nbformat.write(nb, str(executed))
+
+    @staticmethod
+    def _silent(client, code: str) -> None:
+        reply = client.wait_for_reply(client.kc.execute(code, silent=True, store_history=False))
+        if not reply or reply["content"].get("status") != "ok":
+            raise RuntimeError(f"kernel set-up failed: {reply and reply['content'].get('evalue')}")
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            if self.km.has_kernel:
+                run_sync(self.km.shutdown_kernel)(now=False)
+        except Exception:  # shutting down is best effort: the kernel dies with its parent anyway
+            pass
+        finally:
+            self.kc = None
+            shutil.rmtree(self.sockets, ignore_errors=True)
+
+
+def _warm_execute(spec: ReportSpec, executed: Path, params: dict) -> None:
+    """Execute on this process's warm kernel (started on first use, replaced after failures and every
+    ``WARM_RECYCLE_AFTER`` notebooks); shut down when the worker process exits."""
+    global _warm
+    if _warm is not None and (_warm.kc is None and _warm.runs or _warm.runs >= WARM_RECYCLE_AFTER):
+        _warm.shutdown()
+        _warm = None
+    if _warm is None:
+        from multiprocessing import util
+
+        _warm = WarmKernel()
+        util.Finalize(_warm, _warm.shutdown, exitpriority=10)  # pool workers skip atexit; finalizers run
+    _warm.execute(spec, executed, params)
+
+
 def render_report(
     spec: ReportSpec,
     *,
@@ -342,9 +432,11 @@ def render_report(
     when: dt.date | None = None,
     run_id: str = "",
     code: str | None = None,
+    warm: bool = False,
 ) -> RenderResult:
     """Render one report x audience into ``reports_root``. ``code``: the library hash the caller planned with
-    (render_all passes it, so the recorded key is the planned key); computed here when not given."""
+    (render_all passes it, so the recorded key is the planned key); computed here when not given. ``warm``: run
+    the notebook on this process's warm kernel (batch workers) instead of a fresh one."""
     from analysis.report.params import ParamError
 
     formats = tuple(formats or spec.formats)
@@ -383,7 +475,7 @@ def render_report(
             for stale in wroot.glob(f"{stem}-*"):  # left by a killed render of this report (we hold its lock)
                 shutil.rmtree(stale, ignore_errors=True)
             work = Path(tempfile.mkdtemp(prefix=f"{stem}-", dir=wroot))
-            _render_into(spec, audience, params, formats, root, work, res, when)
+            _render_into(spec, audience, params, formats, root, work, res, when, warm)
         finally:
             lock.release()
     except RenderError as exc:
@@ -402,10 +494,13 @@ def render_report(
     return res
 
 
-def _render_into(spec, audience, params, formats, root: Path, work: Path, res: RenderResult, when) -> None:
+def _render_into(spec, audience, params, formats, root: Path, work: Path, res: RenderResult, when, warm=False) -> None:
     stem = f"{spec.name}-{audience}"
     executed = work / f"{stem}.ipynb"
-    _execute(spec, executed, params)
+    t = time.perf_counter()
+    (_warm_execute if warm else _execute)(spec, executed, params)
+    res.steps["execute"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
     try:
         conv = convert.notebook_to_markdown(executed, work / "media")
     except convert.ConversionError as exc:
@@ -422,10 +517,12 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
         gemeente_naam=spec.gemeente_naam,
     )
     md = convert.write_markdown(conv, fm, audience, work / f"{stem}.md")
+    res.steps["markdown"] = round(time.perf_counter() - t, 3)
     quarto = convert.quarto_available()
     res.engine = "quarto" if quarto else "pandoc+typst"
     for fmt in formats:
         out = work / f"{stem}.{fmt}"
+        t = time.perf_counter()
         try:
             if quarto:
                 convert.quarto_render(quarto, executed, fm, fmt, out)
@@ -437,6 +534,8 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             raise RenderError(f"{fmt} conversion failed: {_first_error_line(exc.stderr) or exc}") from None
         except convert.ConversionError as exc:
             raise RenderError(f"{fmt}: {exc}") from None
+        res.steps[fmt] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
         # publication rules, whatever engine wrote the file (a rule, not an option: no parameter switches it off)
         problems = (
             accessibility.html_problems(out.read_text(encoding="utf-8"))
@@ -447,6 +546,8 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             standard = "accessibility rules" if fmt == "html" else accessibility.PDF_STANDARDS_LABEL
             raise RenderError(f"{fmt} does not meet the {standard}: {problems[0]}{more}")
+        res.steps["checks"] = round(res.steps.get("checks", 0) + time.perf_counter() - t, 3)
+    t = time.perf_counter()
     if audience == "openbaar":
         texts = [md.read_text(encoding="utf-8"), _notebook_text(executed)]
         if (work / f"{stem}.html").exists():
@@ -454,6 +555,7 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
         findings = leak_scan(texts)
         if findings:
             raise RenderError("leak scan refused the openbaar report: " + "; ".join(findings[:5]))
+    res.steps["checks"] = round(res.steps.get("checks", 0) + time.perf_counter() - t, 3)
     # all good: move into place (the executed notebook is kept next to the outputs). Files of another format from
     # an earlier run are removed: they no longer belong to what is published now.
     folder = spec.folder or spec.name
@@ -675,8 +777,9 @@ def update_overview(root: Path, spec: ReportSpec) -> Path | None:
     path = Path(spec.parameters.get("processed_dir") or paths.processed_dir()) / f"{GEMEENTE_PANEL}.parquet"
     from analysis.report import overview
 
-    with _lock(root, f"{base}-overzicht"):
+    with _lock(root, "manifest"):  # the links come from the manifest; the main index then links the overview
         overview.write_overview(root, base, spec.title, pd.read_parquet(path), published_links(root, base))
+        write_index(root, [])
     return root / base / "index.html"
 
 
@@ -690,8 +793,9 @@ def new_run_id() -> str:
 def _job(args) -> RenderResult:
     spec, audience, params, formats, root, run_id, code = args
     return render_report(
-        spec, audience=audience, params=params, formats=formats, reports_root=root, run_id=run_id, code=code
-    )
+        spec, audience=audience, params=params, formats=formats, reports_root=root, run_id=run_id, code=code,
+        warm=True,
+    )  # fmt: skip
 
 
 def package_versions() -> dict[str, str]:
