@@ -69,7 +69,9 @@ def render_case(tmp_path_factory, synth):
             res = render.render_report(
                 spec, audience=audience, params=params, formats=("html", "pdf"), reports_root=root
             )
-            done[key] = (root / spec.name, res)
+            # the folder the report was published in: another gemeente's hh-raad has a folder of its own
+            folder = next((root / f).parent for f in res.outputs) if res.outputs else root / spec.name
+            done[key] = (folder, res)
         return done[key]
 
     return get
