@@ -207,3 +207,29 @@ def test_status_with_a_damaged_manifest(env):
     (reports / "manifest.json").write_text("{kapot")
     res = runner.invoke(app, ["status"])
     assert res.exit_code == 0 and "no runs recorded" in res.output
+
+
+GEMEENTE_CASES = {
+    "unknown_code": (["hh-raad", "-p", "gemeente=GM9999"], "gemeente 'GM9999' is not in the CBS panel"),
+    "unknown_in_list": (["hh-raad", "--gemeenten", "GM0344,GM9998"], "gemeente 'GM9998' is not in the CBS panel"),
+    "name_in_list": (["hh-raad", "--gemeenten", "Utrecht"], 'gemeenten must be "all" or a list of codes GMxxxx'),
+    "no_gemeente_parameter": (["tussenevaluatie", "--gemeenten", "all"], "tussenevaluatie has no gemeente parameter"),
+    "with_all": (["--all", "--gemeenten", "all"], "--gemeenten goes with one report name"),
+    "and_p_gemeente": (["hh-raad", "--gemeenten", "all", "-p", "gemeente=GM0344"], "not with -p gemeente"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GEMEENTE_CASES))
+def test_bad_gemeente_is_one_clear_line(case, env, synth, monkeypatch):
+    """A gemeente that is not in the CBS panel stops before any kernel, in one line, and writes nothing (nor marks
+    Groningen's report as failed)."""
+    reports, processed = env
+    monkeypatch.setenv("ANALYSIS_PROCESSED", str(processed))
+    args, expected = GEMEENTE_CASES[case]
+    before = tree(reports)
+    res = runner.invoke(app, ["render", *args])
+    msg = " ".join(res.output.split())
+    assert res.exit_code == 2, msg
+    assert expected in msg, f"{expected!r} not in {msg!r}"
+    assert "Traceback" not in res.output and len([ln for ln in res.output.splitlines() if ln.strip()]) <= 3
+    assert tree(reports) == before
