@@ -273,7 +273,9 @@ def bench_gemeenten() -> None:
         f"gemeente {shared['first']:.2f} s, for the next {shared['next']:.2f} s (gemeente-independent results "
         f"computed once per kernel, analysis.memo)"
     )
-    print(f"a cold render (fresh kernel) for comparison: {r['cold']:.1f} s (notebook {r['cold_steps'].get('execute', 0):.1f} s)")
+    print(
+        f"a cold render (fresh kernel) for comparison: {r['cold']:.1f} s (notebook {r['cold_steps'].get('execute', 0):.1f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -624,7 +624,9 @@ def test_subtitle_and_header_name_only_the_reports_gemeente():
     from analysis.report import convert
 
     kw = dict(version="1", when=dt.date(2026, 11, 30), audience="openbaar")
-    utrecht = convert.front_matter("HH in Utrecht", {"synthetic": True}, gemeente="GM0344", gemeente_naam="Utrecht", **kw)
+    utrecht = convert.front_matter(
+        "HH in Utrecht", {"synthetic": True}, gemeente="GM0344", gemeente_naam="Utrecht", **kw
+    )
     assert "subtitle" not in utrecht and utrecht["gemeente"] == "Utrecht"
     assert '"Gemeente Utrecht"' in utrecht["typst-header"] and "synthetische gegevens" in utrecht["typst-header"]
     groningen = convert.front_matter("HH in Groningen", {}, gemeente="GM0014", gemeente_naam="Groningen", **kw)
@@ -640,7 +642,8 @@ def test_reports_toml_gemeenten_setting(tmp_path):
     (tmp_path / "a.ipynb").write_text("{}")
     cfg.write_text(
         '[reports.a]\nnotebook = "a.ipynb"\ngemeenten = "all"\n[reports.a.parameters]\ngemeente = "GM0014"\n'
-        '[reports.b]\nnotebook = "a.ipynb"\ngemeenten = ["GM0344", "Utrecht"]\n[reports.b.parameters]\ngemeente = "GM0014"\n'
+        '[reports.b]\nnotebook = "a.ipynb"\ngemeenten = ["GM0344", "Utrecht"]\n'
+        '[reports.b.parameters]\ngemeente = "GM0014"\n'
         '[reports.c]\nnotebook = "a.ipynb"\ngemeenten = "all"\n'
     )
     specs = render.load_specs(cfg)
@@ -657,8 +660,8 @@ def test_warm_kernel_starts_each_notebook_with_an_empty_namespace(tmp_path):
         n = nbf.v4.new_notebook()
         p = nbf.v4.new_code_cell("audience = 'openbaar'")
         p.metadata["tags"] = ["parameters"]
-        n.cells = [nbf.v4.new_markdown_cell("# Samenvatting"), p,
-                   nbf.v4.new_code_cell(code + "\nfrom analysis.report.notebook import md\nmd('Rapport.')")]  # fmt: skip
+        text = nbf.v4.new_code_cell(code + "\nfrom analysis.report.notebook import md\nmd('Rapport.')")
+        n.cells = [nbf.v4.new_markdown_cell("# Samenvatting"), p, text]
         n.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbf.write(n, str(path))
 

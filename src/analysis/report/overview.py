@@ -101,7 +101,7 @@ def _page(t: pd.DataFrame, key: str, *, title: str, links: dict[str, str], csv_n
     figure = (
         f'<figure><img src="{chart}" width="720" alt="Trechterdiagram: voor elke gemeente het aantal HH-cliënten per '
         f"1.000 inwoners van 65 jaar en ouder tegen het aantal 65-plussers, met de 95%- en 99,8%-grenzen rond het "
-        f'landelijk gemiddelde van {_number(national)} per 1.000. Gemeenten met een breuk in de registratie zijn '
+        f"landelijk gemiddelde van {_number(national)} per 1.000. Gemeenten met een breuk in de registratie zijn "
         f'apart getekend."><figcaption>Trechterdiagram HH-gebruik per gemeente, {year} (CBS)</figcaption></figure>'
         if chart
         else ""

@@ -140,8 +140,10 @@ def load_specs(path: str | Path | None = None) -> dict[str, ReportSpec]:
             declared = parse_declarations(r["declare"], where) if "declare" in r else None
             if declared is not None:
                 check_parameters(name, declared, base)
-            specs[name] = ReportSpec(name, nb, r.get("title", name), base, audiences, formats, declared,
-                                     gemeenten=_gemeenten_setting(r.get("gemeenten", ()), where, declared, base))  # fmt: skip
+            gemeenten = _gemeenten_setting(r.get("gemeenten", ()), where, declared, base)
+            specs[name] = ReportSpec(
+                name, nb, r.get("title", name), base, audiences, formats, declared, gemeenten=gemeenten
+            )
             for v in r.get("variants", []):  # extra parameter sets render as reports of their own
                 vname = f"{name}-{v['name']}"
                 if vname in specs:
@@ -633,7 +635,8 @@ def gemeente_names(processed_dir: str | Path | None = None) -> dict[str, str]:
     try:
         d = pd.read_parquet(path, columns=["gemeente_code", "gemeente_naam", "jaar"])
     except (OSError, ValueError, KeyError) as exc:
-        raise ParamError(f"{path}: cannot read the gemeenten of the CBS panel ({exc}); run 'analysis data build'")
+        msg = f"{path}: cannot read the gemeenten of the CBS panel ({exc}); run 'analysis data build'"
+        raise ParamError(msg) from None
     d = d.sort_values(["gemeente_code", "jaar"]).drop_duplicates("gemeente_code", keep="last")
     return dict(zip(d.gemeente_code.astype(str), d.gemeente_naam.astype(str)))
 
@@ -870,15 +873,19 @@ def _input_hash(data_sha: str, meta_sha: str) -> str:
     return f"{data_sha}+{meta_sha}" if meta_sha else data_sha
 
 
-def _current_inputs(previous: dict, params: dict) -> dict:
+def _current_inputs(previous: dict, params: dict, cache: dict | None = None) -> dict:
     """Hashes, now, of the files a previous render read (for skip-when-unchanged), from the folder the report
-    reads (its ``processed_dir`` parameter, else data/processed)."""
+    reads (its ``processed_dir`` parameter, else data/processed). ``cache``: hashes already taken in this plan
+    (a national batch has 350 reports reading the same tables)."""
     base = Path(params.get("processed_dir") or paths.processed_dir())
+    cache = {} if cache is None else cache
     now = {}
     for name in previous:
         p = base / f"{name}.parquet"
-        meta = p.with_suffix(".meta.json")
-        now[name] = _input_hash(_sha(p), _sha(meta) if meta.exists() else "") if p.exists() else "missing"
+        if p not in cache:
+            meta = p.with_suffix(".meta.json")
+            cache[p] = _input_hash(_sha(p), _sha(meta) if meta.exists() else "") if p.exists() else "missing"
+        now[name] = cache[p]
     return now
 
 
@@ -895,6 +902,7 @@ def plan_run(
     previous = {(o["report"], o["audience"]): o for o in manifest["outputs"]}
     code = code or code_hash()  # once per plan, not once per report x audience
     todo, skipped = [], []
+    hashed: dict = {}  # input file -> hash, once per plan
     for spec in specs.values():
         if only and spec.name not in only and spec.base not in only:
             continue
@@ -910,7 +918,7 @@ def plan_run(
                 todo.append((spec, aud, "first render" if not prev else "previous render failed"))
                 continue
             parts = key_parts(
-                spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {}), params), code=code
+                spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {}), params, hashed), code=code
             )
             files_ok = bool(prev.get("outputs")) and all(
                 (root / f).exists() and _sha(root / f) == h for f, h in prev["outputs"].items()
@@ -1126,7 +1134,8 @@ def write_index(root: Path, results: list[RenderResult]) -> None:
         err = f"<br><small>{escape(o.get('error', ''))}</small>" if last.get("action") == "failed" else ""
         synth = "ja" if o.get("synthetic") else "nee"
         rows.append(
-            f"<tr><td>{escape(o['report'])}{_index_gemeente(o)}</td><td>{escape(o['audience'])}</td><td>{links or '–'}</td>"
+            f"<tr><td>{escape(o['report'])}{_index_gemeente(o)}</td><td>{escape(o['audience'])}</td>"
+            f"<td>{links or '–'}</td>"
             f"<td>{status}</td><td>{escape(did)}{err}</td><td>{synth}</td>"
             f"<td>{escape(_when(o.get('finished', '')))}</td></tr>"
         )
