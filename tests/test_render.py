@@ -576,6 +576,8 @@ def test_index_status_and_overview_list_each_gemeente(gemeenten_rendered, monkey
     for page in ("index.html", "index-gebruik.html", "index-positie.html", "index-grootte.html"):
         assert html_problems((folder / page).read_text(encoding="utf-8")) == [], page
     assert "<script" not in overview  # sorting is by pre-sorted pages: a CSP without scripts keeps it working
+    if a11y.available() or CI:
+        assert a11y.axe_violations(folder / "index.html") == []
     with open(folder / "hh-raad-gemeenten.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter=";"))
     codes = [r["gemeente_code"] for r in rows]
@@ -667,10 +669,15 @@ def test_warm_kernel_starts_each_notebook_with_an_empty_namespace(tmp_path):
 
     nb(tmp_path / "a.ipynb", "geheim = 'van rapport a'")
     nb(tmp_path / "b.ipynb", "assert 'geheim' not in globals(), 'namespace of the previous report leaked'")
+    nb(tmp_path / "dies.ipynb", "import os\nos._exit(1)")  # the kernel dies: the next report gets a fresh one
     specs = {
-        "a": render.ReportSpec("a", tmp_path / "a.ipynb", "A", {}, ("openbaar",), ("html",)),
-        "b": render.ReportSpec("b", tmp_path / "b.ipynb", "B", {}, ("openbaar",), ("html",)),
+        n: render.ReportSpec(n, tmp_path / f"{n}.ipynb", n, {}, ("openbaar",), ("html",)) for n in ("a", "b", "dies")
     }
+    specs["c"] = render.ReportSpec("c", tmp_path / "a.ipynb", "C", {}, ("openbaar",), ("html",))
     res = {r.report: r for r in render.render_all(specs, reports_root=tmp_path / "r", workers=1)}
     assert res["a"].status == "ok" and res["b"].status == "ok", res["b"].error
     assert res["b"].steps["execute"] > 0 and {"html", "checks"} <= set(res["b"].steps)
+    assert res["dies"].status == "failed" and "dies.ipynb: kernel failed" in res["dies"].error
+    assert res["c"].status == "ok", res["c"].error
+    executed = nbformat.read(tmp_path / "r" / "b" / "b-openbaar.ipynb", as_version=4)
+    assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == [1, 2, 3]

@@ -353,6 +353,7 @@ class WarmKernel:
         self.km = _kernel_manager_class(self.sockets)(kernel_name=_kernel_name())
         self.kc = None
         self.runs = 0
+        self.cells_started = False
 
     def execute(self, spec: ReportSpec, executed: Path, params: dict) -> None:
         import nbformat
@@ -365,16 +366,20 @@ class WarmKernel:
         client = NotebookClient(nb, km=self.km, kernel_name=_kernel_name(), allow_errors=False,
                                 extra_arguments=["--IPKernelApp.log_level=ERROR"])  # fmt: skip
         client.kc = self.kc
+        self.cells_started = False
         try:
             with client.setup_kernel(cwd=str(paths.project_root())):
                 self.kc = client.kc
-                if self.runs == 0:  # once per kernel: the shared results, and no 'Matplotlib is building...' noise
+                if self.runs == 0:  # once per kernel: results that are the same for every gemeente, computed once
                     self._silent(client, "import analysis.memo as _m; _m.install(); del _m")
                 self._silent(client, "%reset -f\nimport matplotlib.pyplot as _plt; _plt.close('all'); del _plt")
                 self.runs += 1
+                count = 0
                 for index, cell in enumerate(nb.cells):
-                    try:
-                        client.execute_cell(cell, index, execution_count=None)
+                    self.cells_started = True
+                    count += cell.cell_type == "code"
+                    try:  # numbered from 1 in every notebook, as a fresh kernel would
+                        client.execute_cell(cell, index, execution_count=count)
                     except CellExecutionError as exc:
                         nbformat.write(nb, str(executed))
                         raise RenderError(
@@ -416,12 +421,19 @@ def _warm_execute(spec: ReportSpec, executed: Path, params: dict) -> None:
     if _warm is not None and (_warm.kc is None and _warm.runs or _warm.runs >= WARM_RECYCLE_AFTER):
         _warm.shutdown()
         _warm = None
-    if _warm is None:
-        from multiprocessing import util
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        if _warm is None:
+            from multiprocessing import util
 
-        _warm = WarmKernel()
-        util.Finalize(_warm, _warm.shutdown, exitpriority=10)  # pool workers skip atexit; finalizers run
-    _warm.execute(spec, executed, params)
+            _warm = WarmKernel()
+            util.Finalize(_warm, _warm.shutdown, exitpriority=10)  # pool workers skip atexit; finalizers run
+        try:
+            return _warm.execute(spec, executed, params)
+        except RenderError:
+            if _warm.kc is not None or _warm.cells_started or attempt == KERNEL_START_ATTEMPTS:
+                raise  # a notebook that had begun to run is never run again
+            _warm = None  # the kernel did not start: a fresh one, as the cold path retries a start
+            time.sleep(0.5 * attempt)
 
 
 def render_report(
