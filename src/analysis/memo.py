@@ -31,6 +31,9 @@ SHARED = (
     "analysis.demand.tariff:tariff_effect_its",
     "analysis.demand.forecast:rolling_origin",
     "analysis.demand.forecast:simulate_projection",
+    "analysis.demand.rates:hh_rates",
+    "analysis.demand.rates:rates_65plus_by_area",
+    "analysis.demand.drivers:driver_inputs",
 )
 MAX_ENTRIES = 64
 
