@@ -31,7 +31,7 @@ def funnel_table(panel: pd.DataFrame, *, year: int | None = None) -> pd.DataFram
     """One row per gemeente of the panel: count, denominator, rate per 1.000 65+, the 95% and 99.8% limits at its
     size, its position, and its registration-break flag (the year of the first break in its own series, or NA).
     Gemeenten without a published HH figure in ``year`` are listed with empty figures and position 'geen cijfer'.
-    Built from the library's benchmark (the same limits as in every gemeente's report)."""
+    Built from the library's benchmark (the same limits and the same break screen as in every gemeente's report)."""
     from analysis.demand import benchmark as bm
     from analysis.demand.tariff import detect_registration_breaks
 
@@ -44,7 +44,12 @@ def funnel_table(panel: pd.DataFrame, *, year: int | None = None) -> pd.DataFram
     lim = bm.funnel_limits(b.national_rate, t.inwoners_65plus.to_numpy(float), tau=b.tau)
     lim.index = t.index
     names = panel.sort_values("jaar").drop_duplicates("gemeente_code", keep="last").set_index("gemeente_code")
-    brk = detect_registration_breaks(panel[panel.hh_clienten.notna()]).groupby("gemeente_code").jaar.min()
+    flagged = getattr(b, "flagged", None)  # the benchmark's own break screen, where the library has one
+    if flagged is None:
+        flagged = detect_registration_breaks(panel[panel.hh_clienten.notna()]).rename(columns={"reden": "reason"})
+    flagged = flagged.sort_values("jaar")
+    brk = flagged.groupby("gemeente_code").jaar.min()
+    why = flagged.groupby("gemeente_code")["reason"].first() if "reason" in flagged else pd.Series(dtype=str)
     out = pd.DataFrame(index=pd.Index(sorted(names.index), name="gemeente_code"))
     out["gemeente_naam"] = names.gemeente_naam.reindex(out.index).astype(str)
     out["jaar"] = year
@@ -56,6 +61,7 @@ def funnel_table(panel: pd.DataFrame, *, year: int | None = None) -> pd.DataFram
     out["positie_95"] = t.positie_95.reindex(out.index).fillna("geen cijfer")
     out["positie_99_8"] = t.positie_99_8.reindex(out.index).fillna("geen cijfer")
     out["registratiebreuk"] = brk.reindex(out.index).astype("Int64")
+    out["registratiebreuk_reden"] = why.reindex(out.index).fillna("").astype(str)
     out["landelijk_per_1000"] = b.national_rate
     return out.reset_index()
 
