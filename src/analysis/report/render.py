@@ -414,6 +414,27 @@ class WarmKernel:
             shutil.rmtree(self.sockets, ignore_errors=True)
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process, its finished children (pandoc, a cold kernel) and its warm kernel (still running,
+    so read from /proc): what a render costs, whatever the neighbours on a shared machine do."""
+    import resource
+
+    total = sum(
+        getattr(resource.getrusage(who), f)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for f in ("ru_utime", "ru_stime")
+    )
+    pid = getattr(getattr(_warm, "km", None), "provisioner", None)
+    pid = getattr(pid, "pid", None) if pid is not None else None
+    if pid:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):  # not Linux, or the kernel is gone: its time is not counted
+            pass
+    return total
+
+
 def _warm_execute(spec: ReportSpec, executed: Path, params: dict) -> None:
     """Execute on this process's warm kernel (started on first use, replaced after failures and every
     ``WARM_RECYCLE_AFTER`` notebooks); shut down when the worker process exits."""
@@ -489,7 +510,11 @@ def render_report(
             for stale in wroot.glob(f"{stem}-*"):  # left by a killed render of this report (we hold its lock)
                 shutil.rmtree(stale, ignore_errors=True)
             work = Path(tempfile.mkdtemp(prefix=f"{stem}-", dir=wroot))
-            _render_into(spec, audience, params, formats, root, work, res, when, warm)
+            cpu0 = _cpu_seconds()
+            try:
+                _render_into(spec, audience, params, formats, root, work, res, when, warm)
+            finally:
+                res.steps["cpu"] = round(_cpu_seconds() - cpu0, 3)
         finally:
             lock.release()
     except RenderError as exc:
