@@ -2,6 +2,10 @@
 
 Atomic: everything is produced in a temporary folder under reports/ and moved into reports/<report>/ only when all
 formats succeeded (and, for ``openbaar``, the leak scan is clean). A failed render keeps the previous good report.
+
+A report with a ``gemeente`` parameter is one report per gemeente: another gemeente than the default gets its own
+name and folder (reports/<report>/<GMxxxx-naam>/, see ``for_gemeente``), and a batch (``render_all``) renders many
+of them on warm kernels (``WarmKernel``) and writes their overview (``analysis.report.overview``).
 """
 
 from __future__ import annotations
