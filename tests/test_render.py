@@ -639,7 +639,7 @@ def test_subtitle_and_header_name_only_the_reports_gemeente():
     assert '"Gemeente Een \\"rare\\" \\\\ naam"' in odd["typst-header"]  # a typst string, not markup
 
 
-def test_reports_toml_gemeenten_setting(tmp_path):
+def test_reports_toml_gemeenten_setting(tmp_path, synth):
     cfg = tmp_path / "reports.toml"
     (tmp_path / "a.ipynb").write_text("{}")
     cfg.write_text(
@@ -650,6 +650,9 @@ def test_reports_toml_gemeenten_setting(tmp_path):
     )
     specs = render.load_specs(cfg)
     assert specs["a"].gemeenten == "all" and not specs["a"].error
+    params = {"gemeente": "GM0014", "processed_dir": str(synth.parent)}
+    b = render.ReportSpec("b", tmp_path / "a.ipynb", "B", params, gemeenten=("GM0344",))
+    assert list(render.expand_all({"b": b})) == ["b", "b-GM0344-utrecht"]  # the default stays in the nightly run
     assert "not Utrecht" in specs["b"].error
     assert "has no gemeente parameter" in specs["c"].error
 

@@ -789,6 +789,7 @@ def expand_all(specs: dict[str, ReportSpec]) -> dict[str, ReportSpec]:
             out[name] = spec
             continue
         try:
+            out[name] = replace(spec, gemeenten=())  # the default gemeente is always rendered, at its stable address
             out.update(expand_gemeenten(spec, spec.gemeenten))
         except ParamError as exc:
             out[name] = replace(spec, error=str(exc))
