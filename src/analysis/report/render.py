@@ -341,7 +341,7 @@ def _execute(spec: ReportSpec, executed: Path, params: dict) -> None:
 
 # ------------------------------------------------------------------------------------------- warm kernels
 
-WARM_RECYCLE_AFTER = 150  # notebooks per warm kernel before it is replaced (bounds memory a long batch can grow)
+WARM_RECYCLE_AFTER = 250  # notebooks per kernel before it is replaced (bounds memory; a national run is ~180)
 _warm = None  # this process's warm kernel (a batch worker's), started on first use
 
 
