@@ -763,17 +763,13 @@ def expand_gemeenten(
     bad = [c for c in codes if c not in names]
     if bad:
         raise ParamError(_unknown_gemeente(spec.name, ", ".join(bad), spec.parameters.get("processed_dir")))
-    out = {}
-    for code in codes:
-        s = for_gemeente(replace_gemeenten(spec), {**spec.parameters, "gemeente": code}, names)
-        out[s.name] = s
-    return out
-
-
-def replace_gemeenten(spec: ReportSpec) -> ReportSpec:
     from dataclasses import replace
 
-    return replace(spec, gemeenten=())
+    out = {}
+    for code in codes:
+        s = for_gemeente(replace(spec, gemeenten=()), {**spec.parameters, "gemeente": code}, names)
+        out[s.name] = s
+    return out
 
 
 def expand_all(specs: dict[str, ReportSpec]) -> dict[str, ReportSpec]:
