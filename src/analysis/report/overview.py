@@ -24,6 +24,10 @@ SORTS = {
     "grootte": ("index-grootte.html", "Inwoners 65+"),
 }
 CSV_SEP, CSV_DECIMAL = ";", ","  # as the gemeente's own exports (analysis.data.io.CsvFormat): opens in Dutch Excel
+# the reports' policy (issue 23): no script, nothing fetched; the chart is embedded as data, links still navigate
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'"
+)
 _POSITION = {"boven": "boven", "onder": "onder", "binnen": "binnen"}
 
 
@@ -115,6 +119,7 @@ def _page(t: pd.DataFrame, key: str, *, title: str, links: dict[str, str], csv_n
     n_rep = sum(1 for c in t.gemeente_code if c in links)
     return f"""<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
 <title>{escape(title)}: alle gemeenten</title>
 <style>body{{font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:60em;margin:0 auto;padding:1.5em}}
 table{{border-collapse:collapse;width:100%}}th,td{{border-bottom:1px solid #8a8a8a;padding:.3em .6em;text-align:left}}
@@ -197,9 +202,11 @@ def write_overview(
     out[rates] = out[rates].round(3)  # per 1.000: three decimals is far below what CBS's rounding to 5 allows
     with atomic_path(folder / csv_name) as tmp:
         out.to_csv(tmp, sep=CSV_SEP, decimal=CSV_DECIMAL, index=False, encoding="utf-8")
-    chart = "trechter.png"
-    _chart(t, panel, year, folder / chart)
-    written = [folder / csv_name, folder / chart]
+    _chart(t, panel, year, folder / "trechter.png")  # also a file of its own, to download or reuse
+    import base64
+
+    chart = "data:image/png;base64," + base64.b64encode((folder / "trechter.png").read_bytes()).decode()
+    written = [folder / csv_name, folder / "trechter.png"]
     for key, (fname, _) in SORTS.items():
         html = _page(t, key, title=title, links=links, csv_name=csv_name, chart=chart, year=year, national=national)
         problems = html_problems(html)
