@@ -202,10 +202,99 @@ def bench_render() -> None:
     )
 
 
+def bench_gemeenten() -> None:
+    """hh-raad for every gemeente of the CBS panel, HTML and PDF, on 2 workers with warm kernels: wall time and
+    what each step costs. BENCH_GEMEENTEN=40 renders the first 40 (spread over the panel) and extrapolates."""
+    n_env = os.environ.get("BENCH_GEMEENTEN", "all")
+    header(f"hh-raad for every gemeente (--gemeenten all), HTML + PDF, 2 workers, warm kernels ({n_env})")
+    r = run_child(f"""
+        import time, tempfile, statistics as st
+        from pathlib import Path
+        from analysis.report.render import load_specs, render_all, expand_gemeenten, gemeente_names, render_report
+        spec = load_specs()["hh-raad"]
+        names = gemeente_names()
+        n_env = {n_env!r}
+        codes = list(names) if n_env == "all" else list(names)[:: max(1, len(names) // int(n_env))][: int(n_env)]
+        specs = expand_gemeenten(spec, tuple(codes), names)
+        root = Path(tempfile.mkdtemp()) / "reports"
+        t = time.perf_counter()
+        rs = render_all(specs, reports_root=root, force=True, workers=2, kind="bench")
+        wall = time.perf_counter() - t
+        # CPU seconds of each render (worker, its kernel, pandoc, typst; RenderResult.steps["cpu"]): on a busy
+        # shared machine the wall time says more about the neighbours than about the batch
+        cpu_s = sum(x.steps.get("cpu", 0) for x in rs)
+        cpu_steady = st.mean(sorted(x.steps.get("cpu", 0) for x in rs if x.status == "ok")[:-2])
+        ok = [x for x in rs if x.status == "ok"]
+        steps = {{k: st.mean(x.steps.get(k, 0) for x in ok) for k in ("execute", "markdown", "html", "pdf", "checks")}}
+        first = max((x.steps.get("execute", 0) for x in ok), default=0)
+        # one cold render (a fresh kernel per report, as before) of a gemeente that is not the default
+        other = next(c for c in codes if c != spec.parameters["gemeente"])
+        t = time.perf_counter()
+        cold = render_report(spec, params={{"gemeente": other}}, reports_root=Path(tempfile.mkdtemp()))
+        cold_s = time.perf_counter() - t
+        RESULT = {{"wall": wall, "cpu": cpu_s, "cpu_steady": cpu_steady, "load": __import__("os").getloadavg()[0], "n": len(specs), "n_all": len(names), "ok": len(ok),
+                   "failed": sorted({{x.error.split(":")[-1].strip()[:90] for x in rs if x.status != "ok"}})[:3],
+                   "steps": steps, "first_execute": first, "cold": cold_s, "cold_steps": cold.steps,
+                   "mean_report": st.mean(x.seconds for x in ok) if ok else 0,
+                   # a report on a kernel that has rendered before (each worker's first pays imports and the shared fit)
+                   "steady": st.mean(sorted(x.seconds for x in ok)[:-2]) if len(ok) > 2 else 0}}
+    """)
+    shared = run_child("""
+        import time
+        t = time.perf_counter()
+        from analysis.assumptions import load_assumptions
+        from analysis.demand import analysis as da
+        from analysis.report.notebook import ReportContext
+        ctx = ReportContext("hh-raad", "openbaar")
+        load = {n: ctx.load(n) for n in ("reference", "wmo_panel_grenzen_2020", "wmo_panel_eigen_grenzen", "herindelingen",
+                "synthetic/hh_clients", "synthetic/hh_monthly", "synthetic/population")}
+        t_load = time.perf_counter() - t
+        from analysis import memo
+        memo.install()
+        kw = dict(panel_harmonised=load["wmo_panel_grenzen_2020"], panel_own=load["wmo_panel_eigen_grenzen"],
+                  herindelingen=load["herindelingen"], reference=load["reference"], clients=load["synthetic/hh_clients"],
+                  hh_monthly=load["synthetic/hh_monthly"], population=load["synthetic/population"],
+                  prognosis=load["synthetic/population"], log=load_assumptions())
+        t = time.perf_counter(); da.run(**kw, gemeente="GM0344"); t_first = time.perf_counter() - t
+        t = time.perf_counter(); da.run(**kw, gemeente="GM0193"); t_next = time.perf_counter() - t
+        RESULT = {"load": t_load, "first": t_first, "next": t_next}
+    """)
+    s = r["steps"]
+    per = r["wall"] / max(r["n"], 1)
+    # the rest of the country costs what a report on a warm kernel costs, on 2 workers
+    total = r["wall"] + (r["n_all"] - r["n"]) * r["steady"] / 2
+    print(
+        f"{r['n']} of {r['n_all']} gemeenten: wall {r['wall']:.0f} s ({per:.2f} s per report on 2 workers); "
+        f"{r['ok']} ok, {r['n'] - r['ok']} failed{(' (' + '; '.join(r['failed']) + ')') if r['failed'] else ''}"
+    )
+    cpu_all = (r["cpu"] + (r["n_all"] - r["n"]) * r["cpu_steady"]) / 2
+    print(
+        f"CPU time {r['cpu']:.0f} s ({r['cpu_steady']:.2f} s per report on a warm kernel: worker, kernel, pandoc, "
+        f"typst); on 2 free cores all {r['n_all']} gemeenten need about {cpu_all:.0f} s = {cpu_all / 60:.1f} min "
+        f"(target <= 10 min: {verdict(cpu_all <= 600)}; load average during the run {r['load']:.1f})"
+    )
+    est = "measured" if r["n"] == r["n_all"] else "extrapolated"
+    print(f"all {r['n_all']} gemeenten: {total:.0f} s = {total / 60:.1f} min ({est}; target <= 10 min: "
+          f"{verdict(total <= 600)})")  # fmt: skip
+    print(
+        f"per report (mean, one worker): notebook {s['execute']:.2f} s (first on a kernel: {r['first_execute']:.1f} s), "
+        f"Markdown {s['markdown']:.2f} s, HTML (pandoc) {s['html']:.2f} s, PDF (pandoc + typst) {s['pdf']:.2f} s, "
+        f"publication checks + leak scan {s['checks']:.2f} s; whole render {r['mean_report']:.2f} s"
+    )
+    print(
+        f"shared work: data load {shared['load']:.2f} s (cold process, incl. imports); analysis for the first "
+        f"gemeente {shared['first']:.2f} s, for the next {shared['next']:.2f} s (gemeente-independent results "
+        f"computed once per kernel, analysis.memo)"
+    )
+    print(
+        f"a cold render (fresh kernel) for comparison: {r['cold']:.1f} s (notebook {r['cold_steps'].get('execute', 0):.1f} s)"
+    )
+
+
 if __name__ == "__main__":
     print(f"benchmarks on {os.cpu_count()} cores")
-    which = sys.argv[1:] or ["generation", "rates", "montecarlo", "render"]
-    if "generation" in which or not NL.exists():
+    which = sys.argv[1:] or ["generation", "rates", "montecarlo", "render", "gemeenten"]
+    if "generation" in which or ("rates" in which and not NL.exists()):
         bench_generation()
     if "rates" in which:
         bench_rates()
@@ -213,3 +302,5 @@ if __name__ == "__main__":
         bench_montecarlo()
     if "render" in which:
         bench_render()
+    if "gemeenten" in which:
+        bench_gemeenten()

@@ -69,7 +69,10 @@ def render_case(tmp_path_factory, synth):
             res = render.render_report(
                 spec, audience=audience, params=params, formats=("html", "pdf"), reports_root=root
             )
-            done[key] = (render.audience_root(root, audience) / spec.name, res)  # intern: reports-intern/
+            # the folder the report was published in (intern: reports-intern/; another gemeente's hh-raad: its own)
+            tree = render.audience_root(root, audience)
+            folder = next((tree / f).parent for f in res.outputs) if res.outputs else tree / spec.name
+            done[key] = (folder, res)
         return done[key]
 
     return get

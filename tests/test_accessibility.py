@@ -165,7 +165,7 @@ def test_report_pdf_is_pdfa_2a_and_pdfua_1(name, audience, extra, render_case):
 
     folder, res = render_case(name, audience, extra)
     assert res.status == "ok", res.error
-    pdf = folder / f"{name}-{audience}.pdf"
+    pdf = folder / f"{res.report}-{audience}.pdf"
     assert pdf_problems(pdf) == []
     with pikepdf.open(pdf) as doc:
         meta = doc.open_metadata()
@@ -185,7 +185,7 @@ def test_report_pdf_is_pdfa_2a_and_pdfua_1(name, audience, extra, render_case):
 def test_report_html_has_zero_axe_violations_and_works_by_keyboard(name, audience, extra, render_case):
     folder, res = render_case(name, audience, extra)
     assert res.status == "ok", res.error
-    html = folder / f"{name}-{audience}.html"
+    html = folder / f"{res.report}-{audience}.html"
     assert html_problems(html.read_text(encoding="utf-8")) == []
     assert a11y.axe_violations(html) == []
     _keyboard_reaches_everything(html)

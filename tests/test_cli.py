@@ -210,3 +210,56 @@ def test_status_with_a_damaged_manifest(env):
     msg = " ".join(res.output.split())
     assert res.exit_code == 1 and "manifest.json: manifest is damaged" in msg and "no runs recorded" not in msg
     assert (reports / "manifest.json").read_text() == "{kapot"
+
+
+GEMEENTE_CASES = {
+    "unknown_code": (["hh-raad", "-p", "gemeente=GM9999"], "gemeente 'GM9999' is not in the CBS panel"),
+    "unknown_in_list": (["hh-raad", "--gemeenten", "GM0344,GM9998"], "gemeente 'GM9998' is not in the CBS panel"),
+    "name_in_list": (["hh-raad", "--gemeenten", "Utrecht"], 'gemeenten must be "all" or a list of codes GMxxxx'),
+    "no_gemeente_parameter": (["tussenevaluatie", "--gemeenten", "all"], "tussenevaluatie has no gemeente parameter"),
+    "with_all": (["--all", "--gemeenten", "all"], "--gemeenten goes with one report name"),
+    "and_p_gemeente": (["hh-raad", "--gemeenten", "all", "-p", "gemeente=GM0344"], "not with -p gemeente"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GEMEENTE_CASES))
+def test_bad_gemeente_is_one_clear_line(case, env, synth, monkeypatch):
+    """A gemeente that is not in the CBS panel stops before any kernel, in one line, and writes nothing (nor marks
+    Groningen's report as failed)."""
+    reports, processed = env
+    monkeypatch.setenv("ANALYSIS_PROCESSED", str(processed))
+    args, expected = GEMEENTE_CASES[case]
+    before = tree(reports)
+    res = runner.invoke(app, ["render", *args])
+    msg = " ".join(res.output.split())
+    assert res.exit_code == 2, msg
+    assert expected in msg, f"{expected!r} not in {msg!r}"
+    assert "Traceback" not in res.output and len([ln for ln in res.output.splitlines() if ln.strip()]) <= 3
+    assert tree(reports) == before
+
+
+def test_render_gemeenten_through_the_cli(tmp_path, synth, monkeypatch):
+    """`analysis render <report> --gemeenten GM0344,GM0060`: one report per gemeente in its own folder, the overview
+    and the CSV, exit 0; again without changes: both skipped."""
+    from make_example_notebook import trivial_notebook
+
+    nb = tmp_path / "t.ipynb"
+    trivial_notebook(nb)
+    cfg = tmp_path / "reports.toml"
+    cfg.write_text(
+        f'[reports.t]\nnotebook = "{nb}"\nformats = ["html"]\n'
+        f'[reports.t.parameters]\ngemeente = "GM0014"\nprocessed_dir = "{synth.parent}"\n'
+    )
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("ANALYSIS_REPORTS", str(reports))
+    args = ["render", "t", "--gemeenten", "GM0344,GM0060", "--config", str(cfg), "--workers", "1"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert (reports / "t" / "GM0344-utrecht" / "t-GM0344-utrecht-openbaar.html").is_file()
+    assert (reports / "t" / "GM0060-ameland" / "t-GM0060-ameland-openbaar.html").is_file()
+    assert not (reports / "t" / "t-openbaar.html").exists()  # the default gemeente was not asked for
+    overview = (reports / "t" / "index.html").read_text(encoding="utf-8")
+    assert 'href="GM0344-utrecht/t-GM0344-utrecht-openbaar.html"' in overview
+    assert (reports / "t" / "t-gemeenten.csv").is_file()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "0 rendered, 2 unchanged (skipped)" in " ".join(again.output.split())

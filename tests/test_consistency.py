@@ -92,7 +92,7 @@ def test_rendered_report_is_consistent(name, audience, extra, render_case):
     totals equal their parts, no quantity has two values; and the summary has numbers to check."""
     folder, res = render_case(name, audience, extra)
     assert res.status == "ok", res.error
-    html = (folder / f"{name}-{audience}.html").read_text(encoding="utf-8")
+    html = (folder / f"{res.report}-{audience}.html").read_text(encoding="utf-8")
     assert consistency.check_report(html) == []
     parsed = consistency.parse_report(html)
     # every report ends its summary with the decision it supports (issue 24: "Wat vraagt dit van de raad")

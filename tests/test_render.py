@@ -486,6 +486,212 @@ def test_a_changed_citation_re_renders_the_report(tmp_path, synth):
     assert again["monitor"].reason == "inputs changed: synthetic/regional_monitor"
 
 
+# ------------------------------------------------------------------------------------ one report per gemeente
+
+
+@pytest.fixture(scope="module")
+def gemeenten_rendered(tmp_path_factory, synth):
+    """Groningen's default hh-raad, then Utrecht and Ameland in one batch (warm kernel, one worker) with the
+    overview: the layout checks below read these files."""
+    from dataclasses import replace
+
+    from report_cases import SMALL
+
+    root = tmp_path_factory.mktemp("gemeenten") / "reports"
+    spec = render.load_specs()["hh-raad"]
+    spec = replace(spec, parameters={**spec.parameters, "n_boot": SMALL["n_boot"], "processed_dir": str(synth.parent)})
+    own = render.render_report(spec, reports_root=root)
+    assert own.status == "ok", own.error
+    render.record_run(root, [own], run_id=own.run_id, started=own.started, kind="test")
+    before = {p: p.read_bytes() for p in (root / "hh-raad").iterdir() if p.is_file()}
+    specs = render.expand_gemeenten(spec, ("GM0014", "GM0344", "GM0060"))  # Groningen unchanged: skipped
+    results = {r.report: r for r in render.render_all(specs, reports_root=root, workers=1, kind="test")}
+    return root, before, results
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("gemeenten")
+def test_other_gemeenten_leave_groningens_report_byte_identical(gemeenten_rendered):
+    root, before, results = gemeenten_rendered
+    assert results["hh-raad"].action == "skipped"  # unchanged: the batch did not touch the default
+    for name in ("hh-raad-GM0344-utrecht", "hh-raad-GM0060-ameland"):
+        assert results[name].status == "ok", results[name].error
+    assert {p: p.read_bytes() for p in before} == before
+    assert (root / "hh-raad" / "GM0344-utrecht" / "hh-raad-GM0344-utrecht-openbaar.pdf").exists()
+    assert set(results["hh-raad-GM0060-ameland"].outputs) == {
+        f"hh-raad/GM0060-ameland/hh-raad-GM0060-ameland-openbaar.{ext}" for ext in ("ipynb", "html", "pdf")
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("gemeenten")
+def test_each_report_names_only_its_own_gemeente_in_title_and_subtitle(gemeenten_rendered):
+    import re
+
+    root, _, _ = gemeenten_rendered
+    cases = {
+        "Groningen": root / "hh-raad" / "hh-raad-openbaar.html",
+        "Utrecht": root / "hh-raad" / "GM0344-utrecht" / "hh-raad-GM0344-utrecht-openbaar.html",
+        "Ameland": root / "hh-raad" / "GM0060-ameland" / "hh-raad-GM0060-ameland-openbaar.html",
+    }
+    for naam, path in cases.items():
+        html = path.read_text(encoding="utf-8")
+        head = html.split('<nav id="TOC"')[0]
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+        assert naam in title and f'<p class="gemeente">Gemeente {naam}</p>' in head
+        others = [o for o in cases if o != naam]
+        assert not any(o in title for o in others), title
+        subtitle = re.findall(r'<p class="subtitle">(.*?)</p>', head, re.S)
+        assert subtitle == (["Bijlage bij raadsbrief gemeente Groningen"] if naam == "Groningen" else []), subtitle
+        pdf = path.with_suffix(".pdf")
+        if shutil.which("pdftotext"):
+            first = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+            assert f"Gemeente {naam}" in first and ("Bijlage bij raadsbrief" in first) == (naam == "Groningen")
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("gemeenten")
+def test_index_status_and_overview_list_each_gemeente(gemeenten_rendered, monkeypatch):
+    import csv
+    import re
+
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    root, _, _ = gemeenten_rendered
+    index = (root / "index.html").read_text(encoding="utf-8")
+    for naam, code in (("Groningen", "GM0014"), ("Utrecht", "GM0344"), ("Ameland", "GM0060")):
+        assert f"gemeente {naam} ({code})" in index
+    assert 'href="hh-raad/index.html"' in index
+    _check_manifest_and_index(root)
+    monkeypatch.setenv("ANALYSIS_REPORTS", str(root))
+    status = CliRunner().invoke(app, ["status"]).output
+    lines = [" ".join(ln.split()) for ln in status.splitlines()]
+    assert any(ln.startswith("hh-raad-GM0344-utrecht, gemeente Utrecht GM0344 (openbaar): published") for ln in lines)
+    assert any(ln.startswith("hh-raad, gemeente Groningen GM0014 (openbaar): published") for ln in lines)
+
+    folder = root / "hh-raad"
+    overview = (folder / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<th scope="row"><a href="([^"]+)">([^<]+)</a>', overview)
+    assert sorted(n for _, n in links) == ["Ameland", "Groningen", "Utrecht"]
+    for href, _ in links:
+        assert (folder / href).is_file(), href  # every link works
+    from analysis.report.accessibility import html_problems
+
+    for page in ("index.html", "index-gebruik.html", "index-positie.html", "index-grootte.html"):
+        assert html_problems((folder / page).read_text(encoding="utf-8")) == [], page
+    assert "<script" not in overview  # sorting is by pre-sorted pages: a CSP without scripts keeps it working
+    if a11y.available() or CI:
+        assert a11y.axe_violations(folder / "index.html") == []
+    with open(folder / "hh-raad-gemeenten.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    codes = [r["gemeente_code"] for r in rows]
+    names = render.gemeente_names(json.loads((root / "manifest.json").read_text())["outputs"][0]["parameters"]
+                                  ["processed_dir"])  # fmt: skip
+    assert codes == sorted(names) and len(set(codes)) == len(codes)  # one row per gemeente of the panel
+    by_code = {r["gemeente_code"]: r for r in rows}
+    assert by_code["GM0344"]["rapport"] == "GM0344-utrecht/hh-raad-GM0344-utrecht-openbaar.html"
+    assert by_code["GM0014"]["registratiebreuk"] == "2019"  # the break the report describes is flagged
+    assert {r["positie_95"] for r in rows} <= {"boven", "onder", "binnen", "geen cijfer"}
+
+
+def test_gemeente_names_become_safe_folder_names(tmp_path):
+    assert render.slug("'s-Gravenhage") == "s-gravenhage"
+    assert render.slug("Súdwest-Fryslân") == "sudwest-fryslan"
+    assert render.slug("Bergen (NH.)") == "bergen-nh"
+    assert render.slug("../../etc/passwd") == "etc-passwd"
+    assert render.slug("<script>") == "script"
+    with pytest.raises(render.RenderError, match="outside"):
+        render.confined(tmp_path, "../elders")
+    assert render.confined(tmp_path, "hh-raad/GM0344-utrecht") == tmp_path / "hh-raad" / "GM0344-utrecht"
+
+
+def test_for_gemeente_keeps_the_default_address_and_moves_others(synth):
+    from analysis.report.params import ParamError
+
+    spec = render.load_specs()["hh-raad"]
+    names = render.gemeente_names(synth.parent)
+    own = render.for_gemeente(spec, {"gemeente": "GM0014"}, names)
+    assert (own.name, own.folder or own.name, own.gemeente_naam) == ("hh-raad", "hh-raad", "Groningen")
+    other = render.for_gemeente(spec, {"gemeente": "GM0518"}, names)
+    assert other.name == "hh-raad-GM0518-s-gravenhage" and other.folder == "hh-raad/GM0518-s-gravenhage"
+    assert other.parameters["gemeente"] == "GM0518" and other.gemeente_naam == "'s-Gravenhage"
+    with pytest.raises(ParamError, match="gemeente 'GM9999' is not in the CBS panel"):
+        render.for_gemeente(spec, {"gemeente": "GM9999"}, names)
+    with pytest.raises(ParamError, match="GM9998"):
+        render.expand_gemeenten(spec, ("GM0344", "GM9998"), names)
+    assert len(render.expand_gemeenten(spec, "all", names)) == len(names)
+    tussen = render.load_specs()["tussenevaluatie"]
+    assert render.for_gemeente(tussen, {}, names) is tussen  # no gemeente parameter: untouched
+
+
+def test_subtitle_and_header_name_only_the_reports_gemeente():
+    import datetime as dt
+
+    from analysis.report import convert
+
+    kw = dict(version="1", when=dt.date(2026, 11, 30), audience="openbaar")
+    utrecht = convert.front_matter(
+        "HH in Utrecht", {"synthetic": True}, gemeente="GM0344", gemeente_naam="Utrecht", **kw
+    )
+    assert "subtitle" not in utrecht and utrecht["gemeente"] == "Utrecht"
+    assert '"Gemeente Utrecht"' in utrecht["typst-header"] and "synthetische gegevens" in utrecht["typst-header"]
+    groningen = convert.front_matter("HH in Groningen", {}, gemeente="GM0014", gemeente_naam="Groningen", **kw)
+    assert groningen["subtitle"] == "Bijlage bij raadsbrief gemeente Groningen"
+    plain = convert.front_matter("Tussenevaluatie", {}, **kw)  # a Groningen report without a gemeente parameter
+    assert plain["subtitle"] == "Bijlage bij raadsbrief gemeente Groningen" and "gemeente" not in plain
+    odd = convert.front_matter("t", {}, gemeente="GM0001", gemeente_naam='Een "rare" \\ naam', **kw)
+    assert '"Gemeente Een \\"rare\\" \\\\ naam"' in odd["typst-header"]  # a typst string, not markup
+
+
+def test_reports_toml_gemeenten_setting(tmp_path, synth):
+    cfg = tmp_path / "reports.toml"
+    (tmp_path / "a.ipynb").write_text("{}")
+    cfg.write_text(
+        '[reports.a]\nnotebook = "a.ipynb"\ngemeenten = "all"\n[reports.a.parameters]\ngemeente = "GM0014"\n'
+        '[reports.b]\nnotebook = "a.ipynb"\ngemeenten = ["GM0344", "Utrecht"]\n'
+        '[reports.b.parameters]\ngemeente = "GM0014"\n'
+        '[reports.c]\nnotebook = "a.ipynb"\ngemeenten = "all"\n'
+    )
+    specs = render.load_specs(cfg)
+    assert specs["a"].gemeenten == "all" and not specs["a"].error
+    params = {"gemeente": "GM0014", "processed_dir": str(synth.parent)}
+    b = render.ReportSpec("b", tmp_path / "a.ipynb", "B", params, gemeenten=("GM0344",))
+    assert list(render.expand_all({"b": b})) == ["b", "b-GM0344-utrecht"]  # the default stays in the nightly run
+    assert "not Utrecht" in specs["b"].error
+    assert "has no gemeente parameter" in specs["c"].error
+
+
+def test_warm_kernel_starts_each_notebook_with_an_empty_namespace(tmp_path):
+    """Batch workers reuse one kernel: a variable of the previous report must not be visible to the next."""
+    import nbformat as nbf
+
+    def nb(path, code):
+        n = nbf.v4.new_notebook()
+        p = nbf.v4.new_code_cell("audience = 'openbaar'")
+        p.metadata["tags"] = ["parameters"]
+        text = nbf.v4.new_code_cell(code + "\nfrom analysis.report.notebook import md\nmd('Rapport.')")
+        n.cells = [nbf.v4.new_markdown_cell("# Samenvatting"), p, text]
+        n.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbf.write(n, str(path))
+
+    nb(tmp_path / "a.ipynb", "geheim = 'van rapport a'")
+    nb(tmp_path / "b.ipynb", "assert 'geheim' not in globals(), 'namespace of the previous report leaked'")
+    nb(tmp_path / "dies.ipynb", "import os\nos._exit(1)")  # the kernel dies: the next report gets a fresh one
+    specs = {
+        n: render.ReportSpec(n, tmp_path / f"{n}.ipynb", n, {}, ("openbaar",), ("html",)) for n in ("a", "b", "dies")
+    }
+    specs["c"] = render.ReportSpec("c", tmp_path / "a.ipynb", "C", {}, ("openbaar",), ("html",))
+    res = {r.report: r for r in render.render_all(specs, reports_root=tmp_path / "r", workers=1)}
+    assert res["a"].status == "ok" and res["b"].status == "ok", res["b"].error
+    assert res["b"].steps["execute"] > 0 and {"html", "checks"} <= set(res["b"].steps)
+    assert res["dies"].status == "failed" and "dies.ipynb: kernel failed" in res["dies"].error
+    assert res["c"].status == "ok", res["c"].error
+    executed = nbformat.read(tmp_path / "r" / "b" / "b-openbaar.ipynb", as_version=4)
+    assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == [1, 2, 3]
+
+
 def test_intern_report_is_no_appendix_to_a_council_letter():
     import datetime as dt
 

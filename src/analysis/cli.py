@@ -238,8 +238,9 @@ def status(
         last = o.get("last_run", {})
         published = "published" if o.get("status") == "ok" else "NOT published"
         err = f": {last['error']}" if last.get("error") else ""
+        gem = f", gemeente {o.get('gemeente_naam', '')} {o['gemeente']}" if o.get("gemeente") else ""
         out.print(
-            f"  {o['report']} ({o['audience']}): {published}, made by run {o.get('run_id') or '?'} "
+            f"  {o['report']}{gem} ({o['audience']}): {published}, made by run {o.get('run_id') or '?'} "
             f"at {o.get('finished', '?')}; latest run {last.get('run_id', '?')}: {last.get('action', '?')} - "
             f"{last.get('reason', '')}{err}"
         )
@@ -282,6 +283,63 @@ def _parse_params(items: list[str]) -> dict:
     return out
 
 
+def _batch(specs: dict, *, force: bool, workers: int, kind: str) -> None:
+    """Render many reports in parallel with a progress bar; one line per report; exit 1 if any failed."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from analysis.report.render import expand_all, render_all
+
+    with _errors(f"analysis {kind}"):
+        n = sum(len(s.audiences) for s in expand_all(specs).values())
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as prog:
+        task = prog.add_task("rapporten renderen", total=n)
+
+        def tick(r):
+            took = f" ({r.seconds:.0f} s)" if r.action != "skipped" else ""
+            why = f" - {r.reason}" if r.reason else ""
+            err = f": {r.error}" if r.error else ""
+            prog.console.print(f"  {r.report}-{r.audience}: {r.action}{took}{why}{err}", highlight=False)
+            prog.advance(task)
+
+        with _errors(f"analysis {kind}"):
+            results = render_all(specs, force=force, workers=workers, progress=tick, kind=kind)
+        prog.update(task, completed=n)
+    failed = [r for r in results if r.action == "failed"]
+    skipped = [r for r in results if r.action == "skipped"]
+    console.print(
+        f"{len(results) - len(failed) - len(skipped)} rendered, {len(skipped)} unchanged (skipped), "
+        f"{len(failed)} failed. Open reports/index.html"
+    )
+    for r in failed:  # the failures again at the end: in a national run they are lost among 350 lines
+        console.print(f"  failed: {r.report}-{r.audience}: {r.error}", highlight=False, soft_wrap=True)
+    if not specs:
+        console.print("no reports listed in reports.toml yet; data are built")
+    raise typer.Exit(1 if failed else 0)
+
+
+def _gemeenten_batch(name: str, spec, which: str, params: dict, audience: str, formats, force: bool, workers: int):
+    """`analysis render hh-raad --gemeenten all|GM0344,GM0193`: the report for each gemeente, plus the overview."""
+    from dataclasses import replace
+
+    from analysis.report.render import expand_gemeenten, parse_gemeenten, takes_gemeente
+
+    if not takes_gemeente(spec):
+        _fail(f"{name} has no gemeente parameter; --gemeenten works for reports per gemeente (e.g. hh-raad)", 2)
+    if "gemeente" in params:
+        _fail("give the gemeenten with --gemeenten, not with -p gemeente=...", 2)
+    with _errors(f"analysis render {name} --gemeenten"):
+        base = replace(spec, parameters={**spec.parameters, **params}, audiences=(audience,), formats=formats)
+        base.check({**base.parameters}, audience, formats)  # before any kernel starts
+        specs = expand_gemeenten(base, parse_gemeenten(which))
+    _batch(specs, force=force, workers=workers, kind=f"render {name} --gemeenten")
+
+
 @app.command("render")
 def render(
     name: Annotated[str | None, typer.Argument(help="report name from reports.toml")] = None,
@@ -290,50 +348,33 @@ def render(
     to: Annotated[str | None, typer.Option("--to", help="formats, e.g. html,pdf (default: the report's)")] = None,
     all_: Annotated[bool, typer.Option("--all", help="render everything in reports.toml")] = False,
     force: Annotated[bool, typer.Option(help="render even if nothing changed")] = False,
-    workers: Annotated[int, typer.Option(help="parallel kernels for --all")] = 2,
+    workers: Annotated[int, typer.Option(help="parallel kernels for --all and --gemeenten")] = 2,
     config: Annotated[Path | None, typer.Option(help="reports.toml")] = None,
     progress: Annotated[
         bool | None,
         typer.Option("--progress/--no-progress", help="per-cell progress on stderr (default: in a terminal)"),
     ] = None,
+    gemeenten: Annotated[
+        str | None,
+        typer.Option(
+            "--gemeenten",
+            help="'all' or codes GM0344,GM0193: the report for each gemeente of the CBS panel, each in "
+            "reports/<report>/<GMxxxx-naam>/, plus the overview reports/<report>/index.html (unchanged ones skipped)",
+        ),
+    ] = None,
 ) -> None:
-    """Render one report (or --all) to reports/<report>/<report>-openbaar.html|.pdf|.ipynb (intern: reports-intern/)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from analysis.report.render import load_specs, render_all, render_report
+    """Render one report (or --all) to reports/<report>/<report>-openbaar.html|.pdf|.ipynb (intern: reports-intern/;
+    another gemeente than the default: reports/<report>/<GMxxxx-naam>/)."""
+    from analysis.report.render import for_gemeente, load_specs, render_report, update_overview
 
     if workers < 1:
         _fail(f"--workers must be 1 or more, not {workers}", 2)
     with _errors("analysis render"):
         specs = load_specs(config)
     if all_:
-        n = sum(len(s.audiences) for s in specs.values())
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=console,
-        ) as prog:
-            task = prog.add_task("rapporten renderen", total=n)
-
-            def tick(r):
-                took = f" ({r.seconds:.0f} s)" if r.action != "skipped" else ""
-                why = f" - {r.reason}" if r.reason else ""
-                err = f": {r.error}" if r.error else ""
-                prog.console.print(f"  {r.report}-{r.audience}: {r.action}{took}{why}{err}", highlight=False)
-                prog.advance(task)
-
-            with _errors("analysis render --all"):
-                results = render_all(specs, force=force, workers=workers, progress=tick)
-            prog.update(task, completed=n)
-        failed = [r for r in results if r.action == "failed"]
-        skipped = [r for r in results if r.action == "skipped"]
-        console.print(
-            f"{len(results) - len(failed) - len(skipped)} rendered, {len(skipped)} unchanged (skipped), "
-            f"{len(failed)} failed. Open reports/index.html"
-        )
-        raise typer.Exit(1 if failed else 0)
+        if gemeenten is not None:
+            _fail("--gemeenten goes with one report name, not with --all (set gemeenten in reports.toml)", 2)
+        _batch(specs, force=force, workers=workers, kind="render --all")
     if not name:
         _fail("give a report name or --all", 2)
     if name not in specs:
@@ -342,12 +383,15 @@ def render(
 
     from analysis.report.render import new_run_id, record_run
 
-    run_id = new_run_id()
-    started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     formats = tuple(f.strip() for f in to.split(",") if f.strip()) if to is not None else specs[name].formats
     params = _parse_params(param or [])
+    if gemeenten is not None:
+        _gemeenten_batch(name, specs[name], gemeenten, params, audience, formats, force, workers)
+    run_id = new_run_id()
+    started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     with _errors(f"analysis render {name}"):
-        specs[name].check({**specs[name].parameters, **params}, audience, formats)  # before any kernel starts
+        checked = specs[name].check({**specs[name].parameters, **params}, audience, formats)  # before any kernel
+        for_gemeente(specs[name], checked)  # an unknown gemeente is one line here, not a failed entry in the manifest
         from analysis.report.render import StopRequest, cell_progress, check_state
 
         check_state(paths_reports())  # a damaged manifest or history stops the render before it publishes
@@ -361,6 +405,9 @@ def render(
               128 + stop.signum)  # fmt: skip
     if res.status != "ok":
         _fail(f"{name} ({audience}) failed: {res.error}")
+    if res.gemeente and res.report != name:  # another gemeente's report: the overview links to it now
+        with _errors(f"analysis render {name} (overview)"):
+            update_overview(paths_reports(), specs[name])
     from analysis.report.render import audience_root
 
     for f in res.outputs:

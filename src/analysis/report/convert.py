@@ -137,19 +137,45 @@ def html_security_problems(html: str) -> list[str]:
     return problems
 
 
-def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audience: str) -> dict:
+# The gemeente whose raadsbrief the reports are an appendix to (its registration is the one loaded).
+RAADSBRIEF_GEMEENTE = ("GM0014", "Groningen")
+
+
+def subtitle_for(gemeente: str | None) -> str | None:
+    """'Bijlage bij raadsbrief gemeente Groningen' only on a report for Groningen (or one not about a single
+    gemeente): a report for Utrecht is no appendix to a Groningen council letter, and gets no such line."""
+    if gemeente in (None, "", RAADSBRIEF_GEMEENTE[0]):
+        return f"Bijlage bij raadsbrief gemeente {RAADSBRIEF_GEMEENTE[1]}"
+    return None
+
+
+def _typst_string(s: str) -> str:
+    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def front_matter(
+    title: str,
+    meta: dict,
+    *,
+    version: str,
+    when: dt.date,
+    audience: str,
+    gemeente: str | None = None,
+    gemeente_naam: str = "",
+) -> dict:
     """Front matter for pandoc and Quarto. Every text is Markdown to pandoc, so titles and dates (from reports.toml
-    and the notebook's data) are escaped: a title can format nothing and run nothing."""
+    and the notebook's data) are escaped: a title can format nothing and run nothing. ``gemeente``/``gemeente_naam``:
+    the gemeente a per-gemeente report is for; it then names the gemeente in the page header and gets the
+    raadsbrief subtitle only when it is the raadsbrief's gemeente."""
     from analysis.formatting import date
 
     title = escape_markdown(title)
     peildatum = escape_markdown(meta["peildatum"]) if meta.get("peildatum") else ""
-
     # an intern report is not sent to the council: it is no appendix to a council letter
     subtitle = (
-        "Interne rapportage gemeente Groningen, niet openbaar"
+        f"Interne rapportage gemeente {RAADSBRIEF_GEMEENTE[1]}, niet openbaar"
         if audience == "intern"
-        else "Bijlage bij raadsbrief gemeente Groningen"
+        else subtitle_for(gemeente)
     )
     # text language first: the page header is laid out before pandoc's template sets the document language
     typst = ['#set text(lang: "nl", region: "NL")', '#set page(numbering: "1 / 1"']
@@ -160,15 +186,22 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
         "#set table(stroke: (x: none, y: 0.4pt + luma(60%)))",
         "#show table: set par(justify: false)",
     ]
+    right = ""
     if audience == "intern":
-        typst[1] += ', header: align(right, text(fill: rgb("#a00000"), weight: "bold")[VERTROUWELIJK, niet openbaar])'
+        right = 'text(fill: rgb("#a00000"), weight: "bold")[VERTROUWELIJK, niet openbaar]'
     elif meta.get("synthetic"):
-        typst[1] += ', header: align(right, text(fill: rgb("#8a4b00"))[synthetische gegevens])'
+        right = 'text(fill: rgb("#8a4b00"))[synthetische gegevens]'
+    if gemeente_naam:  # the gemeente on every page: a printed page of Utrecht's report says it is Utrecht's
+        left = f"text(size: 8pt, {_typst_string('Gemeente ' + gemeente_naam)})"
+        typst[1] += f", header: [#{left} #h(1fr) {'#' + right if right else ''}]"
+    elif right:
+        typst[1] += f", header: align(right, {right})"
     typst[1] += ")"
     typst += tail
-    return {
+    fm = {
         "title": title,
         "subtitle": subtitle,
+        "gemeente": gemeente_naam or None,
         "lang": "nl",
         "date": f"Rapportdatum {date(when)}"
         + (f" · peildatum gegevens: {peildatum}" if peildatum else "")
@@ -180,6 +213,7 @@ def front_matter(title: str, meta: dict, *, version: str, when: dt.date, audienc
         "typst-header": "\n".join(typst),
         "english-terms": list(ENGLISH_TERMS),  # marked lang="en" by templates/lang-en.lua
     }
+    return {k: v for k, v in fm.items() if v is not None}
 
 
 def banner(meta: dict, audience: str) -> str:

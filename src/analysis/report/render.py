@@ -2,6 +2,10 @@
 
 Atomic: everything is produced in a temporary folder under reports/ and moved into reports/<report>/ only when all
 formats succeeded (and, for ``openbaar``, the leak scan is clean). A failed render keeps the previous good report.
+
+A report with a ``gemeente`` parameter is one report per gemeente: another gemeente than the default gets its own
+name and folder (reports/<report>/<GMxxxx-naam>/, see ``for_gemeente``), and a batch (``render_all``) renders many
+of them on warm kernels (``WarmKernel``) and writes their overview (``analysis.report.overview``).
 """
 
 from __future__ import annotations
@@ -46,6 +50,13 @@ class ReportSpec:
     formats: tuple[str, ...] = FORMATS
     declared: dict | None = None  # name -> params.ParamSpec; None = not declared (only in tests' ad-hoc specs)
     error: str = ""  # a broken entry in reports.toml: render --all marks it failed and renders the others
+    # one report per gemeente (see for_gemeente): where its files go under reports/ (default: the name), the
+    # gemeente it is for, the reports.toml entry it comes from, and which gemeenten render --all renders
+    folder: str = ""
+    gemeente: str = ""
+    gemeente_naam: str = ""
+    base: str = ""
+    gemeenten: tuple[str, ...] | str = ()
 
     def check(self, params: dict, audience: str, formats: tuple[str, ...]) -> dict:
         """Parameters, audience and formats checked against what this report offers, before any kernel starts."""
@@ -90,6 +101,9 @@ class RenderResult:
     run_id: str = ""  # the run that produced the files listed in ``outputs``
     action: str = ""  # what the latest run did: rendered | skipped | failed
     reason: str = ""  # why it was rendered or skipped
+    gemeente: str = ""  # the gemeente a per-gemeente report is for (code), and its name
+    gemeente_naam: str = ""
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step (execute, html, pdf, checks, ...)
 
     @classmethod
     def from_dict(cls, d: dict) -> RenderResult:
@@ -138,7 +152,10 @@ def load_specs(path: str | Path | None = None) -> dict[str, ReportSpec]:
             declared = parse_declarations(r["declare"], where) if "declare" in r else None
             if declared is not None:
                 check_parameters(name, declared, base)
-            specs[name] = ReportSpec(name, nb, r.get("title", name), base, audiences, formats, declared)
+            gemeenten = _gemeenten_setting(r.get("gemeenten", ()), where, declared, base)
+            specs[name] = ReportSpec(
+                name, nb, r.get("title", name), base, audiences, formats, declared, gemeenten=gemeenten
+            )
             for v in r.get("variants", []):  # extra parameter sets render as reports of their own
                 check_name(v["name"], where, "variant name")
                 vname = f"{name}-{v['name']}"
@@ -384,6 +401,128 @@ def _execute(spec: ReportSpec, executed: Path, params: dict) -> None:
             shutil.rmtree(sockets, ignore_errors=True)
 
 
+# ------------------------------------------------------------------------------------------- warm kernels
+
+WARM_RECYCLE_AFTER = 250  # notebooks per kernel before it is replaced (bounds memory; a national run is ~180)
+_warm = None  # this process's warm kernel (a batch worker's), started on first use
+
+
+class WarmKernel:
+    """One kernel that executes notebook after notebook, for a batch worker: a cold kernel per report spends
+    seconds starting Python and importing pandas, matplotlib, statsmodels and the library, every time. Before each
+    notebook the namespace is emptied (``%reset -f``) and figures are closed, so a notebook sees only its own
+    variables; imported modules stay warm, and with ``analysis.memo`` installed the results that are the same for
+    every gemeente are computed once. A kernel that dies or fails to answer is replaced for the next notebook."""
+
+    def __init__(self):
+        self.sockets = tempfile.mkdtemp(prefix="ak-")  # short path: Unix socket paths are limited to ~100 bytes
+        self.km = _kernel_manager_class(self.sockets)(kernel_name=_kernel_name())
+        self.kc = None
+        self.runs = 0
+        self.cells_started = False
+
+    def execute(self, spec: ReportSpec, executed: Path, params: dict) -> None:
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        nb = parameterize_notebook(load_notebook_node(str(spec.notebook)), params, kernel_name=_kernel_name())
+        client = NotebookClient(nb, km=self.km, kernel_name=_kernel_name(), allow_errors=False,
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"])  # fmt: skip
+        client.kc = self.kc
+        self.cells_started = False
+        try:
+            with client.setup_kernel(cwd=str(paths.project_root())):
+                self.kc = client.kc
+                if self.runs == 0:  # once per kernel: results that are the same for every gemeente, computed once
+                    self._silent(client, "import analysis.memo as _m; _m.install(); del _m")
+                self._silent(client, "%reset -f\nimport matplotlib.pyplot as _plt; _plt.close('all'); del _plt")
+                self.runs += 1
+                count = 0
+                for index, cell in enumerate(nb.cells):
+                    self.cells_started = True
+                    count += cell.cell_type == "code"
+                    try:  # numbered from 1 in every notebook, as a fresh kernel would
+                        client.execute_cell(cell, index, execution_count=count)
+                    except CellExecutionError as exc:
+                        nbformat.write(nb, str(executed))
+                        raise RenderError(
+                            f"{spec.notebook.name}: cell {index} (execution count {cell.get('execution_count')}) "
+                            f"raised {exc.ename}: {exc.evalue}"
+                        ) from None
+        except RenderError:
+            raise
+        except Exception as exc:  # the kernel died or hung: a fresh one for the next notebook
+            self.shutdown()
+            raise RenderError(f"{spec.notebook.name}: kernel failed ({type(exc).__name__}: {exc})") from None
+        nbformat.write(nb, str(executed))
+
+    @staticmethod
+    def _silent(client, code: str) -> None:
+        reply = client.wait_for_reply(client.kc.execute(code, silent=True, store_history=False))
+        if not reply or reply["content"].get("status") != "ok":
+            raise RuntimeError(f"kernel set-up failed: {reply and reply['content'].get('evalue')}")
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            if self.km.has_kernel:
+                run_sync(self.km.shutdown_kernel)(now=False)
+        except Exception:  # shutting down is best effort: the kernel dies with its parent anyway
+            pass
+        finally:
+            self.kc = None
+            shutil.rmtree(self.sockets, ignore_errors=True)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process, its finished children (pandoc, a cold kernel) and its warm kernel (still running,
+    so read from /proc): what a render costs, whatever the neighbours on a shared machine do."""
+    import resource
+
+    total = sum(
+        getattr(resource.getrusage(who), f)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for f in ("ru_utime", "ru_stime")
+    )
+    pid = getattr(getattr(_warm, "km", None), "provisioner", None)
+    pid = getattr(pid, "pid", None) if pid is not None else None
+    if pid:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):  # not Linux, or the kernel is gone: its time is not counted
+            pass
+    return total
+
+
+def _warm_execute(spec: ReportSpec, executed: Path, params: dict) -> None:
+    """Execute on this process's warm kernel (started on first use, replaced after failures and every
+    ``WARM_RECYCLE_AFTER`` notebooks); shut down when the worker process exits."""
+    global _warm
+    if _warm is not None and (_warm.kc is None and _warm.runs or _warm.runs >= WARM_RECYCLE_AFTER):
+        _warm.shutdown()
+        _warm = None
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        if _warm is None:
+            from multiprocessing import util
+
+            _warm = WarmKernel()
+            util.Finalize(_warm, _warm.shutdown, exitpriority=10)  # pool workers skip atexit; finalizers run
+        try:
+            return _warm.execute(spec, executed, params)
+        except RenderError:
+            if _warm.kc is not None or _warm.cells_started or attempt == KERNEL_START_ATTEMPTS:
+                raise  # a notebook that had begun to run is never run again
+            _warm = None  # the kernel did not start: a fresh one, as the cold path retries a start
+            time.sleep(0.5 * attempt)
+
+
 def render_report(
     spec: ReportSpec,
     *,
@@ -394,9 +533,11 @@ def render_report(
     when: dt.date | None = None,
     run_id: str = "",
     code: str | None = None,
+    warm: bool = False,
 ) -> RenderResult:
     """Render one report x audience into ``reports_root``. ``code``: the library hash the caller planned with
-    (render_all passes it, so the recorded key is the planned key); computed here when not given."""
+    (render_all passes it, so the recorded key is the planned key); computed here when not given. ``warm``: run
+    the notebook on this process's warm kernel (batch workers) instead of a fresh one."""
     from analysis.report.params import ParamError
 
     formats = tuple(formats or spec.formats)
@@ -405,6 +546,7 @@ def render_report(
     # nothing written) without stopping a batch
     try:
         params = {**spec.check({**spec.parameters, **(params or {})}, audience, formats), "audience": audience}
+        spec = for_gemeente(spec, params)  # another gemeente's report goes to its own folder, never over this one
     except ParamError as exc:
         now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         return RenderResult(spec.name, audience, dict(params or {}), "failed", now, now, 0.0, error=str(exc),
@@ -414,8 +556,9 @@ def render_report(
     started = dt.datetime.now().astimezone()
     t0 = time.perf_counter()
     res = RenderResult(
-        spec.name, audience, params, "failed", started.isoformat(timespec="seconds"), "", 0.0, run_id=run_id
-    )
+        spec.name, audience, params, "failed", started.isoformat(timespec="seconds"), "", 0.0, run_id=run_id,
+        gemeente=spec.gemeente, gemeente_naam=spec.gemeente_naam,
+    )  # fmt: skip
     root.mkdir(parents=True, exist_ok=True)
     work = None
     try:
@@ -433,7 +576,11 @@ def render_report(
             for stale in wroot.glob(f"{stem}-*"):  # left by a killed render of this report (we hold its lock)
                 shutil.rmtree(stale, ignore_errors=True)
             work = Path(tempfile.mkdtemp(prefix=f"{stem}-", dir=wroot))
-            _render_into(spec, audience, params, formats, root, work, res, when)
+            cpu0 = _cpu_seconds()
+            try:
+                _render_into(spec, audience, params, formats, root, work, res, when, warm)
+            finally:
+                res.steps["cpu"] = round(_cpu_seconds() - cpu0, 3)
         finally:
             lock.release()
     except RenderError as exc:
@@ -452,10 +599,13 @@ def render_report(
     return res
 
 
-def _render_into(spec, audience, params, formats, root: Path, work: Path, res: RenderResult, when) -> None:
+def _render_into(spec, audience, params, formats, root: Path, work: Path, res: RenderResult, when, warm=False) -> None:
     stem = f"{spec.name}-{audience}"
     executed = work / f"{stem}.ipynb"
-    _execute(spec, executed, params)
+    t = time.perf_counter()
+    (_warm_execute if warm else _execute)(spec, executed, params)
+    res.steps["execute"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
     try:
         conv = convert.notebook_to_markdown(executed, work / "media")
     except convert.ConversionError as exc:
@@ -463,17 +613,21 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
     res.synthetic = bool(conv.meta.get("synthetic"))
     res.inputs = {k: _input_hash(v["sha256"], v.get("meta_sha256", "")) for k, v in conv.meta.get("inputs", {}).items()}
     fm = convert.front_matter(
-        conv.meta.get("title") or spec.title,
+        conv.meta.get("title") or _gemeente_title(spec),
         conv.meta,
         version=__version__,
         when=when or dt.date.today(),
         audience=audience,
+        gemeente=spec.gemeente or None,
+        gemeente_naam=spec.gemeente_naam,
     )
     md = convert.write_markdown(conv, fm, audience, work / f"{stem}.md")
+    res.steps["markdown"] = round(time.perf_counter() - t, 3)
     quarto = convert.quarto_available()
     res.engine = "quarto" if quarto else "pandoc+typst"
     for fmt in formats:
         out = work / f"{stem}.{fmt}"
+        t = time.perf_counter()
         try:
             if quarto:
                 convert.quarto_render(quarto, executed, fm, fmt, out)
@@ -489,6 +643,8 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             unsafe = convert.html_security_problems(out.read_text(encoding="utf-8"))
             if unsafe:
                 raise RenderError(f"html is not safe to publish: {unsafe[0]}")
+        res.steps[fmt] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
         # publication rules, whatever engine wrote the file (a rule, not an option: no parameter switches it off)
         problems = (
             accessibility.html_problems(out.read_text(encoding="utf-8"))
@@ -499,6 +655,8 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             standard = "accessibility rules" if fmt == "html" else accessibility.PDF_STANDARDS_LABEL
             raise RenderError(f"{fmt} does not meet the {standard}: {problems[0]}{more}")
+        res.steps["checks"] = round(res.steps.get("checks", 0) + time.perf_counter() - t, 3)
+    t = time.perf_counter()
     if audience == "openbaar":
         strip_local_paths(executed, [work, root, Path(params.get("processed_dir") or paths.processed_dir())])
         texts = [md.read_text(encoding="utf-8"), _notebook_text(executed)]
@@ -507,15 +665,21 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
         findings = leak_scan(texts)
         if findings:
             raise RenderError("leak scan refused the openbaar report: " + "; ".join(findings[:5]))
+    res.steps["checks"] = round(res.steps.get("checks", 0) + time.perf_counter() - t, 3)
     # all good: move into place (the executed notebook is kept next to the outputs). Files of another format from
     # an earlier run are removed: they no longer belong to what is published now.
-    dest = tree_dir(tree_dir(audience_root(root, audience), audience) / spec.name, audience)
+    folder = spec.folder or spec.name  # another gemeente's report: reports/<report>/<GMxxxx-naam>/
+    tree = tree_dir(audience_root(root, audience), audience)
+    confined(tree, folder)  # no folder name (from configuration or a gemeente name) leaves its tree
+    dest = tree
+    for part in Path(folder).parts:
+        dest = tree_dir(dest / part, audience)
     new = [executed] + [work / f"{stem}.{fmt}" for fmt in formats]
     for old in [dest / f"{stem}.{fmt}" for fmt in FORMATS if fmt not in formats]:
         old.unlink(missing_ok=True)
     for f in new:
         _publish(f, dest / f.name, audience)
-        res.outputs[f"{spec.name}/{f.name}"] = _sha(dest / f.name)
+        res.outputs[f"{folder}/{f.name}"] = _sha(dest / f.name)
     res.status = "ok"
 
 
@@ -601,6 +765,195 @@ def strip_local_paths(nb_path: Path, roots: list[Path]) -> None:
     if "cwd" in pm:
         pm["cwd"] = "."
     nb_path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+# ------------------------------------------------------------------------------------------ per gemeente
+
+# The CBS panel (harmonised to the boundaries of 2020) that lists the gemeenten a per-gemeente report can be for.
+GEMEENTE_PANEL = "wmo_panel_grenzen_2020"
+# The gemeente whose own registration is loaded and whose raadsbrief the reports are an appendix to.
+REGISTRATION_GEMEENTE = "GM0014"
+_CODE = re.compile(r"GM\d{4}")
+
+
+def slug(text: str) -> str:
+    """A file-name part from a gemeente name: ASCII letters and digits joined by '-' ("'s-Gravenhage" ->
+    's-gravenhage', 'Súdwest-Fryslân' -> 'sudwest-fryslan'). Nothing else survives, so no name can climb out of
+    its folder or carry markup."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:50].rstrip("-") or "gemeente"
+
+
+def confined(root: Path, folder: str) -> Path:
+    """``root / folder``, refused when it would lie outside ``root`` (a folder name from a configuration or a
+    gemeente name must never address another place)."""
+    dest = (root / folder).resolve()
+    if dest != root.resolve() and not dest.is_relative_to(root.resolve()):
+        raise RenderError(f"output folder {folder!r} lies outside {root}")
+    return root / folder
+
+
+def takes_gemeente(spec: ReportSpec) -> bool:
+    """A report that can be rendered for any gemeente of the CBS panel (it has a ``gemeente`` parameter)."""
+    return "gemeente" in (spec.declared or {}) or "gemeente" in spec.parameters
+
+
+def gemeente_names(processed_dir: str | Path | None = None) -> dict[str, str]:
+    """Code -> name of every gemeente in the CBS panel (the name of its latest year), ordered by code."""
+    import pandas as pd
+
+    from analysis.report.params import ParamError
+
+    path = Path(processed_dir or paths.processed_dir()) / f"{GEMEENTE_PANEL}.parquet"
+    try:
+        d = pd.read_parquet(path, columns=["gemeente_code", "gemeente_naam", "jaar"])
+    except (OSError, ValueError, KeyError) as exc:
+        msg = f"{path}: cannot read the gemeenten of the CBS panel ({exc}); run 'analysis data build'"
+        raise ParamError(msg) from None
+    d = d.sort_values(["gemeente_code", "jaar"]).drop_duplicates("gemeente_code", keep="last")
+    return dict(zip(d.gemeente_code.astype(str), d.gemeente_naam.astype(str)))
+
+
+def _unknown_gemeente(spec_name: str, code: str, processed_dir=None) -> str:
+    path = Path(processed_dir or paths.processed_dir()) / f"{GEMEENTE_PANEL}.parquet"
+    return f"{spec_name}: gemeente {code!r} is not in the CBS panel ({path}); give a code GMxxxx from that panel"
+
+
+def for_gemeente(spec: ReportSpec, params: dict, names: dict[str, str] | None = None) -> ReportSpec:
+    """The report for the gemeente in ``params``. The default gemeente of reports.toml keeps the stable address
+    (reports/<report>/<report>-<audience>.*); any other gets a report and folder of its own,
+    reports/<report>/<GMxxxx-name>/<report>-<GMxxxx-name>-<audience>.*, so rendering it never touches the
+    default's published files. An unknown code is a ParamError (one line, before any kernel starts)."""
+    from analysis.report.params import ParamError
+
+    if not takes_gemeente(spec):
+        return spec
+    code = str(params.get("gemeente") or spec.parameters.get("gemeente") or "")
+    if spec.gemeente:  # already the report of one gemeente
+        if code != spec.gemeente:
+            raise ParamError(f"{spec.name} is the report for {spec.gemeente}, not for {code}")
+        return spec
+    if names is None:
+        names = gemeente_names(params.get("processed_dir"))
+    if not _CODE.fullmatch(code) or code not in names:
+        raise ParamError(_unknown_gemeente(spec.name, code, params.get("processed_dir")))
+    from dataclasses import replace
+
+    if code == spec.parameters.get("gemeente"):
+        return replace(spec, gemeente=code, gemeente_naam=names[code], base=spec.name)
+    sub = f"{code}-{slug(names[code])}"
+    return replace(
+        spec,
+        name=f"{spec.name}-{sub}",
+        folder=f"{spec.name}/{sub}",
+        parameters={**spec.parameters, "gemeente": code},
+        gemeente=code,
+        gemeente_naam=names[code],
+        base=spec.name,
+        gemeenten=(),
+    )
+
+
+def _gemeente_title(spec: ReportSpec) -> str:
+    """The fallback title (reports.toml) names the gemeente when the notebook gives none."""
+    return f"{spec.title} ({spec.gemeente_naam})" if spec.gemeente_naam else spec.title
+
+
+def _gemeenten_setting(value, where: str, declared, base: dict) -> tuple[str, ...] | str:
+    """``gemeenten = "all"`` or a list of codes under [reports.<name>]: render --all renders the report for those
+    gemeenten too (each its own report) and writes the overview."""
+    from analysis.report.params import ParamError
+
+    if value in ((), [], "", None):
+        return ()
+    if "gemeente" not in (declared or {}) and "gemeente" not in base:
+        raise ParamError(f"{where}: gemeenten is set, but the report has no gemeente parameter")
+    if value == "all":
+        return "all"
+    codes = value.split(",") if isinstance(value, str) else value
+    codes = tuple(str(c).strip() for c in codes if str(c).strip())
+    bad = [c for c in codes if not _CODE.fullmatch(c)]
+    if bad:
+        raise ParamError(f'{where}: gemeenten must be "all" or a list of codes GMxxxx; not {", ".join(bad)}')
+    return codes
+
+
+def parse_gemeenten(text: str) -> tuple[str, ...] | str:
+    """The command line's ``--gemeenten all`` or ``GM0344,GM0193``."""
+    return _gemeenten_setting(text.strip(), "--gemeenten", {"gemeente": None}, {})
+
+
+def expand_gemeenten(
+    spec: ReportSpec, which: tuple[str, ...] | str, names: dict[str, str] | None = None
+) -> dict[str, ReportSpec]:
+    """One spec per gemeente (``which``: "all" = every gemeente in the CBS panel, or a list of codes); the default
+    gemeente is the spec itself at its stable address. A code not in the panel is a ParamError naming it."""
+    from analysis.report.params import ParamError
+
+    names = names if names is not None else gemeente_names(spec.parameters.get("processed_dir"))
+    codes = list(names) if which == "all" else list(dict.fromkeys(which))
+    bad = [c for c in codes if c not in names]
+    if bad:
+        raise ParamError(_unknown_gemeente(spec.name, ", ".join(bad), spec.parameters.get("processed_dir")))
+    from dataclasses import replace
+
+    out = {}
+    for code in codes:
+        s = for_gemeente(replace(spec, gemeenten=()), {**spec.parameters, "gemeente": code}, names)
+        out[s.name] = s
+    return out
+
+
+def expand_all(specs: dict[str, ReportSpec]) -> dict[str, ReportSpec]:
+    """reports.toml entries with ``gemeenten`` become one report per gemeente (the default gemeente stays the
+    entry itself, at its stable address). A bad list marks that entry failed; the others render."""
+    from dataclasses import replace
+
+    from analysis.report.params import ParamError
+
+    out = {}
+    for name, spec in specs.items():
+        if not spec.gemeenten or spec.error:
+            out[name] = spec
+            continue
+        try:
+            out[name] = replace(spec, gemeenten=())  # the default gemeente is always rendered, at its stable address
+            out.update(expand_gemeenten(spec, spec.gemeenten))
+        except ParamError as exc:
+            out[name] = replace(spec, error=str(exc))
+    return out
+
+
+def published_links(root: Path, base: str, audience: str = "openbaar") -> dict[str, str]:
+    """Gemeente code -> its published HTML report of ``base``, relative to reports/<base>/ (from the manifest)."""
+    links = {}
+    for o in load_manifest(root)["outputs"]:
+        code = o.get("gemeente")
+        if not code or o.get("audience") != audience or o.get("status") != "ok":
+            continue
+        if o["report"] != base and not o["report"].startswith(f"{base}-{code}-"):
+            continue
+        html = [f for f in o.get("outputs", {}) if f.endswith(".html") and f.startswith(f"{base}/")]
+        if html and (root / html[0]).exists():
+            links[code] = html[0][len(base) + 1 :]
+    return links
+
+
+def update_overview(root: Path, spec: ReportSpec) -> Path | None:
+    """Rewrite reports/<report>/index.html (all gemeenten, their funnel position, a link to each published report),
+    trechter.png and the CSV behind the funnel. Only for a report with a gemeente parameter."""
+    import pandas as pd
+
+    if not takes_gemeente(spec):
+        return None
+    base = spec.base or spec.name
+    path = Path(spec.parameters.get("processed_dir") or paths.processed_dir()) / f"{GEMEENTE_PANEL}.parquet"
+    from analysis.report import overview
+
+    with _lock(root, "manifest"):  # the links come from the manifest; the main index then links the overview
+        overview.write_overview(root, base, spec.title, pd.read_parquet(path), published_links(root, base))
+        write_index(root, [])
+    return root / base / "index.html"
 
 
 # ------------------------------------------------------------------------------------------------ batch
@@ -613,8 +966,9 @@ def new_run_id() -> str:
 def _job(args) -> RenderResult:
     spec, audience, params, formats, root, run_id, code = args
     return render_report(
-        spec, audience=audience, params=params, formats=formats, reports_root=root, run_id=run_id, code=code
-    )
+        spec, audience=audience, params=params, formats=formats, reports_root=root, run_id=run_id, code=code,
+        warm=True,
+    )  # fmt: skip
 
 
 def package_versions() -> dict[str, str]:
@@ -717,15 +1071,19 @@ def _input_hash(data_sha: str, meta_sha: str) -> str:
     return f"{data_sha}+{meta_sha}" if meta_sha else data_sha
 
 
-def _current_inputs(previous: dict, params: dict) -> dict:
+def _current_inputs(previous: dict, params: dict, cache: dict | None = None) -> dict:
     """Hashes, now, of the files a previous render read (for skip-when-unchanged), from the folder the report
-    reads (its ``processed_dir`` parameter, else data/processed)."""
+    reads (its ``processed_dir`` parameter, else data/processed). ``cache``: hashes already taken in this plan
+    (a national batch has 350 reports reading the same tables)."""
     base = Path(params.get("processed_dir") or paths.processed_dir())
+    cache = {} if cache is None else cache
     now = {}
     for name in previous:
         p = base / f"{name}.parquet"
-        meta = p.with_suffix(".meta.json")
-        now[name] = _input_hash(_sha(p), _sha(meta) if meta.exists() else "") if p.exists() else "missing"
+        if p not in cache:
+            meta = p.with_suffix(".meta.json")
+            cache[p] = _input_hash(_sha(p), _sha(meta) if meta.exists() else "") if p.exists() else "missing"
+        now[name] = cache[p]
     return now
 
 
@@ -742,8 +1100,9 @@ def plan_run(
     previous = {(o["report"], o["audience"]): o for o in manifest["outputs"]}
     code = code or code_hash()  # once per plan, not once per report x audience
     todo, skipped = [], []
+    hashed: dict = {}  # input file -> hash, once per plan
     for spec in specs.values():
-        if only and spec.name not in only:
+        if only and spec.name not in only and spec.base not in only:
             continue
         if spec.error:
             continue  # rendered (and failed) by render_all, so the manifest says why
@@ -757,7 +1116,7 @@ def plan_run(
                 todo.append((spec, aud, "first render" if not prev else "previous render failed"))
                 continue
             parts = key_parts(
-                spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {}), params), code=code
+                spec, aud, params, spec.formats, _current_inputs(prev.get("inputs", {}), params, hashed), code=code
             )
             tree = audience_root(root, aud)
             files_ok = bool(prev.get("outputs")) and all(
@@ -792,6 +1151,7 @@ def render_all(
     workers: int = 2,
     only: list[str] | None = None,
     progress=None,
+    kind: str = "render --all",
 ) -> list[RenderResult]:
     """Render every report x audience in parallel (one kernel per report), write manifest.json, history.json and
     index.html. Unchanged reports are skipped; the manifest says for each output which run produced it and why
@@ -802,6 +1162,7 @@ def render_all(
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     code = code_hash()
     check_state(root)
+    specs = expand_all(specs)
     todo, results = plan_run(specs, root, force=force, only=only, code=code)
     for spec in specs.values():
         if spec.error and (not only or spec.name in only):
@@ -828,6 +1189,8 @@ def render_all(
         finished = _run_pool(todo, results, root, run_id, code, workers, stop, progress)
         kind = "render --all" + (f" (stopped by {stop.name})" if stop.signum is not None else "")
         record_run(root, results, run_id=run_id, started=started, kind=kind)
+        if stop.signum is None:
+            _update_overviews(root, specs, only, results)
     if stop.signum is not None:
         raise RenderInterrupted(
             f"render --all stopped by {stop.name}: {finished} render(s) finished and recorded in the manifest; "
@@ -906,6 +1269,21 @@ class StopRequest:
         finally:
             for sig, handler in old.items():
                 signal.signal(sig, handler)
+
+
+def _update_overviews(root: Path, specs: dict[str, ReportSpec], only, results: list[RenderResult]) -> None:
+    """The overview of every per-gemeente report that was rendered for more than its default gemeente; a failure
+    to write it is reported on the default's entry, never lost and never stopping the run."""
+    bases = {}
+    for s in specs.values():
+        if s.base and s.name != s.base and not s.error and (not only or s.name in only or s.base in only):
+            bases.setdefault(s.base, s)
+    for base, s in bases.items():
+        try:
+            update_overview(root, s)
+        except Exception as exc:  # the reports are published; the overview says so next run
+            results.append(RenderResult(base, "overzicht", {}, "failed", "", "", 0.0, action="failed",
+                                        error=f"overview {base}/index.html: {type(exc).__name__}: {exc}"))  # fmt: skip
 
 
 def record_run(root: Path, results: list[RenderResult], *, run_id: str, started: str, kind: str) -> None:
@@ -994,6 +1372,26 @@ def _when(iso: str) -> str:
     return f"{date(t.date())}, {t:%H:%M}"
 
 
+def _index_gemeente(o: dict) -> str:
+    """The gemeente a per-gemeente report is for, in its index row (Utrecht's report is not 'hh-raad')."""
+    from html import escape
+
+    if not o.get("gemeente"):
+        return ""
+    return f"<br><small>gemeente {escape(o.get('gemeente_naam') or '')} ({escape(o['gemeente'])})</small>"
+
+
+def _index_overviews(root: Path) -> str:
+    """Links to the overviews of per-gemeente reports (reports/<report>/index.html), when written."""
+    from html import escape
+
+    found = sorted(p.parent.name for p in root.glob("*/index.html"))
+    if not found:
+        return ""
+    items = "".join(f'<li><a href="{escape(n)}/index.html">{escape(n)}: alle gemeenten</a></li>' for n in found)
+    return f"<p>Overzicht per gemeente, met trechterdiagram en tabel:</p><ul>{items}</ul>\n"
+
+
 def write_index(root: Path, results: list[RenderResult]) -> None:
     """An accessible listing of all reports (reads the manifest, so it lists earlier renders too)."""
     from html import escape
@@ -1020,7 +1418,8 @@ def write_index(root: Path, results: list[RenderResult]) -> None:
         err = f"<br><small>{escape(o.get('error', ''))}</small>" if last.get("action") == "failed" else ""
         synth = "ja" if o.get("synthetic") else "nee"
         rows.append(
-            f"<tr><td>{escape(o['report'])}</td><td>{escape(o['audience'])}</td><td>{links or '–'}</td>"
+            f"<tr><td>{escape(o['report'])}{_index_gemeente(o)}</td><td>{escape(o['audience'])}</td>"
+            f"<td>{links or '–'}</td>"
             f"<td>{status}</td><td>{escape(did)}{err}</td><td>{synth}</td>"
             f"<td>{escape(_when(o.get('finished', '')))}</td></tr>"
         )
@@ -1042,7 +1441,7 @@ a:focus-visible{{outline:3px solid #f0b400;outline-offset:2px}}main:focus{{outli
 <a href="manifest.json">manifest.json</a>.</p>
 <p>De PDF-bestanden zijn {accessibility.PDF_STANDARDS_LABEL} (archiveerbaar en toegankelijk). De HTML-bestanden zijn
 automatisch getoetst op de regels van WCAG 2.1 niveau AA.</p>
-<table><caption>Rapporten en hun status</caption>
+{_index_overviews(root)}<table><caption>Rapporten en hun status</caption>
 <thead><tr><th scope="col">Rapport</th><th scope="col">Publiek</th><th scope="col">Bestanden</th>
 <th scope="col">Status</th><th scope="col">Laatste run</th><th scope="col">Synthetische gegevens</th>
 <th scope="col">Gemaakt</th></tr></thead>
