@@ -392,8 +392,80 @@ PILOT_COSTS = DataFrameSchema(
 PROCESSED_REFERENCE = REFERENCE.add_columns({"tabel": Column(str)})
 
 # Processed and synthetic tables by the name the reports load them with: the processed -> report boundary.
+# Tables written by the reconciliation stage and kept from the independent copy (analysis.data.pipeline)
+HH_INDEPENDENT_PROCESSED = DataFrameSchema(
+    {
+        "gemeente_code": Column(str, Check.str_matches(GM_CODE)),
+        "gemeente_naam": Column(str),
+        "jaar": Column(int, Check.in_range(2010, CURRENT_YEAR)),
+        "hh_clienten": Column(float, [Check.ge(0), multiple_of(5)], nullable=True),
+        "hh_per_1000_inwoners": Column(float, Check.ge(0), nullable=True),
+        "inwoners": Column(float, Check.gt(0)),
+    },
+    unique=["gemeente_code", "jaar"],
+    strict=True,
+    name="processed independent copy of CBS HH",
+)
+JEUGDZORG = DataFrameSchema(
+    {
+        "gemeente_code": Column(str, Check.str_matches(GM_CODE)),
+        "gemeente_naam": Column(str),
+        "jaar": Column(int, Check.in_range(2010, CURRENT_YEAR)),
+        "jongeren_jeugdzorg_in_natura": Column(float, Check.ge(0)),
+        "pct_jongeren_jeugdzorg": Column(float, Check.in_range(0, 100, include_min=False)),
+        "jongeren": Column(float, Check.gt(0)),
+        "inwoners": Column(float, Check.gt(0)),
+    },
+    checks=[Check(lambda d: d["jongeren_jeugdzorg_in_natura"] <= d["jongeren"], error="part within its total")],
+    unique=["gemeente_code", "jaar"],
+    strict=True,
+    name="processed jeugdzorg in natura",
+)
+OUDEREN_HUISHOUDENS = DataFrameSchema(
+    {
+        "gemeente_code": Column(str, Check.str_matches(GM_CODE)),
+        "gemeente_naam": Column(str),
+        "jaar": Column(int, Check.in_range(2010, CURRENT_YEAR)),
+        "inwoners": Column(float, Check.gt(0)),
+        "inwoners_65_80": Column(float, Check.ge(0), nullable=True),
+        "inwoners_80plus": Column(float, Check.ge(0), nullable=True),
+        "eenpersoonshuishoudens": Column(float, Check.ge(0), nullable=True),
+        "huishoudens": Column(float, Check.ge(0), nullable=True),
+    },
+    unique=["gemeente_code", "jaar"],
+    strict=True,
+    name="processed 65-80/80+ and households",
+)
+RECONCILIATION = DataFrameSchema(
+    {
+        "check": Column(str),
+        "table": Column(str),
+        "compared": Column(int, Check.ge(0)),
+        "failed": Column(int, Check.eq(0)),  # a failed check stops the build: a written table has none
+        "against": Column(str),
+    },
+    strict=True,
+    name="reconciliation checks",
+)
+COVERAGE = DataFrameSchema(
+    {
+        "jaar": Column(int, Check.in_range(2010, CURRENT_YEAR)),
+        "column": Column(str),
+        "gemeenten": Column(int, Check.gt(0)),
+        "dekking": Column(float, Check.in_range(0, 1.0001)),
+        "dekking_totaal": Column(float, Check.in_range(0, 1.0001)),
+    },
+    strict=True,
+    name="national coverage",
+)
+
 PROCESSED = {
     "wmo_panel_eigen_grenzen": PANEL,
+    "hh_onafhankelijke_kopie": HH_INDEPENDENT_PROCESSED,
+    "kwb_jeugdzorg": JEUGDZORG,
+    "kwb_ouderen_huishoudens": OUDEREN_HUISHOUDENS,
+    "reconciliatie": RECONCILIATION,
+    "dekking_landelijk": COVERAGE,
     "wmo_panel_grenzen_2020": PANEL,
     "herindelingen": HERINDELING,
     "reference": PROCESSED_REFERENCE,

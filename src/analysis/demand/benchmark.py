@@ -277,7 +277,54 @@ def indicator_benchmark(
     """Funnel and peers for the indicator ``numerator`` / ``denominator`` (columns of ``indicator``: one row per
     gemeente_code and jaar) in ``year``. Peers are chosen on ``features`` from ``features_panel`` (the CBS panel on
     the same boundaries: inwoners, inwoners_65plus, gem_inkomen), among gemeenten with the indicator published.
-    Raises KeyError for absent columns and ValueError for a gemeente or year without a figure."""
+    Raises KeyError for absent columns and ValueError for a gemeente or year without a figure.
+
+    Parameters
+    ----------
+    indicator : pandas.DataFrame
+        One row per gemeente and year with the numerator and denominator columns.
+    features_panel : pandas.DataFrame
+        The CBS panel on the same boundaries, for choosing peers.
+    gemeente : str
+        The gemeente code the comparison is for.
+    numerator, denominator : str
+        Column names in ``indicator``.
+    year : int
+        The year compared.
+    name : str
+        The indicator's name (in messages and the result).
+    family : {"binomial", "poisson"}
+        Binomial when the numerator is a part of the denominator.
+    k : int
+        Number of peers.
+    features : tuple of str
+        Peer features (see ``PEER_FEATURES``).
+
+    Returns
+    -------
+    IndicatorBenchmark
+        Table, funnel limits, peers and the method used.
+
+    Raises
+    ------
+    KeyError
+        For absent columns.
+    ValueError
+        For a gemeente without a figure in ``year``, or too few gemeenten to choose peers from.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes = [f"GM{i:04d}" for i in range(1, 13)]
+    >>> ind = pd.DataFrame({"gemeente_code": codes, "gemeente_naam": codes, "jaar": 2019,
+    ...                     "met": [50 + 5 * i for i in range(12)], "jongeren": [1000 + 100 * i for i in range(12)]})
+    >>> pan = pd.DataFrame({"gemeente_code": codes, "gemeente_naam": codes, "jaar": 2019,
+    ...                     "inwoners": [10000 + 900 * i for i in range(12)],
+    ...                     "inwoners_65plus": [2000 + 150 * i for i in range(12)], "gem_inkomen": [25 + i for i in range(12)]})
+    >>> b = indicator_benchmark(ind, pan, "GM0001", numerator="met", denominator="jongeren", year=2019, name="voorbeeld")
+    >>> round(b.own.per_1000, 1), len(b.peers), b.own.positie_95
+    (50.0, 10, 'binnen')
+    """
     from analysis.stats.funnel import funnel as _funnel
 
     need = {"gemeente_code", "gemeente_naam", "jaar", numerator, denominator}

@@ -219,7 +219,33 @@ def cross_classified(
     are offered (Das Gupta also treats three; that case is not implemented here).
 
     ``table``: one row per population x cell with ``size`` (head count) and ``rate``; both populations need the
-    same cells."""
+    same cells.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per population x cell.
+    by : tuple of str
+        The two cross-classifying columns.
+    population : str
+        The column naming the population; ``pop0`` and ``pop1`` are its two values.
+    size, rate : str
+        Columns with the head count and the rate of each cell.
+
+    Returns
+    -------
+    DecompositionResult
+        The three effects, adding up to the change in the crude rate.
+
+    Raises
+    ------
+    ValueError
+        For cells that differ between the populations, or non-positive sizes.
+
+    Examples
+    --------
+    >>> r = cross_classified(t, by=("leeftijd", "herkomst"), population="jaar", pop0=1970, pop1=1985)  # doctest: +SKIP
+    """
     if len(by) != 2:
         raise ValueError("by must name exactly two cross-classifying variables (three are not offered)")
     need = [*by, population, size, rate]

@@ -93,7 +93,35 @@ def point_projection(
     (``rate_drift``) and the ``scenario``'s multiplier (drawn inputs ``tariff_rr`` and ``extra_growth``; None = the
     scenario's own default); for a year up to the base year it is the registered rate of that year (the
     registration, not a forecast). Returns jaar, [gebied,] leeftijdsgroep, inwoners, per_1000 and
-    verwachte_clienten."""
+    verwachte_clienten.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Registered clients and inhabitants per year and age band.
+    population : pandas.DataFrame
+        Population (prognosis) per year, age band and optionally gebied.
+    years : iterable of int
+        The years to project.
+    scenario : Scenario
+        A scenario of ``analysis.demand.projection`` (multiplier per year and band).
+    base_year, tariff_rr, extra_growth, exclude_changes_into
+        See above; ``exclude_changes_into`` are the years whose change is left out of the drift (the 2019 jump).
+
+    Returns
+    -------
+    pandas.DataFrame
+        jaar, [gebied,] leeftijdsgroep, inwoners, per_1000, verwachte_clienten.
+
+    Raises
+    ------
+    ValueError
+        For a base year without registration or years without a population.
+
+    Examples
+    --------
+    >>> p = point_projection(history, population, [2028], scenarios["tarief_blijft"])  # doctest: +SKIP
+    """
     base_year = int(history.jaar.max()) if base_year is None else int(base_year)
     hist = history[history.jaar <= base_year]
     if base_year not in set(hist.jaar):
@@ -276,7 +304,32 @@ MIN_FORECASTS = 20
 def conformal_quantile(scores, level: float) -> float:
     """The split-conformal quantile of absolute errors ``scores`` at ``level``: the ceil((n + 1) level)-th
     smallest (Lei et al. 2018). An interval of that half-width covers a new exchangeable error with probability at
-    least ``level``. NaN when there are too few scores for a finite quantile."""
+    least ``level``. NaN when there are too few scores for a finite quantile.
+
+    Parameters
+    ----------
+    scores : array-like
+        Absolute out-of-sample errors (here: of log forecasts).
+    level : float
+        Coverage, between 0 and 1.
+
+    Returns
+    -------
+    float
+        The half-width; NaN when ceil((n + 1) level) > n.
+
+    Raises
+    ------
+    ValueError
+        For a level outside (0, 1).
+
+    Examples
+    --------
+    >>> conformal_quantile([0.05, 0.1, 0.2, 0.4], 0.5)
+    0.2
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie between 0 and 1, not {level}")
     s = np.sort(np.asarray(scores, float)[np.isfinite(scores)])
     k = int(np.ceil((len(s) + 1) * level))
     return float(s[k - 1]) if 0 < k <= len(s) else float("nan")
@@ -553,7 +606,31 @@ def calibrate_projection(
     population prognosis, the scenario parameters). Adds columns horizon, kalibratie, n_terugtoets (the back-test
     errors behind the widths) and planbaar; ``p90`` (the calibrated upper 80% bound) is kept only where planbaar:
     the back-test has at least ``backtest.min_forecasts`` calibrated out-of-sample forecasts at that horizon and
-    their 80% intervals covered within ``tolerance`` of 80% (``RollingOrigin.calibration_supported``)."""
+    their 80% intervals covered within ``tolerance`` of 80% (``RollingOrigin.calibration_supported``).
+
+    Parameters
+    ----------
+    proj : SimulatedProjection
+        The simulated projection (``simulate_projection``).
+    backtest : RollingOrigin
+        A rolling-origin back-test of the same series (``rolling_origin``).
+    tolerance : float
+        How far from 80% the back-test's calibrated 80% coverage may be for a planning number.
+
+    Returns
+    -------
+    SimulatedProjection
+        The same projection with widened intervals and the columns named above.
+
+    Raises
+    ------
+    ValueError
+        When the back-test has no model forecasts.
+
+    Examples
+    --------
+    >>> calibrated = calibrate_projection(proj, rolling_origin(history, unit=None, time="jaar", value="clienten"))  # doctest: +SKIP
+    """
     f = proj.frame.copy()
     m = backtest.forecasts[backtest.forecasts.methode == "model"]
     err, hz, nch, org = (m[c].to_numpy(float) for c in ("fout_log", "horizon", "n_veranderingen", "origin"))

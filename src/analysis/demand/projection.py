@@ -23,8 +23,37 @@ FIRST_YEAR = 2015
 def clients_fact_key(year: int, scenario: str, base_year: int = BASE_YEAR) -> str:
     """The fact key under which every report prints the number of clients in ``year``: ``clienten_<jaar>`` for a
     registered year (the same in every scenario), ``clienten_<jaar>_<scenario>`` for a projected one. The
-    cross-report check (``analysis.report.consistency.check_reports``) holds equal keys to equal values."""
+    cross-report check (``analysis.report.consistency.check_reports``) holds equal keys to equal values.
+
+    Parameters
+    ----------
+    year : int
+        The year the number of clients is for.
+    scenario : str
+        The demand scenario (``tarief_blijft``, ...); not part of the key for a registered year.
+    base_year : int
+        The last registered year (``BASE_YEAR``).
+
+    Returns
+    -------
+    str
+        The fact key; underscores in the scenario become hyphens (a report body never shows a code).
+
+    Raises
+    ------
+    ValueError
+        For a projected year without a scenario name.
+
+    Examples
+    --------
+    >>> clients_fact_key(2023, "tarief_blijft", 2024)
+    'clienten_2023'
+    >>> clients_fact_key(2028, "minder_mantelzorg", 2024)
+    'clienten_2028_minder-mantelzorg'
+    """
     # the scenario with hyphens: a report body never shows a code name with underscores (test_consistency)
+    if year > base_year and not str(scenario or "").strip():
+        raise ValueError(f"a projected year ({year}) needs a scenario name for its fact key")
     return f"clienten_{int(year)}" if int(year) <= base_year else f"clienten_{int(year)}_{scenario.replace('_', '-')}"
 
 

@@ -124,7 +124,33 @@ def placement_followup(
     """Placements per family-year of follow-up and Kaplan-Meier curves for the pilot and the comparison group, both
     on the clock 'months since the start of support' and cut at the peildatum ``as_of``: a family that started two
     months before the peildatum adds two months of follow-up, not a year. Only the first placement of a family
-    counts (after it the family is no longer at risk)."""
+    counts (after it the family is no longer at risk).
+
+    Parameters
+    ----------
+    families : pandas.DataFrame
+        Pilot and comparison families with their route and start date.
+    events : pandas.DataFrame
+        Placements and escalations with their date.
+    as_of : str
+        The peildatum (ISO date).
+    horizon_months : int
+        The months of follow-up a 'within' statement would need (the result says how many reached it).
+
+    Returns
+    -------
+    PlacementFollowUp
+        Placements per family-year per group with exact intervals, the rate ratio and Kaplan-Meier curves.
+
+    Raises
+    ------
+    ValueError
+        For a peildatum before every start.
+
+    Examples
+    --------
+    >>> f = placement_followup(families, events, as_of="2022-11-01")  # doctest: +SKIP
+    """
     from scipy.stats import binomtest
 
     from analysis.demand.rates import garwood_interval

@@ -225,7 +225,35 @@ def measurement_status(
     """Why a family has or has no ZRM change score at ``moment`` months on the peildatum ``as_of``: ``gemeten``
     (intake and ``moment`` scores complete by the peildatum), ``nog_niet_bereikt`` (its start plus ``moment``
     months lies after the peildatum: the measurement was not due yet) or ``ontbreekt`` (due, but no complete
-    score). ``gezinnen`` = all of ``ids``. A mean over the measured families describes the early starters only."""
+    score). ``gezinnen`` = all of ``ids``. A mean over the measured families describes the early starters only.
+
+    Parameters
+    ----------
+    zrm : pandas.DataFrame
+        ZRM scores per family, moment and domain.
+    families : pandas.DataFrame
+        Families with their start date.
+    ids : list of str
+        The families of one group.
+    moment : int
+        The measurement month (3, 6 or 12).
+    as_of : str
+        The peildatum (ISO date).
+
+    Returns
+    -------
+    dict of str to int
+        Counts for gezinnen, gemeten, nog_niet_bereikt and ontbreekt.
+
+    Raises
+    ------
+    KeyError
+        For a family id that is not in ``families``.
+
+    Examples
+    --------
+    >>> measurement_status(zrm, families, ["G01"], moment=6, as_of="2022-11-01")  # doctest: +SKIP
+    """
     as_of_ts = pd.Timestamp(as_of)
     tot = zrm_totals(zrm, as_of=as_of)
     have = set(tot[[0, moment]].dropna().index) if {0, moment} <= set(tot.columns) else set()

@@ -100,7 +100,9 @@ def kaplan_meier(
             c_lo = np.where((p > 0) & (p < 1), p ** np.exp(z * se_ll), p)
             c_hi = np.where((p > 0) & (p < 1), p ** np.exp(-z * se_ll), p)
         if len(t) and np.isclose(level, 0.95):  # statsmodels offers the Hall-Wellner band at 95% only
-            lo, hi = sf.simultaneous_cb(alpha=0.05, method="hw")
+            # arcsine-square-root transform: with the default log transform the band is degenerate (down to 0) in the
+            # first weeks, where S(t) is close to 1; the arcsine band stays inside [0, 1] and around the curve there
+            lo, hi = sf.simultaneous_cb(alpha=0.05, method="hw", transform="arcsin")
             ev_times = np.sort(t_all[e_all == 1])
             t_l = ev_times[min(band_from_event - 1, len(ev_times) - 1)] if len(ev_times) else np.inf
             early = t < t_l
