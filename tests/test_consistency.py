@@ -277,7 +277,7 @@ def test_rendered_report_lists_every_assumption_it_cites(name, audience, extra, 
 
     folder, res = render_case(name, audience, extra)
     assert res.status == "ok", res.error
-    html = (folder / f"{name}-{audience}.html").read_text(encoding="utf-8")
+    html = (folder / f"{res.report}-{audience}.html").read_text(encoding="utf-8")
     assert consistency.check_cited_assumptions(html, {a.id for a in load_assumptions().entries}) == []
     if name.startswith("hh-bekostiging"):
         rep = consistency.parse_report(html)

@@ -78,7 +78,12 @@ def run(
         raise ValueError(
             f"the client registration is {REGISTRATION_GEMEENTE}'s; a report for {gemeente} uses real data only"
         )
-    bench = bm.benchmark(panel_harmonised, gemeente)
+    # the comparison year: the panel's last year, or the gemeente's last year with a published HH figure (about 40
+    # gemeenten did not deliver in 2020; their report compares the year they have, and says which)
+    published = pg.dropna(subset=["hh_clienten"]).jaar
+    if published.empty:
+        raise ValueError(f"CBS published no HH figure for {gemeente} in any year of the panel")
+    bench = bm.benchmark(panel_harmonised, gemeente, year=int(published.max()))
     nl = reference[
         (reference.tabel == "nl_wmo_clients")
         & (reference.measure == "Wmo clients Hulp bij het huishouden")

@@ -806,17 +806,23 @@ def gemeente_names(processed_dir: str | Path | None = None) -> dict[str, str]:
 
     path = Path(processed_dir or paths.processed_dir()) / f"{GEMEENTE_PANEL}.parquet"
     try:
-        d = pd.read_parquet(path, columns=["gemeente_code", "gemeente_naam", "jaar"])
+        d = pd.read_parquet(path, columns=["gemeente_code", "gemeente_naam", "jaar", "hh_clienten"])
     except (OSError, ValueError, KeyError) as exc:
         msg = f"{path}: cannot read the gemeenten of the CBS panel ({exc}); run 'analysis data build'"
         raise ParamError(msg) from None
+    # a gemeente for which CBS published no HH figure in any year has nothing to report (13 in the panel)
+    with_figures = set(d.loc[d.hh_clienten.notna(), "gemeente_code"])
+    d = d[d.gemeente_code.isin(with_figures)]
     d = d.sort_values(["gemeente_code", "jaar"]).drop_duplicates("gemeente_code", keep="last")
     return dict(zip(d.gemeente_code.astype(str), d.gemeente_naam.astype(str)))
 
 
 def _unknown_gemeente(spec_name: str, code: str, processed_dir=None) -> str:
     path = Path(processed_dir or paths.processed_dir()) / f"{GEMEENTE_PANEL}.parquet"
-    return f"{spec_name}: gemeente {code!r} is not in the CBS panel ({path}); give a code GMxxxx from that panel"
+    return (
+        f"{spec_name}: gemeente {code!r} is not in the CBS panel ({path}) or CBS published no HH figure for it; "
+        "give a code GMxxxx from that panel"
+    )
 
 
 def for_gemeente(spec: ReportSpec, params: dict, names: dict[str, str] | None = None) -> ReportSpec:
