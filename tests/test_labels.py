@@ -53,3 +53,18 @@ def test_exclusion_reasons_have_dutch_wording():
     assert exclusion_reason("boundary change (merger) in the period") == "grenswijziging (herindeling) in de periode"
     with pytest.raises(KeyError, match="add it to analysis.labels"):
         exclusion_reason("cosmic rays")
+
+
+def test_break_screen_words_cover_its_kinds_and_rules():
+    """Every kind and rule of the registration-break screen has Dutch words, and the sentence names the right
+    years: a change across a missing year is 'tussen 2017 en 2019', not 'in 2019'."""
+    from analysis.data.breaks import KINDS, RULES
+    from analysis.labels import BREAK_KINDS, BREAK_RULES, break_sentence
+
+    assert set(BREAK_KINDS) == set(KINDS) and set(BREAK_RULES) == set(RULES)
+    s = break_sentence(2019, "opposite", 3225, 5530, 5325, 3940, 2017)
+    assert s.startswith("Tussen 2017 en 2019 steeg HH van 3.225 naar 5.530") and "8.550 naar 9.470" in s
+    assert "kan wijzen op" in s  # a possibility, not a finding
+    assert break_sentence(2020, "level_shift", 2155, 185, 3810, 4125, 2019).startswith("In 2020 halveerde")
+    with pytest.raises(KeyError, match="no Dutch sentence"):
+        break_sentence(2020, "unknown", 1, 2, 3, 4)

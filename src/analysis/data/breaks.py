@@ -24,26 +24,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-KINDS = ("opposite", "level_shift", "spike", "missing")
-# Dutch wording for reports (the API speaks English; the report layer shows these)
-KIND_NL = {
-    "opposite": "HH en ondersteuning thuis bewegen tegengesteld met vergelijkbare aantallen (hercodering)",
-    "level_shift": "HH halveert of verdubbelt en blijft op het nieuwe niveau (andere registratie)",
-    "spike": "HH springt en valt het jaar erna terug (eenjarige fout in de registratie)",
-    "missing": "geen HH-cijfer gepubliceerd",
-}
+KINDS = ("opposite", "level_shift", "spike", "missing")  # Dutch wording: analysis.labels.BREAK_KINDS
 # Rules for consumers: which kinds exclude a gemeente. 'all' is the default everywhere.
 RULES = {
     "none": (),
     "opposite": ("opposite",),
     "jumps": ("level_shift", "spike"),
     "all": KINDS,
-}
-RULES_NL = {
-    "none": "geen breukregel",
-    "opposite": "alleen tegengestelde bewegingen van HH en ondersteuning thuis",
-    "jumps": "alleen sprongen (niveausprong of eenjarige piek)",
-    "all": "alle signalen (standaard)",
 }
 FLAG_COLUMNS = ["gemeente_code", "gemeente_naam", "jaar", "kind", "year_before", "hh_before", "hh", "ot_before", "ot",
                 "reason"]  # fmt: skip

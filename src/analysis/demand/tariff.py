@@ -72,7 +72,7 @@ def monthly_series(hh_monthly: pd.DataFrame, *, bands=("65-74", "75-84", "85+"))
 # ------------------------------------------------------------------------------------------------ DiD
 
 
-BREAK_RULES = breaks.RULES_NL  # rule -> Dutch description (the rules are analysis.data.breaks.RULES)
+BREAK_RULES = tuple(breaks.RULES)  # the rules of analysis.data.breaks; their Dutch names: analysis.labels.BREAK_RULES
 
 
 def detect_registration_breaks(panel: pd.DataFrame, *, rule: str = "all", **screen) -> pd.DataFrame:
