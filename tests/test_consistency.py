@@ -250,7 +250,8 @@ def test_decision_section(tmp_path):
 
 def assumptions_report(tmp_path, listed: list[str], prose: str) -> str:
     t = pd.DataFrame({"Id": listed, "Aanname": ["x"] * len(listed), "Kwaliteit": ["rood"] * len(listed)})
-    body = f"# Samenvatting\n\n{prose}\n\n# Aannames\n\n" + table(t, consistency.ASSUMPTIONS_TABLE).data["text/markdown"]
+    tab = table(t, consistency.ASSUMPTIONS_TABLE).data["text/markdown"]
+    body = f"# Samenvatting\n\n{prose}\n\n# Aannames\n\n" + tab
     return render_html(tmp_path, body)
 
 

@@ -34,7 +34,8 @@ def test_bad_parameters(inputs):
 
 def test_dispersion_sensitivity(inputs):
     """The spread of client numbers is assumption F06: the grid's default row is the main comparison, the simulated
-    spread matches the negative binomial's sqrt(1/mu + dispersion), and a wider spread makes the ventiel more frequent."""
+    spread matches the negative binomial's sqrt(1/mu + dispersion), and a wider spread makes the ventiel more
+    frequent."""
     from numpy.testing import assert_allclose
 
     log = inputs["log"]

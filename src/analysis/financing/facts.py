@@ -45,7 +45,8 @@ class BudgetFacts(ResultDisplay):
     ruleset_label: str
     reserve_mean: float  # expected yearly spending under the chosen rule set (illustrative, not a budget figure)
     reserve_p95: float  # spending not exceeded in 95 of 100 simulated years
-    areas: pd.DataFrame  # gebied, inwoners (18+), clienten (rounded), uren_per_client, budget (rounded), huidig (rounded)
+    # gebied, inwoners (18 and older), clienten (rounded), uren_per_client, budget (rounded), huidig (rounded)
+    areas: pd.DataFrame
     synthetic: bool = True  # the client registration is synthetic
 
     COUNTS = ("clients_base", "clients_expected", "hours_base", "hours_expected")

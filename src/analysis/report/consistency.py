@@ -459,7 +459,8 @@ def check_cited_assumptions(html: str, known_ids) -> list[Problem]:
         return []
     tab = parse_report(html).tables.get(ASSUMPTIONS_TABLE)
     if tab is None:
-        return [Problem("assumption", f"the report cites {', '.join(sorted(cited))} but has no table '{ASSUMPTIONS_TABLE}'")]
+        msg = f"the report cites {', '.join(sorted(cited))} but has no table '{ASSUMPTIONS_TABLE}'"
+        return [Problem("assumption", msg)]
     listed = {row[0] for row in tab.rows[1:] if row}
     return [
         Problem("assumption", f"assumption {i} is cited but not in the table '{ASSUMPTIONS_TABLE}'")
