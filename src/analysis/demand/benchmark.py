@@ -18,6 +18,7 @@ this panel, so the rate is 'HH clients per 1,000 inhabitants aged 65+' and diffe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -30,8 +31,26 @@ from analysis.stats.funnel import funnel as _funnel
 PEER_FEATURES = ("log_inwoners", "aandeel_65plus", "gem_inkomen")
 
 
+class _Comparison:
+    """What a gemeente comparison (``table`` with one row per gemeente, ``peers``, ``gemeente``) offers: the own
+    row and the pooled rate of the peer group. ``_counts`` names the numerator and denominator columns."""
+
+    _counts: ClassVar[tuple[str, str]]
+
+    @property
+    def own(self) -> pd.Series:
+        return self.table.set_index("gemeente_code").loc[self.gemeente]
+
+    @property
+    def peer_rate(self) -> float:
+        """Pooled rate of the peer group per 1,000 (sum of counts / sum of denominators, not a mean of rates)."""
+        num, den = self._counts
+        p = self.table[self.table.gemeente_code.isin(self.peers.gemeente_code)]
+        return float(p[num].sum() / p[den].sum() * 1000)
+
+
 @dataclass(frozen=True)
-class Benchmark(ResultDisplay):
+class Benchmark(_Comparison, ResultDisplay):
     """HH use of ``gemeente`` in ``year`` against its peers and the country.
 
     ``table``: one row per gemeente with published figures: gemeente_code, gemeente_naam, hh_clienten,
@@ -42,6 +61,7 @@ class Benchmark(ResultDisplay):
     (``analysis.data.breaks``) flags up to ``year``: they are in ``table`` (column ``vlag``) and positioned against
     the limits, but left out of the national rate, the overdispersion fit and the peer candidates."""
 
+    _counts: ClassVar[tuple[str, str]] = ("hh_clienten", "inwoners_65plus")
     gemeente: str
     gemeente_naam: str
     year: int
@@ -63,15 +83,6 @@ class Benchmark(ResultDisplay):
         f = self.flagged[self.flagged.gemeente_code == self.gemeente] if self.flagged is not None else None
         return None if f is None or f.empty else f.iloc[0]
 
-    @property
-    def own(self) -> pd.Series:
-        return self.table.set_index("gemeente_code").loc[self.gemeente]
-
-    @property
-    def peer_rate(self) -> float:
-        """Pooled rate of the peer group (clients / 65+ population, not a mean of rates)."""
-        p = self.table[self.table.gemeente_code.isin(self.peers.gemeente_code)]
-        return float(p.hh_clienten.sum() / p.inwoners_65plus.sum() * 1000)
 
     @property
     def share_outside_95(self) -> float:
@@ -220,7 +231,7 @@ def benchmark(
 
 
 @dataclass(frozen=True)
-class IndicatorBenchmark(ResultDisplay):
+class IndicatorBenchmark(_Comparison, ResultDisplay):
     """Any count indicator of ``gemeente`` in ``year`` against its own peers and all gemeenten: the same machinery
     as the HH ``Benchmark`` (``analysis.stats.funnel`` and ``peer_group``), for another numerator and denominator.
 
@@ -228,6 +239,7 @@ class IndicatorBenchmark(ResultDisplay):
     positie_99_8); ``funnel``: the limits over a grid (n, onder_/boven_ per level); ``peers``: the peer group;
     ``method``: the funnel model as the library names it."""
 
+    _counts: ClassVar[tuple[str, str]] = ("teller", "noemer")
     gemeente: str
     gemeente_naam: str
     year: int
@@ -239,14 +251,6 @@ class IndicatorBenchmark(ResultDisplay):
     peers: pd.DataFrame
     method: str
 
-    @property
-    def own(self) -> pd.Series:
-        return self.table.set_index("gemeente_code").loc[self.gemeente]
-
-    @property
-    def peer_rate(self) -> float:
-        p = self.table[self.table.gemeente_code.isin(self.peers.gemeente_code)]
-        return float(p.teller.sum() / p.noemer.sum() * 1000)
 
     def to_frame(self) -> pd.DataFrame:
         o = self.own
