@@ -105,6 +105,42 @@ def test_exact_limits_without_overdispersion_follow_spiegelhalters_interpolation
     assert "exact" in r.method
 
 
+def test_the_random_effects_centre_is_the_typical_unit_and_the_pooled_rate_is_kept():
+    """Log rates N(log theta, tau^2): the random-effects centre recovers theta, while the pooled rate sum O / sum n
+    estimates the mean of a lognormal, theta exp(tau^2 / 2)."""
+    rng = np.random.default_rng(27)
+    rs = [funnel(*simulate(rng, "additive-log", tau=0.4)) for _ in range(25)]
+    assert {r.centre for r in rs} == {"random-effects"} and "Paule-Mandel" in rs[0].method
+    assert_allclose(np.mean([r.target for r in rs]), 60.0, rtol=0.01)
+    assert_allclose(np.mean([r.pooled for r in rs]), 60.0 * np.exp(0.4**2 / 2), rtol=0.02)
+    # with a pooled centre the same data give the pooled rate as the target
+    r = funnel(*simulate(rng, "additive-log"), target="pooled")
+    assert r.centre == "pooled" and r.target == r.pooled
+
+
+def test_large_units_off_the_centre_do_not_inflate_the_spread_or_hide_a_tail():
+    """Why the centre is estimated with tau: the ten largest units at 1.6 times the rate of the others (as the big
+    cities register more HH) pull the pooled rate off the centre of the distribution. Around the pooled rate, that
+    offset is counted as spread between units: tau is inflated and the high tail can no longer be reached. The
+    random-effects centre stays at the typical unit, tau near its true value, and most of the ten are above."""
+    rng = np.random.default_rng(28)
+    re_tau, pooled_tau, re_above, pooled_above = [], [], [], []
+    for _ in range(20):
+        n = np.round(np.exp(rng.uniform(np.log(300), np.log(60000), 300)))
+        th = 0.06 * np.exp(rng.normal(0, 0.15, 300))
+        big = np.argsort(n)[-10:]
+        th[big] *= 1.6
+        o = rng.poisson(n * th)
+        re, po = funnel(o, n), funnel(o, n, target="pooled")
+        re_tau.append(re.tau)
+        pooled_tau.append(po.tau)
+        re_above.append((re.table.position_95.iloc[big] == "boven").mean())
+        pooled_above.append((po.table.position_95.iloc[big] == "boven").mean())
+    assert abs(np.mean(re_tau) - 0.15) < 0.03 < np.mean(pooled_tau) - 0.15
+    # seed 28: tau 0.16 against 0.20; 80% of the ten above against 47%
+    assert np.mean(re_above) > 0.7 and np.mean(pooled_above) < np.mean(re_above) - 0.2
+
+
 def test_excluded_units_are_placed_but_not_fitted():
     rng = np.random.default_rng(25)
     o, n = simulate(rng, "additive-log")
@@ -140,6 +176,8 @@ def test_a_given_target_is_used_and_z_is_on_its_scale():
         (([1, 2, 3], [10, 20, 30]), dict(overdispersion="quasi"), "overdispersion must be"),
         (([1, 2, 3], [10, 20, 30]), dict(exclude=[True, True, False]), "at least three"),
         (([1, np.nan, 3], [10, 20, 30]), {}, "missing"),
+        (([1, 2, 3], [10, 20, 30]), dict(target="median"), "target must be a rate or one of"),
+        (([1, 2, 3], [10, 20, 30]), dict(target="random-effects", overdispersion=None), "needs an additive"),
     ],
 )
 def test_bad_input(args, kw, msg):

@@ -50,13 +50,14 @@ def test_funnel_marks_the_gemeente_and_its_peers():
     fig = b.plot()
     ax = fig.axes[0]
     legend = _legend(fig)
-    assert {"Gemeenten", "95%-grenzen", "99,8%-grenzen", "Landelijk", "Vergelijkbare gemeenten", "G3"} <= set(legend)
+    want = {"Gemeenten", "95%-grenzen", "99,8%-grenzen", "Midden van de trechter", "Vergelijkbare gemeenten", "G3"}
+    assert want <= set(legend)
     pts = {c.get_label(): c.get_offsets() for c in ax.collections if isinstance(c, PathCollection)}
     assert len(pts["Gemeenten"]) == 60 and len(pts["Vergelijkbare gemeenten"]) == 5
     own = b.table.set_index("gemeente_code").loc["GM0003"]
     assert_allclose(pts["G3"][0], [own.inwoners_65plus, own.per_1000])
     assert ax.get_xscale() == "log"
-    assert ax.get_lines()[0].get_ydata()[0] == pytest.approx(b.national_rate)  # the target line
+    assert ax.get_lines()[0].get_ydata()[0] == pytest.approx(b.centre_rate)  # the centre line
 
 
 def test_funnel_from_a_generic_table_and_limits():
@@ -64,7 +65,7 @@ def test_funnel_from_a_generic_table_and_limits():
     table = pd.DataFrame({"unit": ["a", "b", "c"], "n": [100, 1000, 10000], "rate": [0.1, 0.12, 0.09]})
     limits = pd.DataFrame({"n": [100, 10000], "lower_95": [0.05, 0.09], "upper_95": [0.15, 0.11], "target": 0.1})
     fig = plots.funnel(table=table, limits=limits, highlight="b", log_x=False)
-    assert set(_legend(fig)) == {"Eenheden", "95%-grenzen", "Doel", "b"}
+    assert set(_legend(fig)) == {"Eenheden", "95%-grenzen", "Midden van de trechter", "b"}
     assert sum(isinstance(c, PolyCollection) for c in fig.axes[0].collections) == 1
     with pytest.raises(ValueError, match="'z' is not a unit"):
         plots.funnel(table=table, limits=limits, highlight="z")

@@ -166,7 +166,7 @@ def funnel(
     peers : iterable, optional
         Units marked as peers; default the result's ``peers.gemeente_code``.
     target : float, optional
-        The target rate drawn as a line; default ``national_rate`` or ``target`` of the result or limits.
+        The centre line; default the result's ``centre_rate`` (the funnel's centre), else its ``target``.
     log_x : bool
         Logarithmic size axis (default True: sizes span orders of magnitude).
     xlabel, ylabel : str, optional
@@ -215,7 +215,7 @@ def funnel(
         )
     peers = list(peers)
     if target is None:
-        target = getattr(result, "national_rate", None) or getattr(result, "target", None)
+        target = getattr(result, "centre_rate", None) or getattr(result, "target", None)
         if target is None and "target" in limits:
             target = float(limits["target"].iloc[0])
     with mpl.rc_context(style.rc()):
@@ -234,7 +234,7 @@ def funnel(
             ax.fill_between(limits[lx], limits[lo], limits[hi], color=style.PALETTE[4], alpha=a,
                             label=f"{_level_label(tag)}-grenzen")  # fmt: skip
         if target is not None:
-            ax.axhline(target, color="#333333", linewidth=1, label="Landelijk" if unit == "gemeente_code" else "Doel")
+            ax.axhline(target, color="#333333", linewidth=1, label="Midden van de trechter")
         t = table.set_index(unit)
         if peers:
             pe = t.loc[[p for p in peers if p in t.index]]

@@ -54,8 +54,9 @@ class Benchmark(_Comparison, ResultDisplay):
     """HH use of ``gemeente`` in ``year`` against its peers and the country.
 
     ``table``: one row per gemeente with published figures: gemeente_code, gemeente_naam, hh_clienten,
-    inwoners_65plus, per_1000 (with Garwood ci_lower/ci_upper), z (standardised against the national rate, with
-    the between-gemeente variance), and ``positie`` ('boven', 'onder' or 'binnen' the 95% and 99.8% limits).
+    inwoners_65plus, per_1000 (with Garwood ci_lower/ci_upper), z (standardised against the funnel's centre
+    ``centre_rate``, with the between-gemeente variance), and ``positie`` ('boven', 'onder' or 'binnen' the 95%
+    and 99.8% limits).
     ``funnel``: the control limits over a grid of 65+ population sizes. ``peers``: the peer group with its
     distance on the standardised features. ``flagged``: gemeenten whose series the registration-break screen
     (``analysis.data.breaks``) flags up to ``year``: they are in ``table`` (column ``vlag``) and positioned against
@@ -76,13 +77,15 @@ class Benchmark(_Comparison, ResultDisplay):
     flagged: pd.DataFrame = None  # gemeente_code, gemeente_naam, jaar, kind, reason
     break_rule: str = "all"
     method: str = ""  # the funnel model and estimator, as analysis.stats.funnel names them
+    # the funnel's centre per 1,000 65+: the random-effects mean of the gemeenten's log rates, estimated with tau. It
+    # lies below the pooled national_rate because the large cities register more HH than the typical gemeente
+    centre_rate: float = float("nan")
 
     @property
     def own_flag(self) -> pd.Series | None:
         """The first break flag of the report's own gemeente (None when its series is clean)."""
         f = self.flagged[self.flagged.gemeente_code == self.gemeente] if self.flagged is not None else None
         return None if f is None or f.empty else f.iloc[0]
-
 
     @property
     def share_outside_95(self) -> float:
@@ -96,8 +99,9 @@ class Benchmark(_Comparison, ResultDisplay):
             [
                 ("hh_per_1000_65plus", o.per_1000, np.nan, o.ci_lower, o.ci_upper, np.nan),
                 ("landelijk_per_1000_65plus", self.national_rate, np.nan, np.nan, np.nan, np.nan),
+                ("trechter_midden_per_1000_65plus", self.centre_rate, np.nan, np.nan, np.nan, np.nan),
                 ("peers_per_1000_65plus", self.peer_rate, np.nan, np.nan, np.nan, np.nan),
-                ("z_tegen_landelijk", o.z, 1.0, np.nan, np.nan, float(2 * stats.norm.sf(abs(o.z)))),
+                ("z_tegen_trechter_midden", o.z, 1.0, np.nan, np.nan, float(2 * stats.norm.sf(abs(o.z)))),
             ],
             columns=["term", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"],
         )
@@ -202,7 +206,7 @@ def benchmark(
     counterpart = "ondersteuning_thuis" if "ondersteuning_thuis" in panel.columns else None
     flags = breaks.screen_registration_breaks(panel[panel.jaar <= year], counterpart=counterpart)
     flagged = breaks.flagged_units(flags, rule=break_rule, up_to=year)
-    d["vlag"] = d.gemeente_code.map(flagged.set_index("gemeente_code")["kind"]).fillna("")
+    d["vlag"] = d.gemeente_code.map(flagged.set_index("gemeente_code")["kind"]).astype(object).fillna("")
     n = d.inwoners_65plus.to_numpy(float)
     grid = np.geomspace(max(200.0, n.min() * 0.8), n.max() * 1.2, 200)
     flagged_mask = (d.vlag != "").to_numpy()
@@ -225,8 +229,8 @@ def benchmark(
             "ci_upper", "z", "positie_95", "positie_99_8", "vlag"]  # fmt: skip
     name = str(d.set_index("gemeente_code").loc[gemeente, "gemeente_naam"])
     return Benchmark(
-        gemeente, name, year, f.target, f.tau, f.phi, d[cols].reset_index(drop=True),
-        funnel, peers, k, tuple(features), flagged, break_rule, f.method,
+        gemeente, name, year, f.pooled, f.tau, f.phi, d[cols].reset_index(drop=True),
+        funnel, peers, k, tuple(features), flagged, break_rule, f.method, f.target,
     )  # fmt: skip
 
 
@@ -250,7 +254,7 @@ class IndicatorBenchmark(_Comparison, ResultDisplay):
     funnel: pd.DataFrame
     peers: pd.DataFrame
     method: str
-
+    centre_rate: float = float("nan")  # the funnel's centre per 1,000: the random-effects mean (see Benchmark)
 
     def to_frame(self) -> pd.DataFrame:
         o = self.own
@@ -258,6 +262,7 @@ class IndicatorBenchmark(_Comparison, ResultDisplay):
             [
                 (f"{self.indicator}_per_1000", o.per_1000, np.nan, np.nan, np.nan, np.nan),
                 ("alle_gemeenten_per_1000", self.national_rate, np.nan, np.nan, np.nan, np.nan),
+                ("trechter_midden_per_1000", self.centre_rate, np.nan, np.nan, np.nan, np.nan),
                 ("peers_per_1000", self.peer_rate, np.nan, np.nan, np.nan, np.nan),
                 ("z", o.z, 1.0, np.nan, np.nan, float(2 * stats.norm.sf(abs(o.z)))),
             ],
@@ -324,8 +329,10 @@ def indicator_benchmark(
     ...                     "met": [50 + 5 * i for i in range(12)], "jongeren": [1000 + 100 * i for i in range(12)]})
     >>> pan = pd.DataFrame({"gemeente_code": codes, "gemeente_naam": codes, "jaar": 2019,
     ...                     "inwoners": [10000 + 900 * i for i in range(12)],
-    ...                     "inwoners_65plus": [2000 + 150 * i for i in range(12)], "gem_inkomen": [25 + i for i in range(12)]})
-    >>> b = indicator_benchmark(ind, pan, "GM0001", numerator="met", denominator="jongeren", year=2019, name="voorbeeld")
+    ...                     "inwoners_65plus": [2000 + 150 * i for i in range(12)],
+    ...                     "gem_inkomen": [25 + i for i in range(12)]})
+    >>> b = indicator_benchmark(ind, pan, "GM0001", numerator="met", denominator="jongeren", year=2019,
+    ...                         name="voorbeeld")
     >>> round(b.own.per_1000, 1), len(b.peers), b.own.positie_95
     (50.0, 10, 'binnen')
     """
@@ -350,4 +357,5 @@ def indicator_benchmark(
     peers = peer_group(fp.assign(hh_clienten=1.0), gemeente, year, k=k, features=features)
     cols = ["gemeente_code", "gemeente_naam", "teller", "noemer", "per_1000", "z", "positie_95", "positie_99_8"]
     own_name = str(d.set_index("gemeente_code").loc[gemeente, "gemeente_naam"])
-    return IndicatorBenchmark(gemeente, own_name, int(year), name, f.target, f.tau, d[cols], lim, peers, f.method)
+    return IndicatorBenchmark(gemeente, own_name, int(year), name, f.pooled, f.tau, d[cols], lim, peers, f.method,
+                              f.target)  # fmt: skip

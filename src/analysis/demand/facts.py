@@ -74,7 +74,8 @@ class DemandFacts(ResultDisplay):
     benchmark_year: int
     own_rate: float
     own_rate_ci: tuple[float, float]
-    national_rate: float
+    national_rate: float  # pooled over the gemeenten without a break
+    centre_rate: float  # the funnel's centre: the random-effects mean (the typical gemeente)
     peer_rate: float
     position_95: str  # 'boven' | 'onder' | 'binnen' the 95% control limits
     position_998: str
@@ -173,6 +174,7 @@ def demand_facts(
         own_rate=float(own.per_1000),
         own_rate_ci=(float(own.ci_lower), float(own.ci_upper)),
         national_rate=float(bench.national_rate),
+        centre_rate=float(bench.centre_rate),
         peer_rate=float(bench.peer_rate),
         position_95=str(own.positie_95),
         position_998=str(own.positie_99_8),

@@ -45,7 +45,7 @@ def funnel_table(panel: pd.DataFrame, *, year: int | None = None) -> pd.DataFram
         raise ValueError(f"the CBS panel has no published HH figures for {year}")
     b = bm.benchmark(panel, str(have.gemeente_code.iloc[0]), year=year)
     t = b.table.set_index("gemeente_code")
-    lim = bm.funnel_limits(b.national_rate, t.inwoners_65plus.to_numpy(float), tau=b.tau)
+    lim = bm.funnel_limits(b.centre_rate, t.inwoners_65plus.to_numpy(float), tau=b.tau)
     lim.index = t.index
     names = panel.sort_values("jaar").drop_duplicates("gemeente_code", keep="last").set_index("gemeente_code")
     flagged = getattr(b, "flagged", None)  # the benchmark's own break screen, where the library has one
@@ -66,7 +66,8 @@ def funnel_table(panel: pd.DataFrame, *, year: int | None = None) -> pd.DataFram
     out["positie_99_8"] = t.positie_99_8.reindex(out.index).fillna("geen cijfer")
     out["registratiebreuk"] = brk.reindex(out.index).astype("Int64")
     out["registratiebreuk_reden"] = why.reindex(out.index).fillna("").astype(str)
-    out["landelijk_per_1000"] = b.national_rate
+    out["landelijk_per_1000"] = b.national_rate  # pooled: all clients over all 65+ of the unflagged gemeenten
+    out["midden_per_1000"] = b.centre_rate  # the funnel's centre: the typical gemeente (random-effects mean)
     return out.reset_index()
 
 
@@ -88,7 +89,7 @@ def _sorted(t: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def _page(t: pd.DataFrame, key: str, *, title: str, links: dict[str, str], csv_name: str, chart: str | None,
-          year: int, national: float) -> str:  # fmt: skip
+          year: int, national: float, centre: float) -> str:  # fmt: skip
     from analysis.formatting import date
 
     heads = []
@@ -111,8 +112,9 @@ def _page(t: pd.DataFrame, key: str, *, title: str, links: dict[str, str], csv_n
     figure = (
         f'<figure><img src="{chart}" width="720" alt="Trechterdiagram: voor elke gemeente het aantal HH-cliënten per '
         f"1.000 inwoners van 65 jaar en ouder tegen het aantal 65-plussers, met de 95%- en 99,8%-grenzen rond het "
-        f"landelijk gemiddelde van {_number(national)} per 1.000. Gemeenten met een breuk in de registratie zijn "
-        f'apart getekend."><figcaption>Trechterdiagram HH-gebruik per gemeente, {year} (CBS)</figcaption></figure>'
+        f"midden van de trechter, {_number(centre)} per 1.000 (het gemiddelde van de gemeenten zonder breuk). "
+        f'Gemeenten met een breuk in de registratie zijn apart getekend."><figcaption>Trechterdiagram HH-gebruik '
+        f"per gemeente, {year} (CBS)</figcaption></figure>"
         if chart
         else ""
     )
@@ -134,7 +136,9 @@ a:focus-visible{{outline:3px solid #f0b400;outline-offset:2px}}main:focus{{outli
 <h1>{escape(title)}: alle gemeenten</h1>
 <p>Het gebruik van huishoudelijke hulp (HH) in {year} in elke gemeente van het CBS-panel (gemeentegrenzen van
 2020), met de positie in het trechterdiagram en een markering als de eigen CBS-reeks een breuk in de registratie
-heeft. Landelijk: {_number(national)} HH-cliënten per 1.000 inwoners van 65 jaar en ouder. {n_rep} van de
+heeft. Alle gemeenten zonder breuk samen: {_number(national)} HH-cliënten per 1.000 inwoners van 65 jaar en ouder;
+het midden van de trechter, de gemiddelde gemeente, ligt lager, op {_number(centre)}, omdat grote steden meer HH
+hebben dan de meeste gemeenten. {n_rep} van de
 {len(t)} gemeenten hebben een eigen rapport; de naam linkt ernaar. Alle cijfers zijn echte, gepubliceerde
 CBS-cijfers. Bijgewerkt op {escape(date(dt.date.today()))}.</p>
 <p>De tabel achter de trechter (per gemeente: aantal, inwoners 65+, gebruik, grenzen, positie en breuk) staat in
@@ -158,14 +162,14 @@ def _chart(t: pd.DataFrame, panel: pd.DataFrame, year: int, path: Path) -> None:
     from analysis.report import style
 
     d = t[t.per_1000.notna()]
-    national = float(d.landelijk_per_1000.iloc[0])
+    centre = float(d.midden_per_1000.iloc[0])
     b = bm.benchmark(panel, str(d.gemeente_code.iloc[0]), year=year)
     fn = b.funnel
     flagged = d.registratiebreuk.notna()
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     ax.fill_between(fn.n, fn.onder_99_8, fn.boven_99_8, color=style.PALETTE[4], alpha=0.15, label="99,8%-grenzen")
     ax.fill_between(fn.n, fn.onder_95, fn.boven_95, color=style.PALETTE[4], alpha=0.3, label="95%-grenzen")
-    ax.axhline(national, color="#333333", linewidth=1, label="Landelijk")
+    ax.axhline(centre, color="#333333", linewidth=1, label="Midden van de trechter")
     ax.scatter(d.inwoners_65plus[~flagged], d.per_1000[~flagged], s=12, color=style.PALETTE[0], label="Gemeenten")
     ax.scatter(d.inwoners_65plus[flagged], d.per_1000[flagged], s=22, facecolors="none", edgecolors=style.PALETTE[5],
                label="Breuk in de registratie")  # fmt: skip
@@ -194,11 +198,12 @@ def write_overview(
     t = funnel_table(panel)
     year = int(t.jaar.iloc[0])
     national = float(t.landelijk_per_1000.iloc[0])
+    centre = float(t.midden_per_1000.iloc[0])  # the funnel's centre, as drawn and named on the page
     csv_name = f"{report}-gemeenten.csv"
     out = t.assign(rapport=t.gemeente_code.map(links).fillna(""))
     for c in ("hh_clienten", "inwoners_65plus"):
         out[c] = out[c].round().astype("Int64")
-    rates = ["per_1000", "onder_95", "boven_95", "onder_99_8", "boven_99_8", "landelijk_per_1000"]
+    rates = ["per_1000", "onder_95", "boven_95", "onder_99_8", "boven_99_8", "landelijk_per_1000", "midden_per_1000"]
     out[rates] = out[rates].round(3)  # per 1.000: three decimals is far below what CBS's rounding to 5 allows
     with atomic_path(folder / csv_name) as tmp:
         out.to_csv(tmp, sep=CSV_SEP, decimal=CSV_DECIMAL, index=False, encoding="utf-8")
@@ -208,7 +213,8 @@ def write_overview(
     chart = "data:image/png;base64," + base64.b64encode((folder / "trechter.png").read_bytes()).decode()
     written = [folder / csv_name, folder / "trechter.png"]
     for key, (fname, _) in SORTS.items():
-        html = _page(t, key, title=title, links=links, csv_name=csv_name, chart=chart, year=year, national=national)
+        html = _page(t, key, title=title, links=links, csv_name=csv_name, chart=chart, year=year, national=national,
+                     centre=centre)  # fmt: skip
         problems = html_problems(html)
         if problems:
             raise RuntimeError(f"{report}/{fname} does not meet the accessibility rules: {problems[0]}")

@@ -26,6 +26,16 @@ sqrt(theta_0 (1 - theta_0) / n_i) (``"binomial"``).
   apply Spiegelhalter's method to ratios. A unit with O_i = 0 gets its z-score and its position from O_i = 0.5 (the
   log of 0 is not finite), so position and z-score agree.
 
+``target`` (the centre line): ``"random-effects"`` (default with an additive model and the default estimator) is the
+random-effects mean, estimated jointly with tau^2: on the model's scale the mean weighted by 1 / (s_i^2 + tau^2),
+with s_i^2 and tau^2 recomputed around it until both settle (the Paule-Mandel iteration; Paule & Mandel 1982,
+DerSimonian & Kacker 2007, Contemporary Clinical Trials 28:105). ``"pooled"`` (default without overdispersion, with
+the multiplicative model, and with Spiegelhalter's estimator as published) is sum O / sum n of the fitted units; a
+number is an external target per ``per``. Why the joint mean with random effects: when large units differ
+systematically from small ones (big cities register more HH), the pooled rate lies off the centre of the units'
+distribution, and deviations from it are then counted as between-unit spread: tau is inflated by the offset and one
+tail cannot be reached. The pooled rate is kept in the result (``pooled``).
+
 Units marked in ``exclude`` (e.g. registration breaks) are left out of the target and the overdispersion estimate
 but keep their z-score, limits and position in the table (with ``excluded`` True), so they can be drawn apart.
 """
@@ -42,6 +52,7 @@ from analysis.results import ResultDisplay
 
 FAMILIES = ("poisson", "binomial")
 OVERDISPERSION = (None, "multiplicative", "additive", "additive-log")
+CENTRES = ("random-effects", "pooled")
 TAU2_ESTIMATORS = {
     "winsorised-pm": "tau^2 by the Paule-Mandel moment equation on 10%-winsorised random-effects z-scores",
     "winsorised-dl": "tau^2 by DerSimonian-Laird on 10%-winsorised z-scores (Spiegelhalter 2005b as published)",
@@ -58,9 +69,10 @@ class FunnelResult(ResultDisplay):
     """Funnel plot: ``table`` has one row per unit (unit, numerator, denominator, rate (per ``per``), z, the limits
     at each level for its denominator ``lower_<lvl>``/``upper_<lvl>``, ``position_<lvl>`` 'boven', 'onder' or
     'binnen', excluded); ``limits`` the same limits over a grid of denominators; ``method`` names the model and the
-    estimator; ``target`` is per ``per``; ``phi`` the winsorised dispersion (1 = only chance) and ``tau2`` the
-    between-unit variance (on the rate scale per ``per`` squared for 'additive', on the log scale for
-    'additive-log', else 0)."""
+    estimator; ``target`` is the centre line per ``per`` and ``centre`` how it was set ('random-effects', 'pooled'
+    or 'given'); ``pooled`` the pooled rate sum O / sum n of the fitted units per ``per``; ``phi`` the winsorised
+    dispersion (1 = only chance) and ``tau2`` the between-unit variance (on the rate scale per ``per`` squared for
+    'additive', on the log scale for 'additive-log', else 0)."""
 
     table: pd.DataFrame
     limits: pd.DataFrame
@@ -73,6 +85,8 @@ class FunnelResult(ResultDisplay):
     per: float
     levels: tuple[float, ...]
     n_fitted: int
+    centre: str = "pooled"
+    pooled: float = float("nan")
 
     @property
     def tau(self) -> float:
@@ -90,7 +104,8 @@ class FunnelResult(ResultDisplay):
         t = self.table
         lines = [
             f"Funnel plot: {self.method}",
-            f"  target {self.target:.4g} per {self.per:g}; {self.n_fitted} units fitted, "
+            f"  target ({self.centre}) {self.target:.4g} per {self.per:g} (pooled {self.pooled:.4g}); "
+            f"{self.n_fitted} units fitted, "
             f"{int(t.excluded.sum())} excluded from the fit; phi {self.phi:.3g}, tau^2 {self.tau2:.3g}",
         ]
         for lvl in self.levels:
@@ -162,7 +177,7 @@ def funnel(
     denominator,
     *,
     units=None,
-    target: float | None = None,
+    target: float | str | None = None,
     family: str = "poisson",
     overdispersion: str | None = "additive-log",
     per: float = 1000,
@@ -173,7 +188,9 @@ def funnel(
 ) -> FunnelResult:
     """Funnel limits and positions for counts ``numerator`` out of ``denominator`` (arrays or Series of equal
     length; ``units`` names them, default the numerator's index if it is a Series, else 0..I-1). ``target``: the
-    rate per ``per`` to compare with (default the pooled rate of the fitted units). ``exclude``: boolean mask of units
+    centre line, ``"random-effects"`` (the default with an additive model and ``"winsorised-pm"``: the
+    random-effects mean, estimated jointly with tau^2), ``"pooled"`` (the default otherwise: sum O / sum n of the
+    fitted units) or a rate per ``per`` to compare with. ``exclude``: boolean mask of units
     left out of the target and overdispersion
     fit (they are still placed). ``grid``: denominators for the ``limits`` table (default 200 points, log-spaced
     over the observed range)."""
@@ -204,10 +221,56 @@ def funnel(
     names = np.asarray(units)
     if names.shape != o.shape:
         raise ValueError("units must name every numerator once")
-    theta = o[fit].sum() / n[fit].sum() if target is None else target / per
+    additive = overdispersion in ("additive", "additive-log")
+    if target is None:  # Spiegelhalter's estimator as published ('winsorised-dl') keeps his pooled target
+        target = "random-effects" if additive and tau2_estimator == "winsorised-pm" else "pooled"
+    if isinstance(target, str):
+        if target not in CENTRES:
+            raise ValueError(f"target must be a rate or one of {CENTRES}")
+        if target == "random-effects" and not additive:
+            raise ValueError("a random-effects centre needs an additive overdispersion model")
+    if tau2_estimator not in TAU2_ESTIMATORS:
+        raise ValueError(f"tau2_estimator must be one of {tuple(TAU2_ESTIMATORS)}")
+    pooled = o[fit].sum() / n[fit].sum()
+    centre = target if isinstance(target, str) else "given"
+    theta = pooled if isinstance(target, str) else target / per
     if not 0 < theta < (1 if family == "binomial" else np.inf):
         raise ValueError(f"target rate {theta * per:g} per {per:g} is not a valid {family} rate")
-    var1 = theta if family == "poisson" else theta * (1 - theta)  # variance of one unit of denominator
+    y = o / n
+    # the log of a zero count is not finite: it is placed (and its z computed) as 0.5
+    scale_y = np.log(np.maximum(o, 0.5) / n) if overdispersion == "additive-log" else y
+
+    def spread(th):
+        """Null variances, z-scores, phi and tau^2 around the centre ``th``."""
+        v1 = th if family == "poisson" else th * (1 - th)  # variance of one unit of denominator
+        s2_ = v1 / (n * th**2) if overdispersion == "additive-log" else v1 / n
+        z0_ = (scale_y - (np.log(th) if overdispersion == "additive-log" else th)) / np.sqrt(s2_)
+        phi_ = _winsorised_phi(z0_[fit])
+        t2 = 0.0
+        if additive:
+            if tau2_estimator == "winsorised-dl":
+                t2 = _dl_tau2(phi_ * WINSOR_CONSISTENCY, s2_[fit])  # Spiegelhalter's phi, as published
+            else:
+                t2 = _winsorised_pm_tau2(z0_[fit], s2_[fit])
+        return s2_, z0_, phi_, t2
+
+    s2, z0, phi, tau2 = spread(theta)
+    if centre == "random-effects":
+        # Paule-Mandel: the weighted mean with weights 1 / (s_i^2 + tau^2) and tau^2 around that mean, to a fixed
+        # point (a few iterations: the weights hardly change once tau^2 dominates s_i^2)
+        for _ in range(200):
+            w = 1 / (s2[fit] + tau2)
+            m = float(np.sum(w * scale_y[fit]) / np.sum(w))
+            new = float(np.exp(m)) if overdispersion == "additive-log" else m
+            if not 0 < new < (1 if family == "binomial" else np.inf):
+                raise ValueError("the random-effects centre left the valid range; give a target")
+            if abs(new - theta) <= 1e-12 * theta:
+                break
+            theta = new
+            s2, z0, phi, tau2 = spread(theta)
+        else:  # pragma: no cover - a contraction in practice; guard against a silent non-answer
+            raise ValueError("the random-effects centre did not settle in 200 iterations; give a target")
+    var1 = theta if family == "poisson" else theta * (1 - theta)
 
     def s2_rate(m):
         return var1 / m
@@ -215,22 +278,6 @@ def funnel(
     def s2_log(m):
         return var1 / (m * theta**2)
 
-    y = o / n
-    if overdispersion == "additive-log":
-        s2 = s2_log(n)
-        z0 = (np.log(np.maximum(o, 0.5) / n) - np.log(theta)) / np.sqrt(s2)
-    else:
-        s2 = s2_rate(n)
-        z0 = (y - theta) / np.sqrt(s2)
-    phi = _winsorised_phi(z0[fit])
-    tau2 = 0.0
-    if tau2_estimator not in TAU2_ESTIMATORS:
-        raise ValueError(f"tau2_estimator must be one of {tuple(TAU2_ESTIMATORS)}")
-    if overdispersion in ("additive", "additive-log"):
-        if tau2_estimator == "winsorised-dl":
-            tau2 = _dl_tau2(phi * WINSOR_CONSISTENCY, s2[fit])  # Spiegelhalter's phi, as published
-        else:
-            tau2 = _winsorised_pm_tau2(z0[fit], s2[fit])
     phi_used = max(phi, 1.0) if overdispersion == "multiplicative" else 1.0
     z = z0 / np.sqrt(phi_used) if overdispersion == "multiplicative" else z0 * np.sqrt(s2 / (s2 + tau2))
 
@@ -276,5 +323,8 @@ def funnel(
         "(Spiegelhalter 2005, Qual Saf Health Care 14:347; on the log scale as NHS Digital's SHMI)",
     }[overdispersion]
     tau2_out = tau2 * per**2 if overdispersion == "additive" else tau2
+    if centre == "random-effects":
+        method += "; centre: the random-effects mean, estimated jointly with tau^2 (Paule-Mandel)"
     return FunnelResult(table, limits_table, method, family, overdispersion, float(theta * per), float(phi),
-                        float(tau2_out), float(per), tuple(levels), int(fit.sum()))  # fmt: skip
+                        float(tau2_out), float(per), tuple(levels), int(fit.sum()), centre,
+                        float(pooled * per))  # fmt: skip
