@@ -65,8 +65,12 @@ def numpydoc_functions() -> list[str]:
 
 def missing_sections(dotted: str) -> list[str]:
     mod, name = dotted.rsplit(".", 1)
-    doc = inspect.getdoc(getattr(importlib.import_module(mod), name)) or ""
-    return [s for s in SECTIONS if not re.search(rf"^{s}\n-{{3,}}$", doc, re.M)]
+    obj = getattr(importlib.import_module(mod), name)
+    doc = inspect.getdoc(obj) or ""
+    # a function without parameters has no Parameters section: griffe warns about any entry in it (and about an
+    # empty one), which fails the strict site build
+    needed = SECTIONS if inspect.signature(obj).parameters else SECTIONS[1:]
+    return [s for s in needed if not re.search(rf"^{s}\n-{{3,}}$", doc, re.M)]
 
 
 def test_public_functions_have_parameters_returns_raises_and_examples():
