@@ -125,8 +125,6 @@ def income_dependent_from(year_x: int, base_year: int, mean_duration_months: flo
     ------
     KeyError
         When the multiplier is called for a year from ``year_x`` on with a draw without ``tariff_rr``.
-    ZeroDivisionError
-        When the multiplier is called with ``mean_duration_months`` 0.
 
     Examples
     --------

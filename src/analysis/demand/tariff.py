@@ -128,7 +128,9 @@ def monthly_series(hh_monthly: pd.DataFrame, *, bands=("65-74", "75-84", "85+"))
     Raises
     ------
     KeyError
-        If ``hh_monthly`` lacks one of the required columns.
+        If ``hh_monthly`` lacks one of the summed columns or ``maand``.
+    AttributeError
+        If ``hh_monthly`` has no ``leeftijdsgroep`` column.
 
     Examples
     --------
