@@ -25,7 +25,41 @@ PUBLIC_MIN_CELL = 10
 
 
 def check_public_threshold(threshold: int, audience: str) -> int:
-    """The suppression threshold to use; refuses one below PUBLIC_MIN_CELL for an openbaar report."""
+    """The suppression threshold to use; refuses one below PUBLIC_MIN_CELL for an openbaar report.
+
+    The minimum cell of a public report (``PUBLIC_MIN_CELL`` = 10, CBS practice; assumption P01) is a rule of the
+    audience, not a parameter: nothing a caller passes can lower it for an ``openbaar`` report. Internal reports may
+    use a smaller threshold, but never below 1.
+
+    Parameters
+    ----------
+    threshold : int
+        The requested smallest count that may be shown.
+    audience : str
+        The report's audience; ``"openbaar"`` (public) enforces the minimum, any other value (e.g. ``"intern"``) does
+        not.
+
+    Returns
+    -------
+    int
+        ``threshold`` itself, once accepted.
+
+    Raises
+    ------
+    ValueError
+        If ``audience`` is ``"openbaar"`` and ``threshold`` is below ``PUBLIC_MIN_CELL``, or if ``threshold`` < 1.
+
+    Examples
+    --------
+    >>> check_public_threshold(10, "openbaar")
+    10
+    >>> check_public_threshold(5, "intern")
+    5
+    >>> check_public_threshold(5, "openbaar")
+    Traceback (most recent call last):
+    ...
+    ValueError: a suppression threshold of 5 is not allowed for an openbaar report (minimum 10)
+    """
     if audience == "openbaar" and threshold < PUBLIC_MIN_CELL:
         raise ValueError(
             f"a suppression threshold of {threshold} is not allowed for an openbaar report (minimum {PUBLIC_MIN_CELL})"
@@ -36,7 +70,36 @@ def check_public_threshold(threshold: int, audience: str) -> int:
 
 
 def elfproef(number: str | int) -> bool:
-    """True if ``number`` passes the BSN eleven test (9 digits; 8-digit BSNs get a leading zero)."""
+    """True if ``number`` passes the BSN eleven test (9 digits; 8-digit BSNs get a leading zero).
+
+    The burgerservicenummer test: the digits weighted 9, 8, ..., 2, -1 sum to a multiple of 11. All zeros is not a
+    BSN.
+
+    Parameters
+    ----------
+    number : str or int
+        The candidate number; surrounding whitespace is ignored.
+
+    Returns
+    -------
+    bool
+        True when ``number`` is 8 or 9 digits (nothing else) and passes the eleven test; False otherwise, also for
+        anything that is not a string of digits.
+
+    Raises
+    ------
+    None
+        Never raises: any input that is not 8 or 9 digits gives False.
+
+    Examples
+    --------
+    >>> elfproef("111222333")
+    True
+    >>> elfproef(111222334)
+    False
+    >>> elfproef("12-34")
+    False
+    """
     s = str(number).strip()
     if not s.isdigit() or len(s) not in (8, 9):
         return False
@@ -52,6 +115,32 @@ def looks_like_bsn_column(values: pd.Series, min_share: float = 0.8) -> bool:
 
     Random 9-digit numbers pass with probability ~1/11, so ``min_share`` separates real BSN columns from
     ordinary IDs with a wide margin.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The column to judge; missing values are ignored, values are compared as stripped strings.
+    min_share : float, default 0.8
+        Share of the 8-9 digit values that must pass :func:`elfproef`.
+
+    Returns
+    -------
+    bool
+        True when at least 3 values (and at least half of the non-missing values) are 8-9 digits and at least
+        ``min_share`` of those pass the eleven test (a NumPy bool when the share decides).
+
+    Raises
+    ------
+    None
+        Never raises on a Series; values of any type are compared as text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bool(looks_like_bsn_column(pd.Series(["111222333", "123456782", "012345672"])))
+    True
+    >>> bool(looks_like_bsn_column(pd.Series(["100000001", "100000002", "100000003"])))
+    False
     """
     s = values.dropna().astype(str).str.strip()
     s = s[s.str.fullmatch(r"\d{8,9}")]
@@ -64,6 +153,31 @@ def pseudonymise(ids: Iterable, *, key: bytes | None = None, prefix: str = "P") 
     """Keyed HMAC-SHA256 pseudonyms: stable for one key, not reversible without it.
 
     The key comes from the environment variable ANALYSIS_PSEUDONYM_KEY and is never stored in the repository.
+
+    Parameters
+    ----------
+    ids : iterable
+        The identifiers (client numbers, BSNs) to replace; each is hashed as ``str(id)``.
+    key : bytes, optional
+        The HMAC key; default the value of ``ANALYSIS_PSEUDONYM_KEY``.
+    prefix : str, default "P"
+        Put before each pseudonym.
+
+    Returns
+    -------
+    list of str
+        One pseudonym per id, in order: ``prefix`` + the first 12 hex digits of HMAC-SHA256(key, id). The same id
+        always gets the same pseudonym under one key.
+
+    Raises
+    ------
+    RuntimeError
+        If no ``key`` is given and ``ANALYSIS_PSEUDONYM_KEY`` is not set (or empty).
+
+    Examples
+    --------
+    >>> pseudonymise(["c1", "c2", "c1"], key=b"test-key")
+    ['P2187c4e93e14', 'P898a03001844', 'P2187c4e93e14']
     """
     if key is None:
         env = os.environ.get(SECRET_ENV)
@@ -96,11 +210,51 @@ def suppress_small_cells(
     total_col: str | None = None,
     columns: list[str] | None = None,
 ) -> SuppressionResult:
-    """Suppress counts 1..threshold-1 (zero is not disclosive) and, where a margin total is shown, suppress a second
-    cell in the same row/column so the suppressed value cannot be recovered by subtraction.
+    """Suppress small counts (primary) and, where a margin total is shown, a second cell (secondary).
+
+    Counts 1..threshold-1 are suppressed (zero is not disclosive) and, where a margin total is shown, a second cell in
+    the same row/column is suppressed so the suppressed value cannot be recovered by subtraction.
 
     Secondary cells are chosen as the smallest remaining non-zero cell in the line, the usual CBS choice that loses
     least information. Repeats until every row and column with a margin has 0 or >= 2 suppressed cells.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table of counts (rows and columns are categories).
+    threshold : int, default 10
+        Smallest count that may be shown; for a public report check it first with :func:`check_public_threshold`.
+    total_row : str, optional
+        Index label of a margin row with column totals (kept, not suppressed); each column then needs 0 or >= 2
+        hidden cells.
+    total_col : str, optional
+        Name of a margin column with row totals (kept); each row then needs 0 or >= 2 hidden cells.
+    columns : list of str, optional
+        The count columns to check; default every numeric column except ``total_col``.
+
+    Returns
+    -------
+    SuppressionResult
+        ``table`` (a copy, object dtype, suppressed cells replaced by ``"<10"``), ``primary`` and ``secondary``
+        (tuples of suppressed (row, column) cells) and ``threshold``.
+
+    Raises
+    ------
+    ValueError
+        If ``threshold`` < 1 or a count is negative.
+    KeyError
+        If ``columns`` names a column ``table`` lacks.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"a": [3, 20, 15], "b": [12, 25, 30]}, index=["x", "y", "z"])
+    >>> t["totaal"] = t.sum(axis=1)
+    >>> r = suppress_small_cells(t, total_col="totaal")
+    >>> r.primary, r.secondary
+    ((('x', 'a'),), (('x', 'b'),))
+    >>> r.table.loc["x"].tolist()
+    ['<10', '<10', 15]
     """
     if threshold < 1:
         raise ValueError("threshold must be >= 1")
@@ -248,13 +402,50 @@ class ScanResult(ResultDisplay):
 def scan_for_identifiers(
     text: str, *, names: Iterable[str] = (), dates_of_birth: Iterable[str] = (), forbid_exact_dates: bool = False
 ) -> ScanResult:
-    """Find identifiers in ``text`` the way people write them: BSNs (passing the eleven test; nine digits, grouped
-    with spaces, dots or dashes, eight digits, extra leading zeros), e-mail addresses, Dutch phone numbers,
-    postcode + house number, dates called a birth date, and the given names and dates of birth (in figures and in
-    Dutch words).
+    """Find identifiers in ``text`` the way people write them.
+
+    BSNs (passing the eleven test; nine digits, grouped with spaces, dots or dashes, eight digits, extra leading
+    zeros), e-mail addresses, Dutch phone numbers, postcode + house number, dates called a birth date, and the given
+    names and dates of birth (in figures and in Dutch words). Amounts (``€ 111.222.333``) are not taken for BSNs, and
+    eight digits only count as a BSN after a cue such as "BSN", "cliënt" or "kenmerk".
 
     With ``forbid_exact_dates`` any full day-month-year date before 2010 is reported too, in figures or with the
     month in words (a public report needs none: births are the usual such dates).
+
+    Parameters
+    ----------
+    text : str
+        The rendered report text (Markdown, HTML or extracted PDF text).
+    names : iterable of str, optional
+        Names of people that must not appear (matched as whole words, case-insensitive; names shorter than 3
+        characters are skipped).
+    dates_of_birth : iterable of str or date-like, optional
+        Dates of birth that must not appear, in any common Dutch notation (``2015-03-03``, ``3-3-2015``,
+        ``03/03/2015``, ``3 maart 2015``, ...).
+    forbid_exact_dates : bool, default False
+        Also report every exact date before 2010.
+
+    Returns
+    -------
+    ScanResult
+        ``findings``: one :class:`Finding` per hit (kind ``bsn``, ``e-mail``, ``telefoon``, ``adres``, ``naam``,
+        ``geboortedatum`` or ``datum``; the value; 30 characters of context either side); ``clean`` is True when
+        there are none; ``to_frame()`` gives columns kind, value, context.
+
+    Raises
+    ------
+    ValueError
+        If a value in ``dates_of_birth`` cannot be parsed as a date (from :class:`pandas.Timestamp`).
+
+    Examples
+    --------
+    >>> r = scan_for_identifiers("BSN 111222333, mail jan@example.nl")
+    >>> r.clean
+    False
+    >>> r.to_frame()[["kind", "value"]].values.tolist()
+    [['bsn', '111222333'], ['e-mail', 'jan@example.nl']]
+    >>> scan_for_identifiers("In 2024 kregen 1.234 inwoners hulp.").clean
+    True
     """
     findings: list[Finding] = []
     taken: list[tuple[int, int]] = []

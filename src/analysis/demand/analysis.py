@@ -68,9 +68,73 @@ def run(
     n_boot: int = 2000,
     seed: int = 1,
 ) -> DemandAnalysis:
-    """Run the HH demand analysis for ``gemeente`` from the processed tables; see ``DemandAnalysis``. With
-    ``clients`` None (any gemeente but ``REGISTRATION_GEMEENTE``) only the real analyses run. Raises ValueError for
-    an unknown gemeente, scenario or year range, or registration tables given for another gemeente."""
+    """Run the HH demand analysis for ``gemeente`` from the processed tables; see ``DemandAnalysis``.
+
+    Real CBS figures for every gemeente: its HH series on 2020 boundaries, the national series, the benchmark against
+    its peers in the last year with a published HH figure (funnel plot), the continuous difference-in-differences
+    on the abonnementstarief and its robustness over the registration-break rules, the driver figures, and
+    rolling-origin back-tests of the national and panel series. With ``clients`` given (only for
+    ``REGISTRATION_GEMEENTE``, whose synthetic registration is loaded) also the synthetic analyses: rates by age and
+    area, the Das Gupta decomposition, the ITS on the monthly inflow, the simulated projection per scenario with
+    intervals calibrated to the back-test of the registration (from its 2019 change on, assumption S11). With
+    ``clients`` None (any gemeente but ``REGISTRATION_GEMEENTE``) only the real analyses run, and driver figures of
+    the registration gemeente are left out.
+
+    Parameters
+    ----------
+    panel_harmonised : pandas.DataFrame
+        The CBS Wmo panel on 2020 boundaries (``wmo_panel_grenzen_2020``).
+    panel_own : pandas.DataFrame
+        The CBS Wmo panel on each year's own boundaries (``wmo_panel_eigen_grenzen``), for the DiD.
+    herindelingen : pandas.DataFrame
+        Municipal boundary changes (``herindelingen``); gemeenten that changed are left out of the DiD.
+    reference : pandas.DataFrame
+        The curated published figures (``reference``): national series, monitor, drivers.
+    clients, hh_monthly, population, prognosis : pandas.DataFrame or None
+        The synthetic registration (``synthetic/hh_clients``, ``synthetic/hh_monthly``, ``synthetic/population``)
+        and the population prognosis per year and age band; None for a gemeente without a registration.
+    log : AssumptionLog
+        The assumptions log (S02, S03, S04, D02, D03 are read).
+    gemeente : str, default "GM0014"
+        The CBS gemeente code of the report.
+    first_year, last_year : int
+        The years of the registration analyses (default ``projection.FIRST_YEAR`` and ``BASE_YEAR``).
+    scenarios : tuple of str
+        The projection scenarios (keys of ``projection.scenarios_from_log``).
+    horizon : tuple of int, default (2025, 2040)
+        First and last year of the projection.
+    n_boot : int, default 2000
+        Simulation draws of the projection (at least 100).
+    seed : int, default 1
+        Seed of the projection's random draws.
+
+    Returns
+    -------
+    DemandAnalysis
+        Every table and result hh-raad shows; the synthetic fields are None when ``clients`` is None
+        (``has_registration`` False).
+
+    Raises
+    ------
+    ValueError
+        For a year range with ``first_year >= last_year``, a gemeente not in the CBS panel or without any published
+        HH figure, registration tables given for another gemeente than ``REGISTRATION_GEMEENTE``, or an unknown
+        scenario; also from the analyses it calls (e.g. too few years for a back-test, no population prognosis for a
+        projected year).
+    KeyError
+        If ``log`` lacks an assumption the analysis reads.
+
+    Examples
+    --------
+    >>> from analysis.assumptions import load_assumptions
+    >>> from analysis.data.io import load_processed
+    >>> res = run(panel_harmonised=load_processed("wmo_panel_grenzen_2020"),
+    ...           panel_own=load_processed("wmo_panel_eigen_grenzen"), herindelingen=load_processed("herindelingen"),
+    ...           reference=load_processed("reference"), clients=None, hh_monthly=None, population=None,
+    ...           prognosis=None, log=load_assumptions(), gemeente="GM0363")  # doctest: +SKIP
+    >>> res.has_registration  # doctest: +SKIP
+    False
+    """
     if first_year >= last_year:
         raise ValueError("first_year must be before last_year")
     pg = panel_harmonised[panel_harmonised.gemeente_code == gemeente].sort_values("jaar")
@@ -177,13 +241,68 @@ def run(
 
 
 def share_75plus(by_age: pd.DataFrame, year: int) -> float:
-    """Clients per inhabitant aged 75+ (75-84 and 85+ together) in ``year``."""
+    """Clients per inhabitant aged 75+ (75-84 and 85+ together) in ``year``.
+
+    Parameters
+    ----------
+    by_age : pandas.DataFrame
+        Rates by age band, e.g. ``rates.hh_rates``: ``jaar``, ``leeftijdsgroep``, ``clienten``, ``inwoners``.
+    year : int
+        The year.
+
+    Returns
+    -------
+    float
+        HH clients aged 75+ divided by inhabitants aged 75+ (a fraction, not per 1,000); NaN when ``year`` has no
+        75+ rows.
+
+    Raises
+    ------
+    AttributeError
+        If ``by_age`` lacks one of the columns above.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> by_age = pd.DataFrame({"jaar": 2024, "leeftijdsgroep": ["65-74", "75-84", "85+"],
+    ...                        "clienten": [300, 900, 700], "inwoners": [20000, 10000, 3000]})
+    >>> round(share_75plus(by_age, 2024), 4)
+    0.1231
+    """
     d = by_age[(by_age.jaar == year) & by_age.leeftijdsgroep.isin(["75-84", "85+"])]
     return float(d.clienten.sum() / d.inwoners.sum())
 
 
 def growth(frame: pd.DataFrame, col: str, y0: int, y1: int) -> float:
-    """Relative growth of ``col`` from ``y0`` to ``y1`` in a table with a ``jaar`` column (NaN if a year is
-    missing)."""
+    """Relative growth of ``col`` from ``y0`` to ``y1`` in a table with a ``jaar`` column (NaN if a year is missing).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per year with ``jaar`` and ``col``.
+    col : str
+        The column (e.g. ``hh_clienten``).
+    y0, y1 : int
+        The first and last year.
+
+    Returns
+    -------
+    float
+        ``col`` in ``y1`` / ``col`` in ``y0`` - 1 (0.2 = 20% growth); NaN if either year is absent.
+
+    Raises
+    ------
+    KeyError
+        If ``frame`` lacks ``jaar`` or ``col``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"jaar": [2018, 2019, 2020], "hh_clienten": [4000, 4600, 4800]})
+    >>> round(growth(f, "hh_clienten", 2018, 2020), 3)
+    0.2
+    >>> growth(f, "hh_clienten", 2017, 2020)
+    nan
+    """
     s = frame.set_index("jaar")[col]
     return float(s.loc[y1] / s.loc[y0] - 1) if y0 in s.index and y1 in s.index else np.nan

@@ -23,8 +23,41 @@ DRIVERS = [
 
 
 def driver_inputs(reference: pd.DataFrame) -> pd.DataFrame:
-    """One row per published figure behind a driver: driver, geo, period, measure, value, unit, source, url, plus
-    the Dutch text a report shows (``gebied_nl``, ``periode_nl``, ``maat_nl``, ``waarde_nl``, ``bron_nl``)."""
+    """The published figures behind each driver of HH demand, with the Dutch text a report shows.
+
+    The drivers are those the letter (seed 003) names: more 75-plussers, more singles, fewer mantelzorgers, living at
+    home longer, and the abonnementstarief. For each, the rows of the reference table whose ``tabel`` and
+    ``measure`` match (``DRIVERS``). A source written ``same`` ("as the row above") is replaced by the source it
+    refers to, and figures the curators marked as low confidence ('check before use') are left out: they do not go
+    into a council report.
+
+    Parameters
+    ----------
+    reference : pandas.DataFrame
+        The processed ``reference`` table (tabel, measure, geo, period, value, unit, source, url_or_path,
+        confidence).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published figure behind a driver: ``drijver``, ``gebied``, ``periode``, ``maat``, ``waarde``,
+        ``eenheid``, ``bron``, ``url``, ``betrouwbaarheid``, plus the Dutch text a report shows (``gebied_nl``,
+        ``periode_nl``, ``maat_nl``, ``waarde_nl``, ``bron_nl``).
+
+    Raises
+    ------
+    ValueError
+        If the reference table has no figure for any driver.
+    KeyError
+        If ``reference`` lacks one of the columns above.
+
+    Examples
+    --------
+    >>> from analysis.data.io import load_processed
+    >>> d = driver_inputs(load_processed("reference"))  # doctest: +SKIP
+    >>> sorted(d.drijver.unique())  # doctest: +SKIP
+    ['Abonnementstarief', 'Langer thuis wonen', 'Meer 75-plussers', 'Meer alleenstaanden', 'Minder mantelzorgers']
+    """
     from analysis.labels import GEO, dutch_figure_text, dutch_period, dutch_source, reference_measure
 
     rows = []
@@ -82,7 +115,33 @@ def _matches(reference: pd.DataFrame) -> list[tuple[str, str, str]]:
 
 
 def carers_decline_per_year(carers_2018: float, carers_2040: float) -> float:
-    """Average yearly decline of potential carers (50-74) per person 85+ (PBL: 15 in 2018 -> 6 in 2040)."""
+    """Average yearly decline of potential carers (50-74) per person 85+ (PBL: 15 in 2018 -> 6 in 2040).
+
+    The constant yearly rate that takes the mantelzorg potential ratio from ``carers_2018`` to ``carers_2040`` over
+    22 years: 1 - (carers_2040 / carers_2018) ** (1 / 22).
+
+    Parameters
+    ----------
+    carers_2018 : float
+        Potential carers aged 50-74 per person aged 85+ in 2018 (PBL: 15).
+    carers_2040 : float
+        The same ratio in 2040 (PBL: 6).
+
+    Returns
+    -------
+    float
+        The yearly decline as a fraction (0.04 = 4% fewer potential carers per 85-plusser each year).
+
+    Raises
+    ------
+    ValueError
+        If a ratio is <= 0.
+
+    Examples
+    --------
+    >>> round(carers_decline_per_year(15, 6), 4)
+    0.0408
+    """
     if carers_2018 <= 0 or carers_2040 <= 0:
         raise ValueError("ratios must be > 0")
     return 1 - (carers_2040 / carers_2018) ** (1 / (2040 - 2018))

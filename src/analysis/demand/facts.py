@@ -37,7 +37,40 @@ class NationalSeries:
 
 
 def national_hh_series(reference: pd.DataFrame) -> NationalSeries:
-    """The national yearly HH client series (CBS / Monitor Langdurige Zorg) from the reference table."""
+    """The national yearly HH client series (CBS / Monitor Langdurige Zorg) from the reference table.
+
+    The rows of ``nl_wmo_clients`` with measure "Wmo clients Hulp bij het huishouden" and a yearly period (``2021``;
+    a trailing ``*`` marks a provisional figure), sorted by year.
+
+    Parameters
+    ----------
+    reference : pandas.DataFrame
+        The processed ``reference`` table (tabel, measure, period, value).
+
+    Returns
+    -------
+    NationalSeries
+        ``years``, ``clients`` (persons with HH in the year) and ``provisional`` per year; ``growth(y0, y1)`` and
+        ``frame()`` (jaar, clienten, voorlopig, groei).
+
+    Raises
+    ------
+    ValueError
+        If the reference table has no national yearly HH client figures.
+    AttributeError
+        If ``reference`` lacks one of the columns above.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ref = pd.DataFrame({"tabel": "nl_wmo_clients", "measure": "Wmo clients Hulp bij het huishouden",
+    ...                     "period": ["2019", "2020", "2021*"], "value": [400000, 430000, 450000]})
+    >>> s = national_hh_series(ref)
+    >>> s.years, s.provisional
+    ((2019, 2020, 2021), (False, False, True))
+    >>> round(s.growth(2019, 2021), 3)
+    0.125
+    """
     nl = reference[
         (reference.tabel == "nl_wmo_clients")
         & (reference.measure == "Wmo clients Hulp bij het huishouden")
@@ -54,7 +87,37 @@ def national_hh_series(reference: pd.DataFrame) -> NationalSeries:
 
 
 def published_amount(reference: pd.DataFrame, table: str, measure_start: str) -> float:
-    """The first published value of ``table`` whose measure starts with ``measure_start`` (NaN if none)."""
+    """The first published value of ``table`` whose measure starts with ``measure_start`` (NaN if none).
+
+    Parameters
+    ----------
+    reference : pandas.DataFrame
+        The processed ``reference`` table (tabel, measure, value).
+    table : str
+        The curated table (``tabel``), e.g. ``abonnementstarief_effect``.
+    measure_start : str
+        The start of the measure's name, e.g. ``"meerkosten for municipalities"``.
+
+    Returns
+    -------
+    float
+        The value in the unit of the reference table (euros for an amount); NaN when no row matches.
+
+    Raises
+    ------
+    ValueError
+        If the matching value is not a number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ref = pd.DataFrame({"tabel": ["abonnementstarief_effect"], "measure": ["meerkosten for municipalities 2021"],
+    ...                     "value": [1.5e8]})
+    >>> published_amount(ref, "abonnementstarief_effect", "meerkosten")
+    150000000.0
+    >>> published_amount(ref, "nl_wmo_clients", "Wmo clients")
+    nan
+    """
     r = reference[(reference.tabel == table) & reference.measure.str.startswith(measure_start)]
     return float(r.value.iloc[0]) if len(r) else float("nan")
 
@@ -135,7 +198,48 @@ class DemandFacts(ResultDisplay):
 def demand_facts(
     res, bench, reference: pd.DataFrame, *, scenario: str = "tarief_blijft", plan_year: int = 2030
 ) -> DemandFacts:
-    """From a ``DemandAnalysis`` (``analysis.demand.analysis.run``) and a ``Benchmark``."""
+    """Every number an hh-raad reader sees, from a ``DemandAnalysis`` and a ``Benchmark``.
+
+    Real figures first: the national series, the gemeente's rate per 1,000 inhabitants 65+ against its peers and the
+    country (with its position relative to the 95% and 99.8% funnel limits), registration breaks found by the screen
+    of ``analysis.data.breaks`` in the gemeente's own series, the DiD (levels and logs), its placebo and robustness.
+    Then, only for the gemeente with a loaded registration, the synthetic illustration: the decomposition (shares
+    rounded to whole percents that add up to 100), the ITS rate ratio, the projection's central line and 95%
+    interval in its last year, the planning number (p90) in ``plan_year`` and whether the back-test supports it.
+
+    Parameters
+    ----------
+    res : DemandAnalysis
+        The result of ``analysis.demand.analysis.run``.
+    bench : Benchmark
+        The gemeente's benchmark (``res.benchmark``).
+    reference : pandas.DataFrame
+        The processed ``reference`` table (national series, monitor amounts).
+    scenario : str, default "tarief_blijft"
+        The projection scenario the facts quote.
+    plan_year : int, default 2030
+        The year of the begroting sentence (clients to be able to serve with 90% certainty).
+
+    Returns
+    -------
+    DemandFacts
+        The facts; synthetic fields are NaN / empty when ``res`` has no registration (``synthetic_applies`` False).
+        ``to_frame()`` gives term, estimate, std_error, ci_lower, ci_upper, p_value for the main estimates.
+
+    Raises
+    ------
+    ValueError
+        If ``plan_year`` is not in the projection, ``scenario`` is not in it, or the reference table has no national
+        HH series.
+
+    Examples
+    --------
+    >>> from analysis.demand import analysis as da
+    >>> res = da.run(**tables, log=log, gemeente="GM0014")  # doctest: +SKIP
+    >>> facts = demand_facts(res, res.benchmark, tables["reference"])  # doctest: +SKIP
+    >>> facts.to_frame().term.tolist()  # doctest: +SKIP
+    ['hh_per_1000_65plus', 'did_inkomen_x_na', 'placebo_2018', 'prognose_2040']
+    """
     from analysis.data.breaks import screen_registration_breaks
 
     own = bench.own

@@ -46,7 +46,46 @@ class Drift(ResultDisplay):
 
 
 def rate_drift(history: pd.DataFrame, *, exclude_changes_into=(2019, 2020)) -> Drift:
-    """Random walk with drift on log(clienten / inwoners) per ``leeftijdsgroep`` over ``jaar``."""
+    """Random walk with drift on log(clienten / inwoners) per ``leeftijdsgroep`` over ``jaar``.
+
+    An ARIMA(0,1,0) model with drift per age band: ``mu`` is the mean of the year-on-year changes of the log usage
+    rate (its maximum-likelihood estimate), ``sigma`` their standard deviation with the Poisson noise of the observed
+    counts (variance about 1/count per year, which does not accumulate) taken out. Only changes between consecutive
+    years count, and changes into the years in ``exclude_changes_into`` (the abonnementstarief, 2019, and the year the
+    stock adjusts, 2020) are left out: a one-off level shift is not a drift.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Registered clients and inhabitants per year and age band: ``jaar``, ``leeftijdsgroep``, ``clienten``,
+        ``inwoners`` (e.g. ``rates.hh_rates``).
+    exclude_changes_into : iterable of int, default (2019, 2020)
+        Years whose change from the year before is left out.
+
+    Returns
+    -------
+    Drift
+        ``table`` with one row per band: ``leeftijdsgroep``, ``mu`` (yearly drift of the log rate), ``sigma`` (sd of
+        the yearly innovations), ``mu_se`` (standard error of ``mu``: the walk's sigma^2/n plus the Poisson noise of
+        the two end points) and ``n_changes``.
+
+    Raises
+    ------
+    KeyError
+        If ``history`` lacks one of the four columns.
+    ValueError
+        If a band has a year without clients (no log rate) or fewer than two year-on-year changes outside the
+        excluded years.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"jaar": range(2015, 2020), "leeftijdsgroep": "75-84",
+    ...                   "clienten": [1000, 1030, 1061, 1093, 1300], "inwoners": 10000})
+    >>> d = rate_drift(h).table
+    >>> d[["leeftijdsgroep", "mu", "n_changes"]].round(4).values.tolist()
+    [['75-84', 0.0296, 3]]
+    """
     need = {"jaar", "leeftijdsgroep", "clienten", "inwoners"}
     if need - set(history.columns):
         raise KeyError(f"history needs columns {sorted(need)}")
@@ -244,8 +283,81 @@ def simulate_projection(
     n_boot: int = 2000,
     seed: int = 1,
 ) -> SimulatedProjection:
-    """Projection from the last year of ``history`` (jaar, leeftijdsgroep, clienten, inwoners) with the population
-    ``prognosis`` (jaar, leeftijdsgroep, inwoners; summed over areas) for ``years``."""
+    """Simulated HH projection with every source of uncertainty, per scenario.
+
+    The projection starts from the last year of ``history`` (jaar, leeftijdsgroep, clienten, inwoners) and uses the
+    population ``prognosis`` (jaar, leeftijdsgroep, inwoners; summed over areas) for ``years``. The central line
+    (``verwacht``) is ``point_projection``, the one projection every report uses; the intervals are quantiles of
+    ``n_boot`` draws of the cohort-component model (rates x population) with every source drawn jointly:
+
+    - ``steekproef``: Poisson sampling noise of the base-year counts and of each projected year;
+    - ``drift``: the random walk of the log rates (``rate_drift``; innovation sd drawn from its sampling distribution)
+      and the sampling error of the estimated drift;
+    - ``bevolking``: the error of the population prognosis, ``pop_error_per_year`` x horizon on the log scale
+      (assumption D03), common to all age bands within a draw;
+    - ``scenario``: the scenario parameters' own uncertainty (``tariff_rr`` and ``mantelzorg_growth`` standard
+      errors).
+
+    For ``decompose_years`` each source is also simulated alone; its share of the variance of log(clients) is in
+    ``variance_shares``.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Registered clients and inhabitants per year and age band (``rates.hh_rates``).
+    prognosis : pandas.DataFrame
+        Population prognosis: ``jaar``, ``leeftijdsgroep``, ``inwoners`` for every year in ``years``.
+    years : iterable of int
+        The projected years.
+    scenarios : list of Scenario
+        Scenarios of ``analysis.demand.projection``.
+    tariff_rr : tuple of float, default (1.0, 0.0)
+        The abonnementstarief rate ratio (ITS) and the standard error of its log.
+    mantelzorg_growth : tuple of float, default (0.0, 0.0)
+        Extra yearly growth of 75+ usage from fewer mantelzorgers and its standard deviation (assumption D02).
+    pop_error_per_year : float, default 0.005
+        Relative prognosis error per year of horizon (assumption D03).
+    exclude_changes_into : iterable of int, default (2019, 2020)
+        Years whose change is left out of the drift.
+    decompose_years : iterable of int, default (2030, 2040)
+        Years of the variance decomposition (those in ``years``).
+    n_boot : int, default 2000
+        Draws per scenario (at least 100).
+    seed : int, default 1
+        Seed of the random generator.
+
+    Returns
+    -------
+    SimulatedProjection
+        ``frame``: jaar, scenario, label, verwacht, ondergrens/bovengrens (95%), onder80/boven80 (80%) and p90 (the
+        number of clients to be able to serve with 90% certainty); ``variance_shares``: scenario, bron, jaar, aandeel;
+        ``drift``, ``base_year``, ``n_boot``, ``pop_error_per_year`` and the raw ``draws`` per scenario.
+
+    Raises
+    ------
+    ValueError
+        If ``n_boot`` < 100, a base-year population is <= 0, the prognosis lacks a projected year, or from
+        ``rate_drift`` / ``point_projection`` (too few changes, a band without registration).
+    KeyError
+        If the prognosis lacks an age band of the base year.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis.demand.projection import tariff_stays
+    >>> years = np.repeat(np.arange(2015, 2025), 2)
+    >>> hist = pd.DataFrame({"jaar": years, "leeftijdsgroep": ["75-84", "85+"] * 10,
+    ...                      "clienten": np.where(np.arange(20) % 2, 800, 1000) * 1.02 ** (years - 2015),
+    ...                      "inwoners": [10000, 3000] * 10}).round()
+    >>> prog = pd.DataFrame({"jaar": np.repeat(np.arange(2025, 2031), 2), "leeftijdsgroep": ["75-84", "85+"] * 6,
+    ...                      "inwoners": [10500, 3200] * 6})
+    >>> p = simulate_projection(hist, prog, range(2025, 2031), [tariff_stays()], n_boot=200)
+    >>> p.base_year, len(p.frame)
+    (2024, 6)
+    >>> bool((p.frame.ondergrens < p.frame.verwacht).all() and (p.frame.verwacht < p.frame.bovengrens).all())
+    True
+    """
     if n_boot < 100:
         raise ValueError("n_boot must be at least 100 for quantiles to mean anything")
     base_year = int(history.jaar.max())
@@ -464,14 +576,66 @@ def rolling_origin(
     min_forecasts: int = MIN_FORECASTS,
     name: str = "",
 ) -> RollingOrigin:
-    """Rolling-origin evaluation over every series (``unit``; None = one series) and every origin with at least
-    ``min_train`` years. Years may have gaps (a horizon is the difference in years). Origins at which the pooled
-    spread of year-on-year changes rests on fewer than ``min_changes`` changes are left out for every method,
-    so that all methods are judged on the same forecasts and ``n`` is what each row averages over.
+    """Rolling-origin back-test: fit up to year t, forecast t+1 ... t+h, for many series at once.
+
+    Evaluated over every series (``unit``; None = one series) and every origin with at least ``min_train`` years.
+    Years may have gaps (a horizon is the difference in years). Three methods: ``model`` (random walk with drift on
+    the log scale, intervals from the pooled year-on-year variation and the drift's sampling error),
+    ``laatste_waarde`` (last value) and ``lineaire_trend`` (linear trend). Origins at which the pooled spread of
+    year-on-year changes rests on fewer than ``min_changes`` changes are left out for every method, so that all
+    methods are judged on the same forecasts and ``n`` is what each row averages over.
 
     Besides the model's own intervals, each model forecast gets an interval calibrated on the errors of earlier
-    forecasts (pooled over all series; ``min_forecasts`` is the rule for horizons with too few, see
-    ``_calibrated_halfwidths``)."""
+    forecasts (split-conformal in time, pooled over all series; ``min_forecasts`` is the rule for horizons with too
+    few, see ``_calibrated_halfwidths``), so the calibrated coverage is out of sample.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long table with ``time``, ``value`` and (unless None) ``unit``; rows with a missing or non-positive value are
+        dropped.
+    unit : str or None
+        Column naming the series (e.g. ``gemeente_code``); None for one series.
+    time : str
+        Year column.
+    value : str
+        The series (e.g. ``hh_clienten``).
+    horizons : iterable of int, default range(1, 6)
+        Horizons (years ahead) evaluated.
+    min_train : int, default 2
+        Fewest years a series needs at an origin.
+    min_changes : int, default 3
+        Fewest pooled year-on-year changes an origin needs.
+    min_forecasts : int, default MIN_FORECASTS (20)
+        Fewest earlier errors a calibrated interval rests on.
+    name : str, default ""
+        Name of the back-test (in messages and the result).
+
+    Returns
+    -------
+    RollingOrigin
+        ``forecasts`` (one row per series x origin x target x method), ``accuracy`` (per method and horizon: n,
+        mape, mdape, dekking80/95, n_gekalibreerd, dekking80_k/95_k, genoeg) and ``calibration`` (per horizon, the
+        half-widths q80, q95 a forecast made today would use).
+
+    Raises
+    ------
+    ValueError
+        If there are too few years for any forecast.
+    KeyError
+        If ``data`` lacks ``unit``, ``time`` or ``value``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"jaar": range(2010, 2025), "clienten": 1000 * 1.03 ** np.arange(15)})
+    >>> bt = rolling_origin(s, unit=None, time="jaar", value="clienten", horizons=[1, 2], name="demo")
+    >>> sorted(bt.accuracy.methode.unique())
+    ['laatste_waarde', 'lineaire_trend', 'model']
+    >>> bt.accuracy.query("methode == 'model'").n.tolist()
+    [11, 10]
+    """
     d = data[[c for c in (unit, time, value) if c]].dropna()
     d = d[d[value] > 0]
     if unit is None:

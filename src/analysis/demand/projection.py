@@ -69,7 +69,27 @@ class Scenario:
 
 
 def tariff_stays() -> Scenario:
-    """Scenario 'abonnementstarief blijft': usage per age band follows its own trend, no policy change."""
+    """Scenario 'abonnementstarief blijft': usage per age band follows its own trend, no policy change.
+
+    The multiplier is 1 in every year and band: the projected rate is the base-year rate moved by each band's drift
+    only.
+
+    Returns
+    -------
+    Scenario
+        Name ``tarief_blijft``, label "Abonnementstarief blijft", a multiplier of 1.0, not uncertain.
+
+    Raises
+    ------
+    None
+        Never raises.
+
+    Examples
+    --------
+    >>> s = tariff_stays()
+    >>> s.name, s.multiplier(2030, "85+", {})
+    ('tarief_blijft', 1.0)
+    """
     return Scenario(
         "tarief_blijft",
         "Abonnementstarief blijft",
@@ -79,7 +99,41 @@ def tariff_stays() -> Scenario:
 
 
 def income_dependent_from(year_x: int, base_year: int, mean_duration_months: float) -> Scenario:
-    """From ``year_x`` the tariff effect on inflow is reversed; the stock adjusts with the mean duration (S02)."""
+    """From ``year_x`` the tariff effect on inflow is reversed; the stock adjusts with the mean duration (S02).
+
+    Scenario 'inkomensafhankelijke bijdrage': the abonnementstarief (2019) raised use by the rate ratio
+    ``tariff_rr`` (the ITS estimate, drawn per simulation). When the income-dependent contribution returns in
+    ``year_x``, new inflow falls back to the old level at once, while the stock of clients adjusts as indications
+    end: the multiplier is 1/rr + (1 - 1/rr) exp(-t * 12 / mean_duration_months) with t the years since ``year_x``
+    (mid-year, + 0.5). Before ``year_x`` the multiplier is 1.
+
+    Parameters
+    ----------
+    year_x : int
+        The first year of the income-dependent contribution (assumption D02).
+    base_year : int
+        The projection's base year (kept for a uniform scenario signature; not used in the multiplier).
+    mean_duration_months : float
+        The mean duration of an HH indication in months (assumption S02).
+
+    Returns
+    -------
+    Scenario
+        Name ``inkomensafhankelijk_<year_x>``, uncertain (the multiplier reads ``tariff_rr`` from its draw).
+
+    Raises
+    ------
+    KeyError
+        When the multiplier is called for a year from ``year_x`` on with a draw without ``tariff_rr``.
+
+    Examples
+    --------
+    >>> s = income_dependent_from(2026, 2024, 30.0)
+    >>> s.name, s.multiplier(2025, "85+", {"tariff_rr": 1.1})
+    ('inkomensafhankelijk_2026', 1.0)
+    >>> round(float(s.multiplier(2026, "85+", {"tariff_rr": 1.1})), 4)
+    0.9835
+    """
 
     def mult(y, band, d):
         if y < year_x:
@@ -99,8 +153,35 @@ def income_dependent_from(year_x: int, base_year: int, mean_duration_months: flo
 
 
 def less_informal_care(extra_growth: float, base_year: int) -> Scenario:
-    """Scenario 'snellere daling mantelzorg': usage of 75+ grows ``extra_growth`` per year on top (drawn per
-    simulation when uncertain)."""
+    """Scenario 'snellere daling mantelzorg': usage of 75+ grows ``extra_growth`` per year on top.
+
+    The multiplier for the 75-84 and 85+ bands is (1 + extra_growth) ** (year - base_year) (1 up to the base year);
+    other bands are not affected. In a simulation ``extra_growth`` is drawn per draw (the draw's ``extra_growth``
+    replaces the default), reflecting the uncertainty of the decline in potential mantelzorgers (assumption D02).
+
+    Parameters
+    ----------
+    extra_growth : float
+        Extra yearly growth of 75+ usage (0.01 = 1% per year), the default when a draw carries none.
+    base_year : int
+        The projection's base year.
+
+    Returns
+    -------
+    Scenario
+        Name ``minder_mantelzorg``, uncertain.
+
+    Raises
+    ------
+    None
+        Never raises.
+
+    Examples
+    --------
+    >>> s = less_informal_care(0.01, 2024)
+    >>> round(s.multiplier(2030, "85+", {}), 4), s.multiplier(2030, "65-74", {})
+    (1.0615, 1.0)
+    """
     return Scenario(
         "minder_mantelzorg",
         "Snellere daling mantelzorg",
@@ -111,7 +192,33 @@ def less_informal_care(extra_growth: float, base_year: int) -> Scenario:
 
 
 def scenarios_from_log(log, base_year: int) -> dict[str, Scenario]:
-    """The report scenarios with their defaults from the assumptions log (D02, S02)."""
+    """The report scenarios with their defaults from the assumptions log (D02, S02).
+
+    Parameters
+    ----------
+    log : AssumptionLog
+        The assumptions log; D02 gives ``income_dependent_from`` and ``mantelzorg_extra_growth``, S02 the mean
+        duration of an indication in months.
+    base_year : int
+        The projection's base year.
+
+    Returns
+    -------
+    dict of str to Scenario
+        ``tarief_blijft`` (``tariff_stays``), ``inkomensafhankelijk`` (``income_dependent_from``) and
+        ``minder_mantelzorg`` (``less_informal_care``).
+
+    Raises
+    ------
+    KeyError
+        If the log lacks D02 or S02, or D02 lacks one of its two fields.
+
+    Examples
+    --------
+    >>> from analysis.assumptions import load_assumptions
+    >>> sorted(scenarios_from_log(load_assumptions(), 2024))
+    ['inkomensafhankelijk', 'minder_mantelzorg', 'tarief_blijft']
+    """
     d02 = log.value("D02")
     return {
         "tarief_blijft": tariff_stays(),
@@ -138,7 +245,40 @@ def backtest(by_year_band: pd.DataFrame, *, fit_until: int = 2019, test_years=No
     """Fit on years <= ``fit_until`` and predict later years with the known population.
 
     Two methods: 'laatste_jaar' (rates of the last fitted year held constant) and 'trend' (log-linear trend in
-    each age band's rate over the fitted years).
+    each age band's rate over the fitted years). The predicted clients are the rates times the actual inhabitants
+    per band, summed over bands.
+
+    Parameters
+    ----------
+    by_year_band : pandas.DataFrame
+        ``jaar``, ``leeftijdsgroep``, ``clienten``, ``inwoners`` (e.g. ``rates.hh_rates``).
+    fit_until : int, default 2019
+        The last fitted year.
+    test_years : iterable of int, optional
+        The years predicted; default every year after ``fit_until``.
+
+    Returns
+    -------
+    BacktestResult
+        ``frame``: jaar, methode, voorspeld, werkelijk, fout, fout_pct; ``mape``: the mean absolute percentage error
+        (a fraction) per method.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than two fitted years or no test year.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> years = np.repeat(np.arange(2015, 2025), 2)
+    >>> d = pd.DataFrame({"jaar": years, "leeftijdsgroep": ["75-84", "85+"] * 10,
+    ...                   "clienten": np.where(np.arange(20) % 2, 800, 1000) * 1.02 ** (years - 2015),
+    ...                   "inwoners": [10000, 3000] * 10})
+    >>> b = backtest(d, fit_until=2019)
+    >>> sorted(b.mape), round(b.mape["trend"], 6)
+    (['laatste_jaar', 'trend'], 0.0)
     """
     d = by_year_band.copy()
     d["rate"] = d["clienten"] / d["inwoners"]

@@ -58,13 +58,73 @@ def run(
     tariff_rr: float = 1.0,
     dispersion_grid: tuple[float, ...] | None = None,
 ) -> FinancingAnalysis:
-    """Area budget for ``contract_year`` from the one demand projection of every report
+    """Run the HH financing analysis (hh-bekostiging) in one call; see ``FinancingAnalysis``.
+
+    Area budget for ``contract_year`` from the one demand projection of every report
     (``analysis.demand.forecast.point_projection`` from ``base_year``, default ``projection.BASE_YEAR``, in the
     demand ``scenario``; the registered usage of the contract year itself when it is not after the base year),
-    applied to the population prognosis per area, then the risk of each rule set over the same ``n_draws``
-    simulated years. ``tariff_rr`` is the estimated abonnementstarief rate ratio, used by the income-dependent
-    scenario. ``dispersion`` (default assumption F06) is the spread of client numbers around the forecast;
-    ``dispersion_grid`` (default F06's grid, ``()`` for none) the values of the sensitivity table."""
+    applied to the population prognosis per area, with the hourly tariff built up from the cost components (AMvB
+    reële prijs, F01) and the hours per client of the registration; then the risk of each rule set (fixed budget,
+    ventiel, malus and skim) over the same ``n_draws`` simulated years, a sensitivity table over the dispersion of
+    client numbers, the continuity of client-helper pairs at the new contracts (1 January 2023) and the herstel
+    analysis.
+
+    Parameters
+    ----------
+    clients : pandas.DataFrame
+        The client registration (``synthetic/hh_clients``).
+    population : pandas.DataFrame
+        Population and prognosis per year, area and age band (``synthetic/population``).
+    episodes : pandas.DataFrame
+        Herstelgerichte-hulp episodes (``synthetic/hh_herstel``), for ``herstel.herstel_analysis``.
+    log : AssumptionLog
+        The assumptions log (F01-F04, F06, D02, S02 are read).
+    components : dict, optional
+        Cost components overriding F01 (e.g. ``{"hourly_wage": 16.0}``).
+    ruleset_names : tuple of str, default ("geen", "ventiel", "volledig")
+        The rule sets compared (``rules.default_rulesets``).
+    contract_year : int, default 2023
+        The year of the area budget.
+    base_year : int, optional
+        The last registered year the projection starts from (default ``projection.BASE_YEAR``).
+    n_draws : int, default 100000
+        Simulated years.
+    seed : int, default 1
+        Seed of the simulation (the same for every dispersion).
+    dispersion : float, optional
+        Spread of client numbers around the forecast (default assumption F06).
+    scenario : str, default "tarief_blijft"
+        The demand scenario (``projection.scenarios_from_log``).
+    tariff_rr : float, default 1.0
+        The estimated abonnementstarief rate ratio, used by the income-dependent scenario.
+    dispersion_grid : tuple of float, optional
+        The dispersions of the sensitivity table (default F06's grid, ``()`` for none).
+
+    Returns
+    -------
+    FinancingAnalysis
+        Components, tariff build-up, tariff and cost per hour (euros), area budgets, current spending, the rule-set
+        comparison and risks, koppels, herstel, the years, scenario and dispersion, and the sensitivity table.
+
+    Raises
+    ------
+    ValueError
+        For an unknown scenario or rule set, cost components the AMvB build-up refuses, or from the projection and
+        the budget (no registration for the base year, no population for the contract year, a band without rate).
+    KeyError
+        If ``log`` lacks an assumption the analysis reads.
+    TypeError
+        If ``components`` names a field ``CostComponents`` does not have.
+
+    Examples
+    --------
+    >>> from analysis.assumptions import load_assumptions
+    >>> from analysis.data.io import load_processed
+    >>> names = {"clients": "hh_clients", "population": "population", "episodes": "hh_herstel"}
+    >>> tables = {k: load_processed(f"synthetic/{t}") for k, t in names.items()}  # doctest: +SKIP
+    >>> res = run(**tables, log=load_assumptions(), n_draws=2000)  # doctest: +SKIP
+    >>> res.comparison[["regelset", "gem_uitgaven", "p95"]]  # doctest: +SKIP
+    """
     from analysis.demand import forecast
     from analysis.demand.projection import BASE_YEAR, FIRST_YEAR, scenarios_from_log
 

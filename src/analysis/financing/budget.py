@@ -38,7 +38,37 @@ class CostComponents:
 
 
 def tariff_buildup(c: CostComponents) -> pd.DataFrame:
-    """Step by step from wage to tariff per delivered (client) hour."""
+    """Step by step from wage to tariff per delivered (client) hour.
+
+    Following the cost price components the AMvB reële prijs Wmo 2015 lists: the gross hourly wage plus employer
+    costs, divided by the productive share of paid hours (1 - absence - leave - travel), plus overhead on that direct
+    cost, plus the profit margin on the total. Each step is shown so providers can check how the tariff (and thus
+    the area budget) comes about.
+
+    Parameters
+    ----------
+    c : CostComponents
+        The cost price components (wage in euros per hour, the rest as fractions); default values in assumption F01.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Five rows (Brutoloon per uur, Werkgeverslasten, Niet-productieve tijd, Overhead, Winstopslag) with
+        ``component``, ``bedrag`` (what the step adds, euros per hour) and ``cumulatief`` (running total; the last
+        row is the tariff per delivered hour).
+
+    Raises
+    ------
+    None
+        Never raises; ``CostComponents`` itself refuses negative components and non-productive time of 100% or more.
+
+    Examples
+    --------
+    >>> c = CostComponents(hourly_wage=15.0, employer_costs=0.3, absence=0.06, leave=0.1, travel=0.04,
+    ...                    overhead=0.15, profit_margin=0.03)
+    >>> tariff_buildup(c).round(2).cumulatief.tolist()
+    [15.0, 19.5, 24.38, 28.03, 28.87]
+    """
     wage_cost = c.hourly_wage * (1 + c.employer_costs)
     productive = 1 - c.absence - c.leave - c.travel
     per_productive = wage_cost / productive
@@ -55,12 +85,63 @@ def tariff_buildup(c: CostComponents) -> pd.DataFrame:
 
 
 def hourly_tariff(c: CostComponents) -> float:
-    """The tariff per delivered hour built up from ``CostComponents``."""
+    """The tariff per delivered hour built up from ``CostComponents``.
+
+    The last cumulative step of ``tariff_buildup``: what the gemeente pays per delivered hour of HH (AMvB reële
+    prijs Wmo 2015).
+
+    Parameters
+    ----------
+    c : CostComponents
+        The cost price components (assumption F01).
+
+    Returns
+    -------
+    float
+        Euros per delivered hour, profit margin included.
+
+    Raises
+    ------
+    None
+        Never raises (see ``tariff_buildup``).
+
+    Examples
+    --------
+    >>> c = CostComponents(hourly_wage=15.0, employer_costs=0.3, absence=0.06, leave=0.1, travel=0.04,
+    ...                    overhead=0.15, profit_margin=0.03)
+    >>> round(hourly_tariff(c), 2)
+    28.87
+    """
     return float(tariff_buildup(c)["cumulatief"].iloc[-1])
 
 
 def cost_price_without_margin(c: CostComponents) -> float:
-    """What a delivered hour costs the provider (tariff less profit margin)."""
+    """What a delivered hour costs the provider (tariff less profit margin).
+
+    Used as the provider's cost per hour in the rule-set simulation: the margin is what the provider keeps.
+
+    Parameters
+    ----------
+    c : CostComponents
+        The cost price components (assumption F01).
+
+    Returns
+    -------
+    float
+        Euros per delivered hour: ``hourly_tariff(c) / (1 + c.profit_margin)``.
+
+    Raises
+    ------
+    None
+        Never raises (see ``tariff_buildup``).
+
+    Examples
+    --------
+    >>> c = CostComponents(hourly_wage=15.0, employer_costs=0.3, absence=0.06, leave=0.1, travel=0.04,
+    ...                    overhead=0.15, profit_margin=0.03)
+    >>> round(cost_price_without_margin(c), 2)
+    28.03
+    """
     return hourly_tariff(c) / (1 + c.profit_margin)
 
 
@@ -72,10 +153,45 @@ def area_budget(
     *,
     year: int,
 ) -> pd.DataFrame:
-    """Expected clients per area = sum over age bands of population x usage rate; budget = clients x hours x tariff.
+    """Area budgets for populatiebekostiging: expected clients x hours per client x tariff.
 
-    ``population``: jaar, gebied, leeftijdsgroep, inwoners. ``rates_per_1000``: leeftijdsgroep, per_1000.
-    ``hours_per_client_year``: indexed by gebied.
+    Expected clients per area = sum over age bands of population x usage rate; budget = clients x hours x tariff.
+
+    Parameters
+    ----------
+    population : pandas.DataFrame
+        Population (prognosis): ``jaar``, ``gebied``, ``leeftijdsgroep``, ``inwoners``.
+    rates_per_1000 : pandas.DataFrame
+        Usage rate per age band: ``leeftijdsgroep``, ``per_1000`` (HH clients per 1,000 inhabitants), the same for
+        every area.
+    hours_per_client_year : pandas.Series
+        Indicated hours per client per year, indexed by ``gebied``.
+    tariff : float
+        Euros per delivered hour (``hourly_tariff``).
+    year : int
+        The contract year (the population year used).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area: ``gebied``, ``inwoners``, ``verwachte_clienten``, ``uren_per_client``, ``uren``,
+        ``budget`` (euros per year) and ``budget_per_client`` (NaN where no clients are expected).
+
+    Raises
+    ------
+    ValueError
+        If ``tariff`` <= 0, there is no population for ``year``, an age band has no usage rate or an area has no
+        hours per client.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pop = pd.DataFrame({"jaar": 2024, "gebied": ["Noord", "Noord", "Zuid", "Zuid"],
+    ...                     "leeftijdsgroep": ["65-74", "75+"] * 2, "inwoners": [4000, 2000, 3000, 2500]})
+    >>> rates = pd.DataFrame({"leeftijdsgroep": ["65-74", "75+"], "per_1000": [20.0, 100.0]})
+    >>> hours = pd.Series({"Noord": 100.0, "Zuid": 120.0})
+    >>> area_budget(pop, rates, hours, 30.0, year=2024)[["gebied", "verwachte_clienten", "budget"]].values.tolist()
+    [['Noord', 280.0, 840000.0], ['Zuid', 310.0, 1116000.0]]
     """
     if tariff <= 0:
         raise ValueError("tariff must be > 0")
@@ -99,7 +215,41 @@ def area_budget(
 
 
 def current_spend(clients: pd.DataFrame, *, year: int, hourly_price: float) -> pd.DataFrame:
-    """Current per-hour financing from the registration: active clients on 1 July x indicated hours x price."""
+    """Current per-hour financing from the registration: active clients on 1 July x indicated hours x price.
+
+    The model of today's spending the area budget is compared with: per area the clients active on 1 July of
+    ``year``, their mean indicated hours per week (x 52 for a year) and its spread, times the current hourly price.
+
+    Parameters
+    ----------
+    clients : pandas.DataFrame
+        The client registration: ``client_id``, ``gebied``, ``start``, ``einde``, ``uren_per_week``.
+    year : int
+        The year (count on 1 July).
+    hourly_price : float
+        The current price per hour in euros (assumption F03).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area with active clients: ``gebied``, ``clienten``, ``uren_per_week`` (mean),
+        ``uren_per_week_sd``, ``uren_per_client`` and ``uren_per_client_sd`` (per year), ``uitgaven_per_uur_model``
+        (euros per year).
+
+    Raises
+    ------
+    KeyError
+        If ``clients`` lacks one of the columns above.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"client_id": ["a", "b", "c"], "gebied": ["Noord", "Noord", "Zuid"],
+    ...                   "start": pd.to_datetime(["2023-01-01", "2024-02-01", "2024-09-01"]), "einde": pd.NaT,
+    ...                   "uren_per_week": [2.0, 3.0, 2.5]})
+    >>> current_spend(c, year=2024, hourly_price=30.0)[["gebied", "clienten", "uitgaven_per_uur_model"]].values.tolist()
+    [['Noord', 2, 7800.0]]
+    """
     from analysis.demand.rates import active_on
 
     act = clients[active_on(clients, f"{year}-07-01")]

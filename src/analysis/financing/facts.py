@@ -102,9 +102,50 @@ class BudgetFacts(ResultDisplay):
 def budget_facts(
     res, log, *, ruleset: str | None = None, round_to: float = 1000.0, synthetic: bool = True
 ) -> BudgetFacts:
-    """Facts from a ``FinancingAnalysis`` (``analysis.financing.analysis.run``). ``ruleset``: the rule set whose
-    mean and 95th percentile spending are shown (default: the last, most complete one). ``synthetic``: whether the
-    registration the analysis ran on is synthetic (default True: a number is never called real by default)."""
+    """Every amount of hh-bekostiging, from a ``FinancingAnalysis`` (``analysis.financing.analysis.run``).
+
+    Budget against current spending: ``current_base`` (registered hours of the base year x the current hourly price,
+    F03) against the area budgets of the contract year, the difference split exactly into a volume part (the change
+    in hours at the current price) and a tariff part (the contract year's hours at the new tariff instead of the
+    current price); the amount to reserve (mean and 95th percentile of simulated spending under ``ruleset``); and the
+    area table with clients and amounts rounded so they add up to the totals (largest remainder). Amounts are in
+    euros at the price level of F05.
+
+    Parameters
+    ----------
+    res : FinancingAnalysis
+        The result of ``analysis.financing.analysis.run``.
+    log : AssumptionLog
+        The assumptions log (F03: current hourly price; F05: price level year).
+    ruleset : str, optional
+        The rule set whose mean and 95th percentile spending are shown (default: the last, most complete one).
+    round_to : float, default 1000.0
+        Euros the area amounts are rounded to.
+    synthetic : bool, default True
+        Whether the registration the analysis ran on is synthetic (default True: a number is never called real by
+        default); sets ``BudgetFacts.status`` of the counts.
+
+    Returns
+    -------
+    BudgetFacts
+        The facts; ``to_frame()`` gives term, estimate (std_error, ci_lower, ci_upper, p_value NaN: these are
+        identities and simulation summaries, not estimates).
+
+    Raises
+    ------
+    KeyError
+        If ``ruleset`` is not one of ``res.rulesets``, or the log lacks F03 or F05.
+
+    Examples
+    --------
+    >>> from analysis.financing import analysis as fa
+    >>> res = fa.run(**inputs, log=log)  # doctest: +SKIP
+    >>> facts = budget_facts(res, log, ruleset="ventiel")  # doctest: +SKIP
+    >>> import math
+    >>> change = facts.budget_total - facts.current_base  # doctest: +SKIP
+    >>> math.isclose(facts.volume_effect + facts.tariff_effect, change)  # doctest: +SKIP
+    True
+    """
     f3, f5 = log.value("F03"), log.value("F05")
     price = float(f3["current_hourly_price"])
     ab, cur = res.area_budget.set_index("gebied"), res.current.set_index("gebied")

@@ -37,8 +37,54 @@ def pair_continuity(
     long_pair_years: float = 3.0,
     chosen: dict[str, str] | None = None,
 ) -> KoppelResult:
-    """Expected continuity of client-helper pairs when each area gets the provider that has most of its clients,
-    with ``transfer_rate`` of helpers moving along."""
+    """Expected continuity of client-helper pairs (koppels) at the change of provider per area.
+
+    Each area gets ``chosen`` provider (default: the provider that already serves most of its active clients, which
+    keeps most pairs intact). A pair survives automatically when the client's current provider is chosen; otherwise
+    only if the helper moves along (staff transfer or subcontracting, seed 003), with probability ``transfer_rate``
+    (assumption F04). The interval of the share kept is binomial over which helpers move. At risk: pairs that change
+    provider and are long-running (at least ``long_pair_years``) or whose client is aged 85+, for whom continuity
+    matters most.
+
+    Parameters
+    ----------
+    clients : pandas.DataFrame
+        The client registration: ``start``, ``einde``, ``gebied``, ``aanbieder``, ``koppel_start`` (start of the
+        pair) and ``geboortejaar``.
+    change_date : str, default "2023-01-01"
+        The day the new providers start (pairs active on it count).
+    transfer_rate : float, default 0.6
+        Share of helpers who move to the new provider (0..1).
+    long_pair_years : float, default 3.0
+        Years from which a pair counts as long-running.
+    chosen : dict of str to str, optional
+        The provider per area; default the one with most clients.
+
+    Returns
+    -------
+    KoppelResult
+        ``per_area``: gebied, koppels, nieuwe_aanbieder (pairs changing provider), aandeel_behouden (expected share
+        kept), behouden_laag, behouden_hoog (95% interval), risico_lang, risico_85plus, gekozen_aanbieder; plus
+        ``chosen_provider`` and ``change_date``.
+
+    Raises
+    ------
+    ValueError
+        If ``transfer_rate`` is outside [0, 1] or no pair is active on ``change_date``.
+    KeyError
+        If ``clients`` lacks a column above or ``chosen`` lacks an area.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"gebied": ["N", "N", "N", "Z"], "aanbieder": ["A", "A", "B", "C"],
+    ...                   "start": pd.to_datetime(["2018-01-01"] * 4), "einde": pd.NaT,
+    ...                   "koppel_start": pd.to_datetime(["2018-01-01", "2022-06-01", "2019-01-01", "2020-01-01"]),
+    ...                   "geboortejaar": [1930, 1950, 1935, 1950]})
+    >>> r = pair_continuity(c, transfer_rate=0.5, chosen={"N": "A", "Z": "D"})
+    >>> r.per_area[["gebied", "koppels", "nieuwe_aanbieder", "aandeel_behouden", "risico_85plus"]].values.tolist()
+    [['N', 3, 1, 0.8333333333333334, 1], ['Z', 1, 1, 0.5, 0]]
+    """
     if not 0 <= transfer_rate <= 1:
         raise ValueError("transfer_rate must be between 0 and 1")
     d = pd.Timestamp(change_date)

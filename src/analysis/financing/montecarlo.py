@@ -40,8 +40,49 @@ def draw_scenarios(
     seed: int,
     areas,
 ) -> Draws:
-    """Draw ``n_draws`` years: clients negative binomial around the forecast, mean hours normal with their
-    sampling error, delivery ratio normal clipped to [0, 1]."""
+    """Draw ``n_draws`` simulated years shared by every rule set.
+
+    Client numbers per area: negative binomial around the forecast (variance mu + dispersion x mu^2, the
+    projection's uncertainty; Poisson when ``dispersion`` is 0); mean hours per client: normal around the
+    registration mean with its sampling error (sd / sqrt(n)); delivery ratio: normal, clipped to [0, 1]. All draws
+    are made once, so rule sets are compared on identical futures.
+
+    Parameters
+    ----------
+    forecast : array-like of float
+        Forecast clients per area (> 0).
+    hours_mean, hours_sd : array-like of float
+        Mean and standard deviation of indicated hours per client per year, per area (from the registration).
+    n_clients_data : array-like of int
+        Clients behind each mean (for its sampling error; at least 1 is used).
+    n_draws : int
+        Number of simulated years.
+    dispersion : float
+        Negative binomial dispersion (>= 0; assumption F06).
+    delivery_mean, delivery_sd : float
+        Mean and sd of the delivered share of indicated hours (assumption F03).
+    seed : int
+        Seed of the random generator.
+    areas : sequence of str
+        Area names, in the order of the other inputs.
+
+    Returns
+    -------
+    Draws
+        ``clients``, ``hours_per_client`` and ``delivery`` as (n_draws, areas) arrays, and ``areas``.
+
+    Raises
+    ------
+    ValueError
+        If a forecast is <= 0 or ``dispersion`` < 0 (or input lengths differ).
+
+    Examples
+    --------
+    >>> d = draw_scenarios([100.0, 200.0], [120.0, 100.0], [60.0, 50.0], [90, 180], n_draws=1000, dispersion=0.02,
+    ...                    delivery_mean=0.97, delivery_sd=0.03, seed=1, areas=["Noord", "Zuid"])
+    >>> d.clients.shape, d.areas
+    ((1000, 2), ('Noord', 'Zuid'))
+    """
     rng = np.random.default_rng(seed)
     mu = np.asarray(forecast, float)
     if np.any(mu <= 0) or dispersion < 0:
@@ -73,7 +114,45 @@ class RiskResult(ResultDisplay):
 
 
 def simulate(rules: RuleSet, draws: Draws, *, forecast, budget, tariff: float, cost_per_hour: float) -> RiskResult:
-    """Apply one rule set to the shared draws and summarise the risk for gemeente and providers."""
+    """Apply one rule set to the shared draws and summarise the risk for gemeente and providers.
+
+    Parameters
+    ----------
+    rules : RuleSet
+        The rule set (ventiel, malus, skim).
+    draws : Draws
+        The simulated years (``draw_scenarios``).
+    forecast : array-like of float
+        Forecast clients per area (> 0).
+    budget : array-like of float
+        Area budget per area, euros per year.
+    tariff : float
+        Euros per hour.
+    cost_per_hour : float
+        The provider's cost per delivered hour in euros.
+
+    Returns
+    -------
+    RiskResult
+        ``per_area``: gebied, budget, gem_uitgaven (mean spending of the gemeente), p05_uitgaven, p95_uitgaven,
+        gem_marge (mean provider profit), kans_verlies (chance of a provider loss), kans_ventiel, gem_malus,
+        gem_afroming; ``total_spend`` (per draw) and ``margin`` (draws x areas).
+
+    Raises
+    ------
+    ValueError
+        If a forecast is <= 0 or the shapes do not match (from ``apply_rules``).
+
+    Examples
+    --------
+    >>> from analysis.financing.rules import RuleSet, Ventiel
+    >>> d = draw_scenarios([100.0, 200.0], [120.0, 100.0], [60.0, 50.0], [90, 180], n_draws=1000, dispersion=0.02,
+    ...                    delivery_mean=0.97, delivery_sd=0.03, seed=1, areas=["Noord", "Zuid"])
+    >>> r = simulate(RuleSet("ventiel", "Met ventiel", Ventiel(0.05)), d, forecast=[100.0, 200.0],
+    ...              budget=[360000.0, 600000.0], tariff=30.0, cost_per_hour=29.0)
+    >>> r.per_area.gebied.tolist(), r.total_spend.shape
+    (['Noord', 'Zuid'], (1000,))
+    """
     out = apply_rules(
         rules,
         forecast=forecast,
@@ -103,7 +182,43 @@ def simulate(rules: RuleSet, draws: Draws, *, forecast, budget, tariff: float, c
 
 
 def compare_rulesets(rulesets: list[RuleSet], draws: Draws, **kw) -> tuple[pd.DataFrame, dict[str, RiskResult]]:
-    """All rule sets on the same draws: a comparison table and the per-rule-set results."""
+    """All rule sets on the same draws: a comparison table and the per-rule-set results.
+
+    Parameters
+    ----------
+    rulesets : list of RuleSet
+        The rule sets to compare.
+    draws : Draws
+        The shared simulated years (``draw_scenarios``).
+    **kw
+        ``forecast``, ``budget``, ``tariff`` and ``cost_per_hour``, as for ``simulate``.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, dict of str to RiskResult)
+        The table, one row per rule set: ``regelset`` (label), ``gem_uitgaven``, ``p05``, ``p95``, ``sd_uitgaven``
+        (total spending of the gemeente over the areas, euros per year), ``kans_verlies_aanbieder`` (share of draws
+        and areas with a provider loss), ``kans_ventiel`` (mean over areas), ``gem_malus`` and ``gem_afroming`` (sums
+        over areas); and the ``simulate`` result per rule-set name.
+
+    Raises
+    ------
+    TypeError
+        If one of the keyword arguments of ``simulate`` is missing.
+    ValueError
+        As ``simulate``.
+
+    Examples
+    --------
+    >>> from analysis.financing.rules import RuleSet, Ventiel
+    >>> d = draw_scenarios([100.0, 200.0], [120.0, 100.0], [60.0, 50.0], [90, 180], n_draws=1000, dispersion=0.02,
+    ...                    delivery_mean=0.97, delivery_sd=0.03, seed=1, areas=["Noord", "Zuid"])
+    >>> sets = [RuleSet("geen", "Vast budget"), RuleSet("ventiel", "Met ventiel", Ventiel(0.05))]
+    >>> table, results = compare_rulesets(sets, d, forecast=[100.0, 200.0], budget=[360000.0, 600000.0],
+    ...                                   tariff=30.0, cost_per_hour=29.0)
+    >>> table.regelset.tolist(), float(table.sd_uitgaven.iloc[0])
+    (['Vast budget', 'Met ventiel'], 0.0)
+    """
     results = {r.name: simulate(r, draws, **kw) for r in rulesets}
     rows = []
     for r in rulesets:

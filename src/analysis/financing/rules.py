@@ -64,8 +64,36 @@ class RuleSet:
 
 
 def default_rulesets(log) -> list[RuleSet]:
-    """The three rule sets of the report (fixed budget; with ventiel; ventiel, malus and skim) from assumption
-    F02."""
+    """The three rule sets of the report (fixed budget; with ventiel; ventiel, malus and skim) from assumption F02.
+
+    ``geen``: a fixed area budget; ``ventiel``: the budget moves when client numbers leave a band around the forecast;
+    ``volledig``: ventiel plus malus (clawback and penalty for under-delivery) and profit skim. Band, compensation,
+    malus threshold and rate, skim margin and share come from F02.
+
+    Parameters
+    ----------
+    log : AssumptionLog
+        The assumptions log; F02 gives ``ventiel_band``, ``ventiel_compensation``, ``malus_threshold``,
+        ``malus_rate``, ``skim_margin`` and ``skim_share``.
+
+    Returns
+    -------
+    list of RuleSet
+        ``geen``, ``ventiel`` and ``volledig``, labelled in Dutch (``analysis.labels.RULESETS``).
+
+    Raises
+    ------
+    KeyError
+        If the log lacks F02 or F02 lacks one of the fields above.
+    ValueError
+        If F02 holds values the rules refuse (a negative band, a share outside [0, 1], ...).
+
+    Examples
+    --------
+    >>> from analysis.assumptions import load_assumptions
+    >>> [r.name for r in default_rulesets(load_assumptions())]
+    ['geen', 'ventiel', 'volledig']
+    """
     from analysis.labels import RULESETS
 
     f = log.value("F02")
@@ -91,10 +119,54 @@ def _bounds(v: Ventiel, forecast):
 def apply_rules(
     rules: RuleSet, *, forecast, budget, clients, hours_per_client, delivery, tariff: float, cost_per_hour: float
 ) -> dict[str, np.ndarray]:
-    """All inputs broadcast to (draws, areas). Returns arrays of the same shape.
+    """Apply a rule set to simulated years: what the gemeente pays and what the provider keeps, per draw and area.
+
+    All inputs broadcast to (draws, areas). Ventiel: beyond the band around the forecast, the budget moves by
+    ``compensation`` x the budget per forecast client for every client beyond the band. Malus: when the delivered
+    share of indicated hours is below the threshold, the provider repays the undelivered hours at the tariff plus
+    ``rate``. Profit skim: ``share`` of the profit above ``margin`` of net revenue returns to the gemeente.
 
     Written to make few passes over memory (100,000 x 4 cells): clients - clip(clients, lo, hi) is the excess
     beyond the band in one step, and delivered / indicated equals the delivery ratio itself.
+
+    Parameters
+    ----------
+    rules : RuleSet
+        The ventiel, malus and skim (any may be None).
+    forecast : array-like
+        Forecast clients per area (> 0), the centre of the ventiel band.
+    budget : array-like
+        The area budget, euros per year.
+    clients : array-like
+        Actual clients, (draws, areas).
+    hours_per_client : array-like
+        Indicated hours per client per year, broadcast to (draws, areas).
+    delivery : array-like
+        Delivered / indicated hours, (draws, areas).
+    tariff : float
+        Euros per hour (the malus rate base).
+    cost_per_hour : float
+        The provider's cost per delivered hour in euros.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Arrays of the broadcast shape: ``gemeente`` (what the gemeente pays), ``marge`` (the provider's profit),
+        ``ventiel`` (budget adjustment), ``ventiel_actief`` (bool), ``malus``, ``afroming`` (skim), ``geleverd`` and
+        ``geindiceerd`` (hours).
+
+    Raises
+    ------
+    ValueError
+        If a forecast is <= 0, or the shapes do not broadcast.
+
+    Examples
+    --------
+    >>> kw = dict(forecast=[100.0, 200.0], budget=[300000.0, 600000.0], clients=[[110.0, 200.0]],
+    ...           delivery=[[1.0, 0.9]], tariff=30.0, cost_per_hour=28.0)
+    >>> out = apply_rules(RuleSet("ventiel", "Met ventiel", Ventiel(0.05)), hours_per_client=100.0, **kw)
+    >>> out["ventiel"].tolist(), out["gemeente"].tolist()
+    ([[15000.0, 0.0]], [[315000.0, 600000.0]])
     """
     forecast = np.asarray(forecast, float)
     budget = np.asarray(budget, float)
@@ -148,7 +220,45 @@ def apply_rules(
 def apply_rules_loop(
     rules: RuleSet, *, forecast, budget, clients, hours_per_client, delivery, tariff: float, cost_per_hour: float
 ) -> dict[str, np.ndarray]:
-    """Reference implementation: one draw and one area at a time."""
+    """Reference implementation of ``apply_rules``: one draw and one area at a time.
+
+    The same arithmetic in plain Python, kept as the reference for tests and the benchmark.
+
+    Parameters
+    ----------
+    rules : RuleSet
+        The ventiel, malus and skim (any may be None).
+    forecast, budget : sequence of float
+        Forecast clients and budget (euros) per area.
+    clients, hours_per_client, delivery : 2-D array-like
+        Per draw and area (indexable as ``x[d][a]``; no broadcasting).
+    tariff : float
+        Euros per hour.
+    cost_per_hour : float
+        The provider's cost per delivered hour.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        (draws, areas) arrays ``gemeente``, ``marge``, ``ventiel``, ``ventiel_actief``, ``malus`` and ``afroming``,
+        equal to those of ``apply_rules`` (without the hours).
+
+    Raises
+    ------
+    IndexError
+        If an input has fewer draws or areas than ``clients``.
+    ZeroDivisionError
+        If a forecast is 0 and the rule set has a ventiel.
+
+    Examples
+    --------
+    >>> kw = dict(forecast=[100.0, 200.0], budget=[300000.0, 600000.0], clients=[[110.0, 200.0]],
+    ...           delivery=[[1.0, 0.9]], tariff=30.0, cost_per_hour=28.0)
+    >>> rules = RuleSet("ventiel", "Met ventiel", Ventiel(0.05))
+    >>> out = apply_rules_loop(rules, hours_per_client=[[100.0, 100.0]], **kw)
+    >>> out["ventiel"].tolist(), out["marge"].tolist()
+    ([[15000.0, 0.0]], [[7000.0, 96000.0]])
+    """
     n_draws, n_areas = np.shape(clients)
     out = {k: np.zeros((n_draws, n_areas)) for k in ("gemeente", "marge", "ventiel", "malus", "afroming")}
     out["ventiel_actief"] = np.zeros((n_draws, n_areas), dtype=bool)

@@ -53,8 +53,63 @@ def run(
     n_boot: int = 4000,
     seed: int = 0,
 ) -> PilotAnalysis:
-    """``min_effect``: the smallest change in the ZRM total score (sum of domains) the gemeente regards as
-    meaningful; it drives the conclusions. ``as_of``: the data cut-off (halfway the pilot for the tussenevaluatie)."""
+    """Run the tussenevaluatie analysis of pilot De Gezinsverzorger up to the peildatum; see ``PilotAnalysis``.
+
+    Reach and capacity (assumption C01), ZRM outcomes of the pilot and the comparison group (regular help) at
+    ``moment`` months and at 3, 6 and 12 months, change per domain, why families have no score yet (not due or
+    missing), heavy care (placements, escalations, stacked indications), costs up to the peildatum with break-even
+    over a grid of placement costs (C02), and the regional comparison with Groningen's row computed from its own
+    registration at the same peildatum.
+
+    Parameters
+    ----------
+    families, zrm, indications, events, costs, monitor : pandas.DataFrame
+        The pilot tables (``synthetic/pilot_families``, ``synthetic/pilot_zrm``, ``synthetic/pilot_indications``,
+        ``synthetic/pilot_events``, ``synthetic/pilot_costs``) and the regional monitor
+        (``synthetic/regional_monitor``).
+    log : AssumptionLog
+        The assumptions log (C01, C02, P01, P02 are read).
+    as_of : str, default "2022-11-01"
+        The peildatum: the data cut-off (halfway the pilot for the tussenevaluatie).
+    moment : int, default 6
+        The ZRM measurement month the conclusions use (3, 6 or 12).
+    min_effect : float, default 3.0
+        The smallest change in the ZRM total score (sum of domains) the gemeente regards as meaningful; it drives the
+        conclusions.
+    placement_cost : float, optional
+        Yearly cost of an out-of-home placement in euros; default C02's value.
+    threshold : int, optional
+        The small-cell threshold; default P01.
+    n_boot : int, default 4000
+        Bootstrap resamples of the ZRM interval.
+    seed : int, default 0
+        Seed of the bootstrap and the sign-flip tests.
+
+    Returns
+    -------
+    PilotAnalysis
+        Reach, outcomes (pilot and comparison), domains, the table by moment, heavy care, costs, break-even, the
+        regional table and the measurement status per group.
+
+    Raises
+    ------
+    ValueError
+        If ``moment`` is not 3, 6 or 12, or from the analyses it calls (e.g. a non-positive placement cost).
+    KeyError
+        If ``log`` lacks an assumption the analysis reads, or a table lacks a column.
+    DataInputError
+        If the regional monitor (with Groningen's own figures) does not match its schema.
+
+    Examples
+    --------
+    >>> from analysis.assumptions import load_assumptions
+    >>> from analysis.data.io import load_processed
+    >>> names = ("families", "zrm", "indications", "events", "costs")
+    >>> tables = {k: load_processed(f"synthetic/pilot_{k}") for k in names}  # doctest: +SKIP
+    >>> monitor = load_processed("synthetic/regional_monitor")  # doctest: +SKIP
+    >>> res = run(**tables, monitor=monitor, log=load_assumptions())  # doctest: +SKIP
+    >>> res.by_moment[["meetmoment", "n", "gem_verandering"]]  # doctest: +SKIP
+    """
     if moment not in (3, 6, 12):
         raise ValueError("moment must be 3, 6 or 12 months")
     c01 = log.value("C01")
@@ -148,8 +203,35 @@ def run(
 
 
 def public_count(n: int, threshold: int, audience: str) -> str:
-    """A count as an openbaar report may show it: '<10' below the threshold (which may not be below
-    ``analysis.privacy.PUBLIC_MIN_CELL`` for openbaar), the number otherwise."""
+    """A count as an openbaar report may show it: '<10' below the threshold, the number otherwise.
+
+    The threshold may not be below ``analysis.privacy.PUBLIC_MIN_CELL`` for openbaar; zero is shown (not
+    disclosive). Internal reports show every count. Numbers are formatted the Dutch way (1.234).
+
+    Parameters
+    ----------
+    n : int
+        The count.
+    threshold : int
+        The smallest count that may be shown (assumption P01).
+    audience : str
+        ``"openbaar"`` or an internal audience.
+
+    Returns
+    -------
+    str
+        ``"<10"`` (``analysis.privacy.SUPPRESSED``) for 0 < n < threshold in an openbaar report, else the number.
+
+    Raises
+    ------
+    ValueError
+        If ``threshold`` is below the public minimum for an openbaar report, or < 1.
+
+    Examples
+    --------
+    >>> public_count(7, 10, "openbaar"), public_count(1234, 10, "openbaar"), public_count(7, 5, "intern")
+    ('<10', '1.234', '7')
+    """
     from analysis.formatting import number
     from analysis.privacy import check_public_threshold
 
@@ -160,7 +242,39 @@ def public_count(n: int, threshold: int, audience: str) -> str:
 
 
 def reveals_small_counts(table: pd.DataFrame, columns: list[str], threshold: int) -> bool:
-    """True if a derived statistic (rate, difference) over these counts would let a reader recover a count that
-    is suppressed (between 1 and threshold - 1) once the group sizes are known."""
+    """True if a derived statistic over these counts would let a reader recover a suppressed count.
+
+    A rate or difference over counts between 1 and threshold - 1 gives the count back once the group sizes are
+    known, so such a statistic is not shown in an openbaar report either.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The counts.
+    columns : list of str
+        The count columns the statistic uses.
+    threshold : int
+        The small-cell threshold.
+
+    Returns
+    -------
+    bool
+        True when any of the counts is between 1 and ``threshold`` - 1.
+
+    Raises
+    ------
+    KeyError
+        If ``table`` lacks one of ``columns``.
+    ValueError
+        If a value is not numeric.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reveals_small_counts(pd.DataFrame({"a": [0, 12], "b": [3, 20]}), ["a", "b"], 10)
+    True
+    >>> reveals_small_counts(pd.DataFrame({"a": [0, 12]}), ["a"], 10)
+    False
+    """
     vals = table[columns].to_numpy(dtype=float)
     return bool(((vals > 0) & (vals < threshold)).any())

@@ -172,12 +172,47 @@ def _ci(ci: tuple[float, float], d: int = 1) -> str:
 
 
 def pilot_facts(res, *, audience: str, min_n_stat: int = 5, synthetic: bool = True) -> PilotFacts:
-    """Facts from a ``PilotAnalysis`` (``analysis.pilot.analysis.run``) for the given audience: in ``openbaar``,
-    counts below the threshold and rates that would reveal them are not turned into numbers. ``synthetic``: the
-    family registration and spending are synthetic (the report's ``ReportContext.synthetic``).
+    """Every number a tussenevaluatie reader sees, from a ``PilotAnalysis``, for the given audience.
+
+    From the result of ``analysis.pilot.analysis.run``: reach and occupancy, the ZRM change of the pilot and the
+    comparison group with intervals, median, leave-one-out range and minimal detectable change, placement rates,
+    stacking, budget and spending to the peildatum and break-even; then the findings (``findings``) that weigh both
+    ways. In ``openbaar``, counts below the threshold and rates that would reveal them are not turned into numbers.
+    ``synthetic``: the family registration and spending are synthetic (the report's ``ReportContext.synthetic``).
 
     Placement rates are per family-year of follow-up, both groups on the clock 'months since the start' up to the
-    peildatum (``heavycare.placement_followup``), not shares 'within 12 months' over unequal follow-up."""
+    peildatum (``heavycare.placement_followup``), not shares 'within 12 months' over unequal follow-up.
+
+    Parameters
+    ----------
+    res : PilotAnalysis
+        The result of ``analysis.pilot.analysis.run``.
+    audience : str
+        ``"openbaar"`` (public) or an internal audience.
+    min_n_stat : int, default 5
+        Fewest families for a statistic in the report (passed on for the report's tables).
+    synthetic : bool, default True
+        Whether the family registration and spending are synthetic (sets the status of each number).
+
+    Returns
+    -------
+    PilotFacts
+        The facts and their ``findings``; ``status_of(key)`` gives each number's status (echt, synthetisch,
+        illustratief) and ``to_frame()`` the main estimates.
+
+    Raises
+    ------
+    ValueError
+        If the result's threshold is below the public minimum for an openbaar report (or < 1), or its heavy-care
+        result has no placement follow-up.
+
+    Examples
+    --------
+    >>> from analysis.pilot import analysis as pa
+    >>> res = pa.run(**tables, log=log, as_of="2022-11-01")  # doctest: +SKIP
+    >>> facts = pilot_facts(res, audience="openbaar")  # doctest: +SKIP
+    >>> [f.direction for f in facts.findings]  # doctest: +SKIP
+    """
     from analysis.pilot.analysis import reveals_small_counts
     from analysis.privacy import check_public_threshold
 
@@ -245,8 +280,40 @@ def pilot_facts(res, *, audience: str, min_n_stat: int = 5, synthetic: bool = Tr
 
 
 def findings(f: PilotFacts, *, hv) -> list[Finding]:
-    """Conclusions from the numbers, each with its number and uncertainty, in both directions. Placeholder keys
-    are the names the report uses for the same quantity everywhere."""
+    """Conclusions from the numbers, each with its number and uncertainty, in both directions.
+
+    Reach against capacity, the ZRM change (and whether one family drives the mean, and how many families were not
+    measured yet and why), the comparison group, placements per family-year, stacking, what the pilot could detect
+    at all (minimal detectable change against ``min_effect``) and money. Findings that go against the pilot's
+    hypothesis (fewer placements, less stacking, better self-sufficiency) are listed as prominently as those that
+    support it. Placeholder keys are the names the report uses for the same quantity everywhere; each sentence with
+    a synthetic or illustrative number says so.
+
+    Parameters
+    ----------
+    f : PilotFacts
+        The facts (``pilot_facts`` builds them and calls this function).
+    hv : HeavyCareResult
+        The heavy-care result behind the facts (``res.heavy``); the findings read their numbers from ``f``.
+
+    Returns
+    -------
+    list of Finding
+        Each with ``topic``, ``direction`` (``voor``, ``tegen`` or ``onzeker``), a Dutch ``template`` with
+        placeholders, the formatted ``values`` and their statuses; ``text`` is the plain sentence.
+
+    Raises
+    ------
+    KeyError
+        If a template names a value that is not given (a programming error, caught by the tests).
+
+    Examples
+    --------
+    >>> from analysis.pilot import analysis as pa
+    >>> res = pa.run(**tables, log=log, as_of="2022-11-01")  # doctest: +SKIP
+    >>> facts = pilot_facts(res, audience="intern")  # doctest: +SKIP
+    >>> for f in findings(facts, hv=res.heavy): print(f.direction, f.text)  # doctest: +SKIP
+    """
     out = []
     fnd = lambda *a, **k: _finding(*a, status=f.status_of, **k)  # noqa: E731
     out.append(
@@ -482,7 +549,35 @@ def _why_not_measured(m: dict, group: str, lead: str = " Van de {gezinnen_gestar
 
 
 def recommendations(f: PilotFacts) -> list[str]:
-    """What to do next, following from the findings (each names the number that prompts it)."""
+    """What to do next, following from the findings (each names the number that prompts it).
+
+    Recruitment when occupancy is below 80% of capacity; pooling measurements with the regional pilots when the
+    pilot is too small to detect ``min_effect``; examining why the comparison group improved more; not counting on
+    savings on heavy care when placements are not lower; and always: fix beforehand which outcome the final
+    evaluation needs for continuation.
+
+    Parameters
+    ----------
+    f : PilotFacts
+        The facts (``pilot_facts``).
+
+    Returns
+    -------
+    list of str
+        Dutch sentences, the last one always present.
+
+    Raises
+    ------
+    None
+        Never raises on a complete ``PilotFacts``.
+
+    Examples
+    --------
+    >>> from analysis.pilot import analysis as pa
+    >>> res = pa.run(**tables, log=log, as_of="2022-11-01")  # doctest: +SKIP
+    >>> recommendations(pilot_facts(res, audience="openbaar"))[-1]  # doctest: +SKIP
+    'Leg voor de eindevaluatie vooraf vast welke uitkomst voor voortzetting nodig is ...'
+    """
     out = []
     if f.occupancy < 0.8:
         out.append(

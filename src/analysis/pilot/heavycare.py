@@ -234,10 +234,54 @@ def heavy_care(
     as_of: str,
     window_days: int | None = None,
 ) -> HeavyCareResult:
-    """Families with a placement or escalation known by ``as_of``, counted from their start up to the peildatum (the
-    same clock as ``placement_followup``); ``window_days`` limits that to the first days after the start, which
-    is only fair when every family was followed that long. The risk difference and Fisher test compare shares
-    over unequal follow-up: the report uses the rates per family-year in ``followup`` instead."""
+    """Heavy care (zware zorg) per group: placements, escalations and stacked indications up to the peildatum.
+
+    Families with a placement (uithuisplaatsing) or escalation known by ``as_of``, counted from their start up to
+    the peildatum (the same clock as ``placement_followup``); ``window_days`` limits that to the first days after the
+    start, which is only fair when every family was followed that long. The risk difference (Newcombe interval) and
+    Fisher test compare shares over unequal follow-up: the report uses the rates per family-year in ``followup``
+    instead. Stacking: the mean number of simultaneous indications per group and phase (before, during, after
+    support). The comparison is not randomised (``caveat``).
+
+    Parameters
+    ----------
+    families : pandas.DataFrame
+        ``gezin_id``, ``route`` (``gezinsverzorger`` = pilot, ``regulier`` = comparison) and ``start``.
+    events : pandas.DataFrame
+        ``gezin_id``, ``soort`` (``uithuisplaatsing`` or ``escalatie``) and ``datum``.
+    indications : pandas.DataFrame
+        ``gezin_id``, ``fase`` and ``indicaties`` (number of simultaneous indications).
+    as_of : str
+        The peildatum.
+    window_days : int, optional
+        Count only events within this many days after the start.
+
+    Returns
+    -------
+    HeavyCareResult
+        ``per_group`` (groep, gezinnen, uithuisplaatsing, escalatie_gezinnen, escalaties), ``risk_difference``
+        with ``rd_ci`` and ``fisher_p`` (NaN without both groups), ``stacking`` (groep, fase, gem_indicaties,
+        gezinnen), ``caveat`` and ``followup`` (``placement_followup``).
+
+    Raises
+    ------
+    KeyError
+        If a table lacks one of the columns above.
+    ValueError
+        From ``placement_followup``, for a peildatum before every start.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"gezin_id": list("abcd"), "start": pd.to_datetime(["2022-01-01"] * 4),
+    ...                   "route": ["gezinsverzorger", "gezinsverzorger", "regulier", "regulier"]})
+    >>> ev = pd.DataFrame({"gezin_id": ["a", "c", "d"], "soort": "uithuisplaatsing",
+    ...                    "datum": pd.to_datetime(["2022-03-01", "2022-05-01", "2023-06-01"])})
+    >>> ind = pd.DataFrame({"gezin_id": list("abcd"), "fase": "voor", "indicaties": [3, 1, 2, 2]})
+    >>> r = heavy_care(f, ev, ind, as_of="2022-12-31")
+    >>> r.per_group[["groep", "gezinnen", "uithuisplaatsing"]].values.tolist(), r.risk_difference
+    ([['pilot', 2, 1], ['vergelijking', 2, 1]], 0.0)
+    """
     as_of_ts = pd.Timestamp(as_of)
     f = families[(families["start"] <= as_of_ts) & families["route"].isin(["gezinsverzorger", "regulier"])]
     f = f.assign(groep=np.where(f["route"] == "gezinsverzorger", "pilot", "vergelijking"))

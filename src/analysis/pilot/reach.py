@@ -27,7 +27,52 @@ class ReachResult(ResultDisplay):
 def reach_and_capacity(
     families: pd.DataFrame, *, as_of: str, fte: float, capacity: tuple[int, int], start: str
 ) -> ReachResult:
-    """Monthly flow of pilot families up to ``as_of`` (families starting later are not yet known)."""
+    """Monthly flow of pilot families up to ``as_of`` against the capacity of 8-10 families.
+
+    Only families registered (``aanmelding``) by the peildatum are known, and only pilot families (route
+    ``gezinsverzorger``) that started by then count; an end after the peildatum is not known yet. Per month: started,
+    active and ended families against the capacity; totals up to the peildatum; families per staff member; and all
+    registrations by route.
+
+    Parameters
+    ----------
+    families : pandas.DataFrame
+        ``gezin_id``, ``route`` (``gezinsverzorger``, ``regulier``, ...), ``aanmelding``, ``start``, ``einde``,
+        ``medewerker``, ``uren_per_week`` and ``vrijwilliger`` (bool).
+    as_of : str
+        The peildatum.
+    fte : float
+        Staff FTE of the pilot (assumption C01), for the caseload.
+    capacity : tuple of int
+        Minimum and maximum families at the same time (C01: 8-10).
+    start : str
+        The pilot's start (the first month of the table).
+
+    Returns
+    -------
+    ReachResult
+        ``per_month`` (maand, gestart, actief, beeindigd, capaciteit_min, capaciteit_max), ``totals``
+        (gezinnen_totaal, gezinnen_actief, gezinnen_afgerond, max_gelijktijdig, gem_bezetting, wachttijd_mediaan_dagen,
+        caseload_per_fte, uren_per_week_gem, maanden_ondersteuning, met_vrijwilliger, boven_capaciteit), ``by_staff``
+        and ``routing``.
+
+    Raises
+    ------
+    KeyError
+        If ``families`` lacks one of the columns above.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"gezin_id": ["g1", "g2", "g3"], "route": ["gezinsverzorger", "gezinsverzorger", "regulier"],
+    ...                   "aanmelding": pd.to_datetime(["2021-10-15", "2021-12-01", "2021-11-20"]),
+    ...                   "start": pd.to_datetime(["2021-11-01", "2022-01-10", "2021-12-01"]),
+    ...                   "einde": pd.to_datetime(["2022-06-30", None, None]), "medewerker": ["M1", "M1", None],
+    ...                   "uren_per_week": [6.0, 4.0, 2.0], "vrijwilliger": [True, False, False]})
+    >>> r = reach_and_capacity(f, as_of="2022-11-01", fte=1.0, capacity=(8, 10), start="2021-11-01")
+    >>> r.totals["gezinnen_totaal"], r.totals["gezinnen_actief"], r.totals["max_gelijktijdig"]
+    (2, 1, 2)
+    """
     as_of_ts = pd.Timestamp(as_of)
     f = families[families["aanmelding"] <= as_of_ts].copy()
     pilot = f[f["route"] == "gezinsverzorger"].copy()

@@ -15,15 +15,53 @@ OWN_PILOT_CODE = "GM0014"
 def regional_comparison(
     monitor: pd.DataFrame, own: dict | None = None, *, as_of: str | None = None, planned_end: str | None = None
 ) -> pd.DataFrame:
-    """One row per pilot with common metrics. ``own``: our pilot's figures computed from its own registration at
-    the report's peildatum (keys as the monitor columns); they replace the monitor's Groningen row, so the regional
-    table never shows other numbers for Groningen than the rest of the report.
+    """One row per gezinsverzorger pilot in the region with common metrics.
+
+    ``own``: our pilot's figures computed from its own registration at the report's peildatum (keys as the monitor
+    columns); they replace the monitor's Groningen row, so the regional table never shows other numbers for Groningen
+    than the rest of the report.
 
     ``basis`` says what each row covers, so a reader does not set a running pilot's spending to the peildatum beside
     another pilot's whole run unawares: 'hele looptijd' for a pilot whose period ended by ``as_of`` (the peildatum),
     'tot de peildatum (loopt door tot <month>)' for our own pilot (``planned_end``: its planned end), 'lopend' for
-    another pilot still running on the peildatum.
-    ``maanden``: the months the row covers."""
+    another pilot still running on the peildatum. ``maanden``: the months the row covers.
+
+    Parameters
+    ----------
+    monitor : pandas.DataFrame
+        The regional monitor, one row per pilot (schema ``analysis.data.schemas.REGIONAL_MONITOR``: pilot,
+        gemeente_code, uitvoerder, tarief, periode_start, periode_einde, gezinnen_gestart, gezinnen_afgerond,
+        gem_duur_maanden, zrm_verbeterd, zrm_gemeten, uithuisplaatsingen, kosten_eur).
+    own : dict, optional
+        Our pilot's figures by monitor column.
+    as_of : str, optional
+        The peildatum; without it there is no ``basis`` column.
+    planned_end : str, optional
+        Our pilot's planned end (ISO date).
+
+    Returns
+    -------
+    pandas.DataFrame
+        pilot, uitvoerder, tarief, periode (Dutch months), gezinnen_gestart, gezinnen_afgerond, gem_duur_maanden,
+        zrm_verbeterd, zrm_gemeten, aandeel_zrm_verbeterd, uithuisplaatsingen, kosten_per_gezin (euros), maanden and
+        (with ``as_of``) basis.
+
+    Raises
+    ------
+    DataInputError
+        If the monitor (or the monitor with our figures) does not match its schema; one line names the column and
+        rows.
+    ValueError
+        If ``own`` is given and the monitor has no row for Groningen (GM0014).
+    KeyError
+        If ``own`` has a key that is not a monitor column.
+
+    Examples
+    --------
+    >>> from analysis.data.io import load_processed
+    >>> t = regional_comparison(load_processed("synthetic/regional_monitor"), as_of="2022-11-01")  # doctest: +SKIP
+    >>> t[["pilot", "gezinnen_gestart", "kosten_per_gezin", "basis"]]  # doctest: +SKIP
+    """
     from analysis.data.schemas import REGIONAL_MONITOR, validate
     from analysis.formatting import month
 
