@@ -179,7 +179,7 @@ def _browse_from_file(site):
 # the modules whose examples need no built data to run (those that do are marked +SKIP in the docstring)
 DOCTEST_MODULES = [
     "analysis.plots", "analysis.data.names", "analysis.data.check", "analysis.data.io", "analysis.demand.decompose",
-    "analysis.privacy",
+    "analysis.privacy", "analysis.demand.benchmark", "analysis.stats.funnel",
     *(f"analysis.demand.{m}" for m in ("analysis", "drivers", "facts", "forecast", "projection", "rates", "scale",
                                        "tariff")),
     *(f"analysis.financing.{m}" for m in ("analysis", "budget", "facts", "herstel", "koppels", "montecarlo", "rules")),

@@ -27,6 +27,7 @@ import pandas as pd
 # module:function; a name that no longer exists is skipped (install returns what it wrapped)
 SHARED = (
     "analysis.data.breaks:screen_registration_breaks",  # the whole panel: the same flags for every gemeente
+    "analysis.demand.benchmark:_national_funnel",  # the fitted funnel and table of all gemeenten in one year
     "analysis.demand.tariff:tariff_effect_did",
     "analysis.demand.tariff:did_robustness",
     "analysis.demand.tariff:tariff_effect_its",

@@ -131,8 +131,48 @@ def _features(panel: pd.DataFrame, year: int) -> pd.DataFrame:
 def peer_group(
     panel: pd.DataFrame, gemeente: str, year: int, *, k: int = 10, features=PEER_FEATURES, exclude=()
 ) -> pd.DataFrame:
-    """The ``k`` gemeenten nearest to ``gemeente`` (Euclidean distance on z-scored ``features``) among those with
-    published HH figures in ``year``, leaving out the codes in ``exclude`` (flagged registration breaks)."""
+    """The ``k`` gemeenten most like ``gemeente``: nearest in Euclidean distance on z-scored ``features``.
+
+    Candidates are gemeenten with a published HH figure in ``year``, without the codes in ``exclude`` (flagged
+    registration breaks). Income is the latest published average up to ``year`` (CBS publishes it with a delay).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        The CBS panel: gemeente_code, gemeente_naam, jaar, hh_clienten, inwoners, inwoners_65plus, gem_inkomen.
+    gemeente : str
+        The gemeente code to find peers for.
+    year : int
+        The year whose size, ageing and published figures count.
+    k : int, default 10
+        Number of peers.
+    features : tuple of str, default ``PEER_FEATURES``
+        Any of ``log_inwoners``, ``aandeel_65plus``, ``gem_inkomen``.
+    exclude : iterable of str, default ()
+        Gemeente codes that may not be peers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per peer, nearest first: gemeente_code, gemeente_naam, afstand and the feature values.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` < 1, the gemeente is not in the panel in ``year`` or lacks a feature, or fewer than ``k``
+        candidates remain.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes = [f"GM{i:04d}" for i in range(6)]
+    >>> panel = pd.DataFrame({"gemeente_code": codes, "gemeente_naam": codes, "jaar": 2020,
+    ...                       "hh_clienten": 100.0, "inwoners": [10_000, 10_500, 50_000, 11_000, 90_000, 9_000],
+    ...                       "inwoners_65plus": [2_000, 2_100, 8_000, 2_300, 15_000, 1_900],
+    ...                       "gem_inkomen": [30, 30.5, 35, 29, 40, 31]})
+    >>> list(peer_group(panel, "GM0000", 2020, k=2).gemeente_code)
+    ['GM0001', 'GM0003']
+    """
     if k < 1:
         raise ValueError("k must be at least 1")
     f = _features(panel, year)
@@ -161,9 +201,39 @@ def peer_group(
 
 
 def funnel_limits(target_rate: float, n, *, tau: float = 0.0, levels=(0.95, 0.998)) -> pd.DataFrame:
-    """Normal-approximation limits (per 1,000) around ``target_rate`` (per 1,000) for denominators ``n`` with an
-    additive between-unit sd ``tau`` on the LOG scale (0 = Poisson only): theta exp(+-z sqrt(1 / (n theta) +
-    tau^2)), as ``analysis.stats.funnel`` with ``overdispersion='additive-log'`` computes them."""
+    """Normal-approximation funnel limits on the log scale, for any denominators.
+
+    theta exp(+-z sqrt(1 / (n theta) + tau^2)), as ``analysis.stats.funnel`` with
+    ``overdispersion="additive-log"`` computes them: Poisson chance (1 / expected count) plus a between-gemeente
+    spread ``tau`` on the log scale. Used to place gemeenten against the limits of a fitted funnel.
+
+    Parameters
+    ----------
+    target_rate : float
+        The funnel's centre per 1,000 (e.g. ``Benchmark.centre_rate``).
+    n : array-like of float
+        Denominators (e.g. inhabitants aged 65+), each > 0.
+    tau : float, default 0.0
+        Between-gemeente standard deviation on the log scale (0 = Poisson chance only).
+    levels : tuple of float, default (0.95, 0.998)
+        Two-sided coverage of each pair of limits.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n`` and, per level, ``onder_<lvl>`` and ``boven_<lvl>`` per 1,000 (``95``, ``99_8``).
+
+    Raises
+    ------
+    ValueError
+        If a denominator is not positive.
+
+    Examples
+    --------
+    >>> lim = funnel_limits(133.0, [1_000, 100_000], tau=0.2, levels=(0.95,))
+    >>> [round(v) for v in lim.onder_95], [round(v) for v in lim.boven_95]
+    ([87, 90], [204, 197])
+    """
     n = np.asarray(n, float)
     if np.any(n <= 0):
         raise ValueError("denominators must be > 0")
@@ -178,31 +248,16 @@ def funnel_limits(target_rate: float, n, *, tau: float = 0.0, levels=(0.95, 0.99
     return pd.DataFrame(out)
 
 
-def benchmark(
-    panel: pd.DataFrame,
-    gemeente: str,
-    *,
-    year: int | None = None,
-    k: int = 10,
-    features=PEER_FEATURES,
-    break_rule: str = "all",
-) -> Benchmark:
-    """Funnel and peer comparison of HH clients per 1,000 inhabitants 65+ in ``year`` (default: the last year).
+_LIMIT_NAMES = {"denominator": "n", "lower_95": "onder_95", "upper_95": "boven_95", "lower_99_8": "onder_99_8",
+                "upper_99_8": "boven_99_8"}  # fmt: skip
 
-    ``panel``: the harmonised CBS panel (one boundary year), columns gemeente_code, gemeente_naam, jaar,
-    hh_clienten, ondersteuning_thuis, inwoners, inwoners_65plus, gem_inkomen. Gemeenten flagged by the
-    registration-break screen under ``break_rule`` (see ``analysis.data.breaks``) are positioned but not fitted."""
+
+def _national_funnel(panel: pd.DataFrame, year: int, break_rule: str):
+    """What is the same for every gemeente's benchmark in ``year``: the break screen, the fitted funnel, the table of
+    all gemeenten and the limits. A national batch computes it once per kernel (``analysis.memo``)."""
     from analysis.demand.rates import garwood_interval
 
-    need = {"gemeente_code", "gemeente_naam", "jaar", "hh_clienten", "inwoners", "inwoners_65plus", "gem_inkomen"}
-    if need - set(panel.columns):
-        raise KeyError(f"panel needs columns {sorted(need)}")
-    year = int(year or panel.jaar.max())
     d = panel[(panel.jaar == year) & panel.hh_clienten.notna() & (panel.inwoners_65plus > 0)].copy()
-    if gemeente not in set(panel.gemeente_code):
-        raise ValueError(f"gemeente {gemeente} is not in the CBS panel")
-    if gemeente not in set(d.gemeente_code):
-        raise ValueError(f"CBS published no HH figure for {gemeente} in {year}")
     counterpart = "ondersteuning_thuis" if "ondersteuning_thuis" in panel.columns else None
     flags = breaks.screen_registration_breaks(panel[panel.jaar <= year], counterpart=counterpart)
     flagged = breaks.flagged_units(flags, rule=break_rule, up_to=year)
@@ -217,19 +272,90 @@ def benchmark(
     d["ci_lower"], d["ci_upper"] = lo / n * 1000, hi / n * 1000
     d["z"] = f.table.z.to_numpy()
     d["positie_95"], d["positie_99_8"] = f.table.position_95.to_numpy(), f.table.position_99_8.to_numpy()
-    rename = {"denominator": "n", "lower_95": "onder_95", "upper_95": "boven_95", "lower_99_8": "onder_99_8",
-              "upper_99_8": "boven_99_8"}  # fmt: skip
+    # the same centre with Poisson chance only: what the limits would be without the spread between gemeenten
     plain = _funnel(d.hh_clienten.to_numpy(float), n, exclude=flagged_mask, per=1000, grid=grid, overdispersion=None,
                     target=f.target)  # fmt: skip
-    funnel = f.limits.rename(columns=rename).merge(
-        plain.limits.rename(columns=rename).add_prefix("poisson_").rename(columns={"poisson_n": "n"}), on="n"
+    funnel = f.limits.rename(columns=_LIMIT_NAMES).merge(
+        plain.limits.rename(columns=_LIMIT_NAMES).add_prefix("poisson_").rename(columns={"poisson_n": "n"}), on="n"
     )
-    peers = peer_group(panel, gemeente, year, k=k, features=features, exclude=set(flagged.gemeente_code) - {gemeente})
     cols = ["gemeente_code", "gemeente_naam", "hh_clienten", "inwoners", "inwoners_65plus", "per_1000", "ci_lower",
             "ci_upper", "z", "positie_95", "positie_99_8", "vlag"]  # fmt: skip
-    name = str(d.set_index("gemeente_code").loc[gemeente, "gemeente_naam"])
+    return d[cols].reset_index(drop=True), funnel, flagged, f
+
+
+def benchmark(
+    panel: pd.DataFrame,
+    gemeente: str,
+    *,
+    year: int | None = None,
+    k: int = 10,
+    features=PEER_FEATURES,
+    break_rule: str = "all",
+) -> Benchmark:
+    """Funnel and peer comparison of HH clients per 1,000 inhabitants 65+ of one gemeente in one year.
+
+    The funnel is ``analysis.stats.funnel`` with random effects on the log scale, centred on the random-effects
+    mean of the gemeenten (``Benchmark.centre_rate``); the pooled rate of all gemeenten is ``national_rate``.
+    Gemeenten flagged by the registration-break screen under ``break_rule`` (``analysis.data.breaks``) are positioned
+    but not fitted, and are not peer candidates. CBS counts HH clients of all ages; only the 65+ population is
+    known per gemeente, hence the denominator.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        The harmonised CBS panel (one boundary year): gemeente_code, gemeente_naam, jaar, hh_clienten, inwoners,
+        inwoners_65plus, gem_inkomen, and ondersteuning_thuis if available (the break screen compares HH with it).
+    gemeente : str
+        The gemeente code the comparison is for (e.g. ``"GM0014"``).
+    year : int, optional
+        The year compared; default the panel's last year.
+    k : int, default 10
+        Number of peers.
+    features : tuple of str, default ``PEER_FEATURES``
+        Peer features: log inhabitants, share 65+ and average income.
+    break_rule : str, default "all"
+        Which break kinds exclude a gemeente from the fit (``analysis.data.breaks.RULES``).
+
+    Returns
+    -------
+    Benchmark
+        The table of all gemeenten with rate, Garwood interval, z, positions and flag; the limits over a grid;
+        peers; centre, pooled rate, tau and the method.
+
+    Raises
+    ------
+    KeyError
+        If the panel lacks a required column.
+    ValueError
+        If the gemeente is not in the panel, has no published HH figure in ``year``, or has too few peer candidates.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> codes = [f"GM{i:04d}" for i in range(40)]
+    >>> pop65 = np.round(np.exp(rng.uniform(np.log(2_000), np.log(60_000), 40)))
+    >>> panel = pd.DataFrame({"gemeente_code": codes, "gemeente_naam": codes, "jaar": 2020,
+    ...                       "hh_clienten": rng.poisson(0.13 * pop65).astype(float), "inwoners": 5 * pop65,
+    ...                       "inwoners_65plus": pop65, "gem_inkomen": rng.normal(30, 4, 40)})
+    >>> b = benchmark(panel, "GM0003", k=5)
+    >>> len(b.peers), b.year, b.own.positie_95
+    (5, 2020, 'binnen')
+    """
+    need = {"gemeente_code", "gemeente_naam", "jaar", "hh_clienten", "inwoners", "inwoners_65plus", "gem_inkomen"}
+    if need - set(panel.columns):
+        raise KeyError(f"panel needs columns {sorted(need)}")
+    year = int(year or panel.jaar.max())
+    if gemeente not in set(panel.gemeente_code):
+        raise ValueError(f"gemeente {gemeente} is not in the CBS panel")
+    published = panel[(panel.jaar == year) & panel.hh_clienten.notna() & (panel.inwoners_65plus > 0)].gemeente_code
+    if gemeente not in set(published):
+        raise ValueError(f"CBS published no HH figure for {gemeente} in {year}")
+    table, funnel, flagged, f = _national_funnel(panel, year, break_rule)
+    peers = peer_group(panel, gemeente, year, k=k, features=features, exclude=set(flagged.gemeente_code) - {gemeente})
+    name = str(table.set_index("gemeente_code").loc[gemeente, "gemeente_naam"])
     return Benchmark(
-        gemeente, name, year, f.pooled, f.tau, f.phi, d[cols].reset_index(drop=True),
+        gemeente, name, year, f.pooled, f.tau, f.phi, table,
         funnel, peers, k, tuple(features), flagged, break_rule, f.method, f.target,
     )  # fmt: skip
 
@@ -333,7 +459,7 @@ def indicator_benchmark(
     ...                     "gem_inkomen": [25 + i for i in range(12)]})
     >>> b = indicator_benchmark(ind, pan, "GM0001", numerator="met", denominator="jongeren", year=2019,
     ...                         name="voorbeeld")
-    >>> round(b.own.per_1000, 1), len(b.peers), b.own.positie_95
+    >>> float(round(b.own.per_1000, 1)), len(b.peers), b.own.positie_95
     (50.0, 10, 'binnen')
     """
     from analysis.stats.funnel import funnel as _funnel
