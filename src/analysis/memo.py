@@ -28,6 +28,7 @@ import pandas as pd
 SHARED = (
     "analysis.data.breaks:screen_registration_breaks",  # the whole panel: the same flags for every gemeente
     "analysis.demand.benchmark:_national_funnel",  # the fitted funnel and table of all gemeenten in one year
+    "analysis.demand.benchmark:_indicator_funnel",  # the same for a second indicator (jeugdzorg)
     "analysis.demand.tariff:tariff_effect_did",
     "analysis.demand.tariff:did_robustness",
     "analysis.demand.tariff:tariff_effect_its",

@@ -396,6 +396,20 @@ class IndicatorBenchmark(_Comparison, ResultDisplay):
         )
 
 
+def _indicator_funnel(indicator: pd.DataFrame, numerator: str, denominator: str, year: int, family: str):
+    """The gemeente-independent part of ``indicator_benchmark``: every gemeente's rate, z and position in the fitted
+    funnel, and the limits (computed once per kernel in a national batch, ``analysis.memo``)."""
+    d = indicator[(indicator.jaar == year) & indicator[numerator].notna() & (indicator[denominator] > 0)].copy()
+    d = d.rename(columns={numerator: "teller", denominator: "noemer"}).reset_index(drop=True)
+    n = d.noemer.to_numpy(float)
+    grid = np.geomspace(n.min() * 0.8, n.max() * 1.2, 200)
+    f = _funnel(d.teller.to_numpy(float), n, units=d.gemeente_code.to_numpy(), family=family, per=1000, grid=grid)
+    d["per_1000"] = d.teller / d.noemer * 1000
+    d["z"] = f.table.z.to_numpy()
+    d["positie_95"], d["positie_99_8"] = f.table.position_95.to_numpy(), f.table.position_99_8.to_numpy()
+    return d, f.limits.rename(columns=_LIMIT_NAMES), f
+
+
 def indicator_benchmark(
     indicator: pd.DataFrame,
     features_panel: pd.DataFrame,
@@ -462,23 +476,13 @@ def indicator_benchmark(
     >>> float(round(b.own.per_1000, 1)), len(b.peers), b.own.positie_95
     (50.0, 10, 'binnen')
     """
-    from analysis.stats.funnel import funnel as _funnel
-
     need = {"gemeente_code", "gemeente_naam", "jaar", numerator, denominator}
     if need - set(indicator.columns):
         raise KeyError(f"indicator table needs columns {sorted(need)}; it has {list(indicator.columns)}")
-    d = indicator[(indicator.jaar == year) & indicator[numerator].notna() & (indicator[denominator] > 0)].copy()
+    d = indicator[(indicator.jaar == year) & indicator[numerator].notna() & (indicator[denominator] > 0)]
     if gemeente not in set(d.gemeente_code):
         raise ValueError(f"no {name} figure for {gemeente} in {year}")
-    d = d.rename(columns={numerator: "teller", denominator: "noemer"}).reset_index(drop=True)
-    n = d.noemer.to_numpy(float)
-    grid = np.geomspace(n.min() * 0.8, n.max() * 1.2, 200)
-    f = _funnel(d.teller.to_numpy(float), n, units=d.gemeente_code.to_numpy(), family=family, per=1000, grid=grid)
-    d["per_1000"] = d.teller / d.noemer * 1000
-    d["z"] = f.table.z.to_numpy()
-    d["positie_95"], d["positie_99_8"] = f.table.position_95.to_numpy(), f.table.position_99_8.to_numpy()
-    lim = f.limits.rename(columns={"denominator": "n", "lower_95": "onder_95", "upper_95": "boven_95",
-                                   "lower_99_8": "onder_99_8", "upper_99_8": "boven_99_8"})  # fmt: skip
+    d, lim, f = _indicator_funnel(indicator, numerator, denominator, year, family)
     fp = features_panel[features_panel.gemeente_code.isin(d.gemeente_code)]
     peers = peer_group(fp.assign(hh_clienten=1.0), gemeente, year, k=k, features=features)
     cols = ["gemeente_code", "gemeente_naam", "teller", "noemer", "per_1000", "z", "positie_95", "positie_99_8"]
