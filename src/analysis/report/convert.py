@@ -183,6 +183,8 @@ def front_matter(
     tail = [
         "#show figure.where(kind: table): set block(breakable: true)",
         "#show figure.where(kind: image): set block(breakable: false)",  # a figure stays with its caption
+        # a table's caption (above it) goes to the next page with the table's first rows, not alone at a page foot
+        "#show figure.caption.where(kind: table): it => block(sticky: true, it)",
         "#set table(stroke: (x: none, y: 0.4pt + luma(60%)))",
         "#show table: set par(justify: false)",
     ]
