@@ -267,3 +267,17 @@ def test_kaplan_meier_of_a_followup_without_band_runs_on_to_the_last_follow_up()
                                                         "followup_max_maanden": [4.0, 11.0]}))  # fmt: skip
     lines = {ln.get_label(): ln for ln in plots.kaplan_meier(fu, band=None).axes[0].get_lines()}
     assert_allclose(lines["pilot"].get_xdata(), [0, 3, 4]) and lines["vergelijking"].get_xdata()[-1] == 11
+
+
+def test_its_over_years_of_months_labels_the_date_axis_with_years():
+    """A monthly series over ten years gets year ticks ('2019'), not a month name on each, which would overlap."""
+    maand = pd.date_range("2015-01-01", "2024-12-01", freq="MS")
+    s = pd.DataFrame({"maand": maand, "waargenomen": 50.0, "model": 50.0,
+                      "zonder_tarief": np.where(maand >= "2019-01-01", 45.0, np.nan)})  # fmt: skip
+    fig = plots.its(s)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert "2019" in labels and all(t.isdigit() and len(t) == 4 for t in labels)
+    short = plots.its(s[s.maand < "2016-01-01"].assign(zonder_tarief=np.r_[[np.nan] * 6, [45.0] * 6]))
+    short.canvas.draw()
+    assert any(not t.get_text().isdigit() for t in short.axes[0].get_xticklabels() if t.get_text())  # 'jan. 2015'

@@ -456,8 +456,9 @@ def its(
             ax.axvline(pd.Timestamp(start) if is_date else start, color=style.DARK, linestyle=":", linewidth=1)
         ax.set_ylabel(ylabel or "Aantal per periode")
         style.dutch_axis(ax)
-        if is_date:
-            style.dutch_date_axis(ax)
+        if is_date:  # over years, month names on every tick would overlap: years only
+            span = (s[tcol].max() - s[tcol].min()).days / 365.25
+            style.dutch_date_axis(ax, fmt="yyyy" if span > 3 else "MMM yyyy")
         style.legend_below(ax, ncol=3)
     return fig
 
