@@ -281,3 +281,19 @@ def test_its_over_years_of_months_labels_the_date_axis_with_years():
     short = plots.its(s[s.maand < "2016-01-01"].assign(zonder_tarief=np.r_[[np.nan] * 6, [45.0] * 6]))
     short.canvas.draw()
     assert any(not t.get_text().isdigit() for t in short.axes[0].get_xticklabels() if t.get_text())  # 'jan. 2015'
+
+
+def test_spend_distribution_draws_reference_lines_in_every_panel_in_the_colours_given():
+    class R:
+        def __init__(self, spend, label):
+            self.total_spend, self.label = np.asarray(spend, float), label
+
+    rng = np.random.default_rng(7)
+    risks = {"ventiel": R(rng.normal(2e6, 1e5, 500), "Ventiel"), "malus": R(rng.normal(1.9e6, 1e5, 500), "Malus")}
+    fig = plots.spend_distribution(risks, reference=[2.1e6], colors={"malus": "#009E73"}, panel_height=1.2)
+    assert fig.get_figheight() == pytest.approx(2 * 1.2 + 0.75)
+    for ax in fig.axes:
+        dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+        assert len(dashed) == 1 and dashed[0].get_xdata()[0] == pytest.approx(2.1)  # in millions
+    assert matplotlib.colors.to_hex(fig.axes[1].patches[0].get_facecolor()).upper() == "#009E73"
+    assert matplotlib.colors.to_hex(fig.axes[0].patches[0].get_facecolor()).upper() == "#0072B2"  # house palette

@@ -756,11 +756,15 @@ def spend_distribution(
     risks: Mapping,
     *,
     labels: Mapping | None = None,
+    colors: Mapping | None = None,
+    reference: Iterable | None = None,
     scale: float = 1e6,
+    panel_height: float = 1.6,
     xlabel: str = "Uitgaven van de gemeente per jaar (mln euro)",
 ):
     """The simulated yearly spending under each rule set, one histogram per rule set on a shared axis; a rule set
-    without spread (a fixed budget) is a line.
+    without spread (a fixed budget) is a line, or, left out of ``risks``, a dashed ``reference`` line in every
+    panel.
 
     Parameters
     ----------
@@ -769,8 +773,16 @@ def spend_distribution(
         ``total_spend``), in the order to draw.
     labels : mapping, optional
         Title per rule set; default the result's ``label``, else the name.
+    colors : mapping, optional
+        Colour per rule set name (e.g. the same colour as in the report's other charts); default the house palette
+        in the order of ``risks``.
+    reference : iterable of float, optional
+        Amounts (in the units of ``total_spend``, e.g. a fixed budget) drawn as a dashed line in every panel, so the
+        spread of each rule set is seen against them.
     scale : float
         Divide amounts by this (default millions).
+    panel_height : float
+        Height of each rule set's panel in inches (lower to fit a page).
     xlabel : str
         Axis label.
 
@@ -797,16 +809,18 @@ def spend_distribution(
         raise ValueError("no rule sets to draw")
     names = list(risks)
     with mpl.rc_context(style.rc()):
-        fig, axes = plt.subplots(len(names), 1, figsize=(7.5, 1.6 * len(names) + 0.8), sharex=True)
+        fig, axes = plt.subplots(len(names), 1, figsize=(7.5, panel_height * len(names) + 0.75), sharex=True)
         axes = np.atleast_1d(axes)
         for i, (ax, name) in enumerate(zip(axes, names)):
             r = risks[name]
             spend = np.asarray(r.total_spend, float) / scale
-            colour = style.PALETTE[i % len(style.PALETTE)]
+            colour = (colors or {}).get(name, style.PALETTE[i % len(style.PALETTE)])
             if spend.std() == 0:  # a fixed budget has no spread: a line, not a spike that flattens the rest
                 ax.axvline(spend[0], color=colour, linewidth=3)
             else:
                 ax.hist(spend, bins=60, color=colour)
+            for amount in reference or ():
+                ax.axvline(float(amount) / scale, color="0.25", linestyle="--", linewidth=1.2)
             ax.set_yticks([])
             title = (labels or {}).get(name) or getattr(r, "label", None) or str(name)
             ax.set_title(title, loc="left", fontsize=10, fontweight="normal")
