@@ -205,3 +205,95 @@ def test_domain_change_sorted_with_improvements_in_blue():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Huisvesting", "onbekend", "Financiën"]
     colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
     assert colours[0].upper() == "#D55E00" and colours[2].upper() == "#0072B2"
+
+
+def test_funnel_draws_flagged_units_apart_as_open_squares():
+    """Units whose value does not count (the Benchmark's ``vlag``: a registration break) are drawn apart, not as
+    ordinary units; by default from the table's vlag column, or from a column or list given."""
+    table = pd.DataFrame({"unit": ["a", "b", "c", "d"], "n": [100, 1000, 10000, 5000], "rate": [0.1, 0.12, 0.09, 0.2],
+                          "vlag": ["", "spike", "", ""]})  # fmt: skip
+    limits = pd.DataFrame({"n": [100, 10000], "lower_95": [0.05, 0.09], "upper_95": [0.15, 0.11],
+                           "lower_99_8": [0.02, 0.08], "upper_99_8": [0.18, 0.12], "target": 0.1})  # fmt: skip
+    fig = plots.funnel(table=table, limits=limits, log_x=False)
+    ax = fig.axes[0]
+    pts = {c.get_label(): c for c in ax.collections if isinstance(c, PathCollection)}
+    flagged = pts["Breuk in de registratie (niet meegeteld)"]
+    assert_allclose(flagged.get_offsets(), [[1000, 0.12]])
+    assert len(flagged.get_facecolors()) == 0 or flagged.get_facecolors()[0][3] == 0  # open: no fill
+    assert_allclose(pts["Eenheden"].get_offsets(), [[100, 0.1], [10000, 0.09], [5000, 0.2]])
+    # the widest limits drawn first (behind), so the legend lists them first
+    assert [t for t in _legend(fig) if "grenzen" in t] == ["99,8%-grenzen", "95%-grenzen"]
+    fig = plots.funnel(table=table, limits=limits, flagged=["c", "d"], flagged_label="Apart")
+    pts = {c.get_label(): c.get_offsets() for c in fig.axes[0].collections if isinstance(c, PathCollection)}
+    assert_allclose(pts["Apart"], [[10000, 0.09], [5000, 0.2]]) and len(pts["Eenheden"]) == 2
+    fig = plots.funnel(table=table, limits=limits, flagged=False)
+    assert "Breuk in de registratie (niet meegeteld)" not in _legend(fig)
+    with pytest.raises(ValueError, match=r"\['z'\] are not units"):
+        plots.funnel(table=table, limits=limits, flagged=["z"])
+    with pytest.raises(KeyError, match="flagged column 'breuk'"):
+        plots.funnel(table=table, limits=limits, flagged="breuk")
+
+
+def test_funnel_of_a_benchmark_draws_its_flagged_gemeenten_apart():
+    import dataclasses
+
+    b = bm.benchmark(cbs_panel(np.random.default_rng(1)), "GM0003", k=5)
+    t = b.table.copy()
+    t["vlag"] = np.where(t.gemeente_code.isin(["GM0050", "GM0051"]), "level_shift", "")
+    fig = dataclasses.replace(b, table=t).plot()
+    pts = {c.get_label(): c.get_offsets() for c in fig.axes[0].collections if isinstance(c, PathCollection)}
+    assert len(pts["Gemeenten"]) == 58 and len(pts["Breuk in de registratie (niet meegeteld)"]) == 2
+
+
+def test_kaplan_meier_of_a_followup_without_band_runs_on_to_the_last_follow_up():
+    """A follow-up table (``zonder_plaatsing``, no interval) draws without a band; each curve runs flat to its
+    group's longest follow-up, in the colours and up to the horizon asked."""
+    km = pd.DataFrame({"groep": ["pilot", "pilot", "vergelijking", "vergelijking"], "maanden": [0.0, 3.0, 0.0, 5.0],
+                       "zonder_plaatsing": [1.0, 0.8, 1.0, 0.9]})  # fmt: skip
+    fig = plots.kaplan_meier(km, band=None, until={"pilot": 9.5}, colors={"vergelijking": "#D55E00"}, xmax=12,
+                             labels={"pilot": "Pilot", "vergelijking": "Vergelijkingsgroep"})  # fmt: skip
+    ax = fig.axes[0]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert_allclose(lines["Pilot"].get_xdata(), [0, 3, 9.5]) and lines["Pilot"].get_ydata()[-1] == 0.8
+    assert_allclose(lines["Vergelijkingsgroep"].get_xdata(), [0, 5])  # no follow-up given: ends at its last row
+    assert matplotlib.colors.to_hex(lines["Vergelijkingsgroep"].get_color()).upper() == "#D55E00"
+    assert ax.get_xlim() == (0, 12) and not any(isinstance(c, PolyCollection) for c in ax.collections)
+    with pytest.raises(KeyError, match="band_lower"):
+        plots.kaplan_meier(km)
+    # a follow-up result says where each curve ends (per_group.followup_max_maanden)
+    from types import SimpleNamespace
+
+    fu = SimpleNamespace(km=km, per_group=pd.DataFrame({"groep": ["pilot", "vergelijking"],
+                                                        "followup_max_maanden": [4.0, 11.0]}))  # fmt: skip
+    lines = {ln.get_label(): ln for ln in plots.kaplan_meier(fu, band=None).axes[0].get_lines()}
+    assert_allclose(lines["pilot"].get_xdata(), [0, 3, 4]) and lines["vergelijking"].get_xdata()[-1] == 11
+
+
+def test_its_over_years_of_months_labels_the_date_axis_with_years():
+    """A monthly series over ten years gets year ticks ('2019'), not a month name on each, which would overlap."""
+    maand = pd.date_range("2015-01-01", "2024-12-01", freq="MS")
+    s = pd.DataFrame({"maand": maand, "waargenomen": 50.0, "model": 50.0,
+                      "zonder_tarief": np.where(maand >= "2019-01-01", 45.0, np.nan)})  # fmt: skip
+    fig = plots.its(s)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert "2019" in labels and all(t.isdigit() and len(t) == 4 for t in labels)
+    short = plots.its(s[s.maand < "2016-01-01"].assign(zonder_tarief=np.r_[[np.nan] * 6, [45.0] * 6]))
+    short.canvas.draw()
+    assert any(not t.get_text().isdigit() for t in short.axes[0].get_xticklabels() if t.get_text())  # 'jan. 2015'
+
+
+def test_spend_distribution_draws_reference_lines_in_every_panel_in_the_colours_given():
+    class R:
+        def __init__(self, spend, label):
+            self.total_spend, self.label = np.asarray(spend, float), label
+
+    rng = np.random.default_rng(7)
+    risks = {"ventiel": R(rng.normal(2e6, 1e5, 500), "Ventiel"), "malus": R(rng.normal(1.9e6, 1e5, 500), "Malus")}
+    fig = plots.spend_distribution(risks, reference=[2.1e6], colors={"malus": "#009E73"}, panel_height=1.2)
+    assert fig.get_figheight() == pytest.approx(2 * 1.2 + 0.75)
+    for ax in fig.axes:
+        dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+        assert len(dashed) == 1 and dashed[0].get_xdata()[0] == pytest.approx(2.1)  # in millions
+    assert matplotlib.colors.to_hex(fig.axes[1].patches[0].get_facecolor()).upper() == "#009E73"
+    assert matplotlib.colors.to_hex(fig.axes[0].patches[0].get_facecolor()).upper() == "#0072B2"  # house palette

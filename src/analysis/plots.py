@@ -9,7 +9,8 @@ text is Dutch, like the reports.
 ================================  ===============================================================================
 function                          draws
 ================================  ===============================================================================
-``funnel``                        funnel plot: units, control limits, target line; one unit and its peers marked
+``funnel``                        funnel plot: units, control limits, target line; one unit and its peers marked,
+                                  flagged units (e.g. a registration break) drawn apart
 ``event_study``                   event-study coefficients per period with intervals, the reference period at 0
 ``its``                           interrupted time series: observed, model fit and the counterfactual
 ``kaplan_meier``                  Kaplan-Meier curves per group with a confidence band
@@ -132,6 +133,8 @@ def funnel(
     highlight: str | None = None,
     highlight_label: str | None = None,
     peers: Iterable | None = None,
+    flagged: str | Iterable | bool | None = None,
+    flagged_label: str | None = None,
     target: float | None = None,
     log_x: bool = True,
     xlabel: str | None = None,
@@ -165,6 +168,14 @@ def funnel(
         Its legend text; default the result's ``gemeente_naam`` or ``highlight``.
     peers : iterable, optional
         Units marked as peers; default the result's ``peers.gemeente_code``.
+    flagged : str, iterable or bool, optional
+        Units drawn apart as open squares with their own legend entry, not as ordinary units: those whose value
+        does not count (for ``Benchmark``: a break in the registration, left out of the centre, the limits and the
+        peers). A column of ``table`` (boolean, or text where a non-empty value flags the unit) or an iterable of
+        units. Default: the table's ``vlag`` column when it has one, else none; ``False``: none.
+    flagged_label : str, optional
+        Their legend text; default "Breuk in de registratie (niet meegeteld)" for the ``vlag`` column, else
+        "Gemarkeerd (niet meegeteld)".
     target : float, optional
         The centre line; default the result's ``centre_rate`` (the funnel's centre), else its ``target``.
     log_x : bool
@@ -183,7 +194,7 @@ def funnel(
     KeyError
         If a column is missing (the message lists the table's columns).
     ValueError
-        If ``highlight`` is not a unit in the table.
+        If ``highlight`` or a unit in ``flagged`` is not a unit in the table.
 
     Examples
     --------
@@ -214,23 +225,31 @@ def funnel(
             p.gemeente_code if isinstance(p, pd.DataFrame) and "gemeente_code" in p else (p if p is not None else ())
         )
     peers = list(peers)
+    flag = _flag_mask(table, unit, "vlag" if flagged is None and "vlag" in table.columns else flagged)
+    if flagged_label is None:
+        uses_vlag = flagged is None or (isinstance(flagged, str) and flagged == "vlag")
+        flagged_label = "Breuk in de registratie (niet meegeteld)" if uses_vlag else "Gemarkeerd (niet meegeteld)"
     if target is None:
         target = getattr(result, "centre_rate", None) or getattr(result, "target", None)
         if target is None and "target" in limits:
             target = float(limits["target"].iloc[0])
     with mpl.rc_context(style.rc()):
         fig, ax = _axes(ax, (7.5, 4.2))
+        ordinary = table[~flag]
         ax.scatter(
-            table[x],
-            table[y],
+            ordinary[x],
+            ordinary[y],
             s=10,
             color=style.GREY,
             alpha=0.6,
             label="Gemeenten" if unit == "gemeente_code" else "Eenheden",
         )
+        if flag.any():
+            ax.scatter(table.loc[flag, x], table.loc[flag, y], s=16, facecolors="none", edgecolors="#5a5a5a",
+                       marker="s", label=flagged_label)  # fmt: skip
         levels = limit_levels(limits)
         alphas = np.linspace(0.3, 0.15, len(levels)) if len(levels) > 1 else [0.3]
-        for (tag, lo, hi), a in sorted(zip(levels, alphas), key=lambda t: -t[1]):
+        for (tag, lo, hi), a in sorted(zip(levels, alphas), key=lambda t: t[1]):  # the widest (faintest) first
             ax.fill_between(limits[lx], limits[lo], limits[hi], color=style.PALETTE[4], alpha=a,
                             label=f"{_level_label(tag)}-grenzen")  # fmt: skip
         if target is not None:
@@ -254,6 +273,25 @@ def funnel(
         style.dutch_axis(ax, "y")
         style.legend_below(ax, ncol=3)
     return fig
+
+
+def _flag_mask(table: pd.DataFrame, unit: str, flagged) -> pd.Series:
+    """Which rows of ``table`` are flagged: ``flagged`` is None/False (none), a column (boolean, or text where a
+    non-empty value flags) or an iterable of units."""
+    if flagged is None or flagged is False:
+        return pd.Series(False, index=table.index)
+    if isinstance(flagged, str):
+        if flagged not in table.columns:
+            raise KeyError(f"flagged column {flagged!r} not in the table; it has {list(table.columns)}")
+        col = table[flagged]
+        if pd.api.types.is_bool_dtype(col):
+            return col.fillna(False).astype(bool)
+        return col.fillna("").astype(str).str.strip() != ""
+    units = list(flagged)
+    unknown = [u for u in units if u not in set(table[unit])]
+    if unknown:
+        raise ValueError(f"flagged units {unknown} are not units in the table")
+    return table[unit].isin(units)
 
 
 def _event_table(result) -> tuple[pd.DataFrame, str]:
@@ -418,8 +456,9 @@ def its(
             ax.axvline(pd.Timestamp(start) if is_date else start, color=style.DARK, linestyle=":", linewidth=1)
         ax.set_ylabel(ylabel or "Aantal per periode")
         style.dutch_axis(ax)
-        if is_date:
-            style.dutch_date_axis(ax)
+        if is_date:  # over years, month names on every tick would overlap: years only
+            span = (s[tcol].max() - s[tcol].min()).days / 365.25
+            style.dutch_date_axis(ax, fmt="yyyy" if span > 3 else "MMM yyyy")
         style.legend_below(ax, ncol=3)
     return fig
 
@@ -427,8 +466,11 @@ def its(
 def kaplan_meier(
     result,
     *,
-    band: str = "band",
+    band: str | None = "band",
     labels: Mapping | None = None,
+    colors: Mapping | None = None,
+    until: Mapping | None = None,
+    xmax: float | None = None,
     xlabel: str = "Maanden na aanmelding",
     ylabel: str = "Nog zonder gebeurtenis",
     ax=None,
@@ -437,13 +479,24 @@ def kaplan_meier(
 
     Parameters
     ----------
-    result : HerstelResult or pandas.DataFrame
-        ``analysis.financing.herstel.herstel_analysis`` result, or its ``km`` table: groep, maanden,
-        overleving and ``band_lower``/``band_upper`` (simultaneous) or ``ci_lower``/``ci_upper`` (pointwise).
+    result : HerstelResult, PlacementFollowUp or pandas.DataFrame
+        ``analysis.financing.herstel.herstel_analysis`` result, ``analysis.pilot.heavycare.placement_followup``
+        result, or a ``km`` table: groep, maanden, the surviving share (``overleving`` or ``zonder_plaatsing``)
+        and, for a band, ``band_lower``/``band_upper`` (simultaneous) or ``ci_lower``/``ci_upper`` (pointwise).
     band : {"band", "ci", None}
-        Which interval to shade: the simultaneous band, the pointwise interval, or none.
+        Which interval to shade: the simultaneous band, the pointwise interval, or none (a table without
+        interval columns, such as the pilot's follow-up, needs ``band=None``).
     labels : mapping, optional
         Legend text per group code; default the Dutch labels of ``analysis.labels`` where known, else the code.
+    colors : mapping, optional
+        Colour per group code (e.g. the same colour for the pilot in every chart of a report); default the house
+        palette in group order.
+    until : mapping, optional
+        Per group the last time it was followed: the curve runs on flat to there (a Kaplan-Meier table ends at
+        the last event, the follow-up often later). Default: the result's ``per_group.followup_max_maanden``
+        when it has one, else the curve ends at its last row.
+    xmax : float, optional
+        Right end of the time axis (e.g. a 12-month horizon); default the data's.
     xlabel, ylabel : str
         Axis labels.
     ax : matplotlib.axes.Axes, optional
@@ -457,6 +510,8 @@ def kaplan_meier(
     ------
     ValueError
         If ``band`` is not one of "band", "ci" or None.
+    KeyError
+        If a column (or the band's columns) is missing.
 
     Examples
     --------
@@ -472,22 +527,34 @@ def kaplan_meier(
     km = result if isinstance(result, pd.DataFrame) else getattr(result, "km", None)
     if km is None:
         raise TypeError(f"{type(result).__name__} has no Kaplan-Meier table (.km)")
-    for c in ("groep", "maanden", "overleving"):
+    for c in ("groep", "maanden"):
         if c not in km.columns:
             raise KeyError(f"no {c!r} column; the table has {list(km.columns)}")
+    surv = _first(km.columns, ("overleving", "zonder_plaatsing"), "survival")
+    if band and not {f"{band}_lower", f"{band}_upper"} <= set(km.columns):
+        raise KeyError(f"no {band}_lower/{band}_upper columns for band={band!r} (band=None draws none); the table "
+                       f"has {list(km.columns)}")  # fmt: skip
+    if until is None:
+        pg = getattr(result, "per_group", None)
+        if isinstance(pg, pd.DataFrame) and {"groep", "followup_max_maanden"} <= set(pg.columns):
+            until = dict(zip(pg.groep, pg.followup_max_maanden))
     names = {**HERSTEL_GROUPS, **(labels or {})}
     with mpl.rc_context(style.rc()):
         fig, ax = _axes(ax, (7.5, 3.4))
         for i, (g, grp) in enumerate(km.groupby("groep")):
-            colour = style.PALETTE[i % len(style.PALETTE)]
-            ax.step(grp.maanden, grp.overleving, where="post", color=colour, linewidth=2, label=names.get(g, str(g)))
+            colour = (colors or {}).get(g, style.PALETTE[i % len(style.PALETTE)])
+            t, s = grp.maanden.to_numpy(float), grp[surv].to_numpy(float)
+            last = float((until or {}).get(g, np.nan))
+            if len(t) and last > t[-1]:  # followed beyond the last event: the curve stays flat to there
+                t, s = np.r_[t, last], np.r_[s, s[-1]]
+            ax.step(t, s, where="post", color=colour, linewidth=2, label=names.get(g, str(g)))
             if band:
                 ax.fill_between(grp.maanden, grp[f"{band}_lower"], grp[f"{band}_upper"], step="post", color=colour,
                                 alpha=0.2)  # fmt: skip
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_ylim(0, 1.02)
-        ax.set_xlim(0, None)
+        ax.set_xlim(0, xmax)
         style.dutch_axis(ax, percent=True)
         style.legend_below(ax, ncol=2)
     return fig
@@ -689,11 +756,15 @@ def spend_distribution(
     risks: Mapping,
     *,
     labels: Mapping | None = None,
+    colors: Mapping | None = None,
+    reference: Iterable | None = None,
     scale: float = 1e6,
+    panel_height: float = 1.6,
     xlabel: str = "Uitgaven van de gemeente per jaar (mln euro)",
 ):
     """The simulated yearly spending under each rule set, one histogram per rule set on a shared axis; a rule set
-    without spread (a fixed budget) is a line.
+    without spread (a fixed budget) is a line, or, left out of ``risks``, a dashed ``reference`` line in every
+    panel.
 
     Parameters
     ----------
@@ -702,8 +773,16 @@ def spend_distribution(
         ``total_spend``), in the order to draw.
     labels : mapping, optional
         Title per rule set; default the result's ``label``, else the name.
+    colors : mapping, optional
+        Colour per rule set name (e.g. the same colour as in the report's other charts); default the house palette
+        in the order of ``risks``.
+    reference : iterable of float, optional
+        Amounts (in the units of ``total_spend``, e.g. a fixed budget) drawn as a dashed line in every panel, so the
+        spread of each rule set is seen against them.
     scale : float
         Divide amounts by this (default millions).
+    panel_height : float
+        Height of each rule set's panel in inches (lower to fit a page).
     xlabel : str
         Axis label.
 
@@ -730,16 +809,18 @@ def spend_distribution(
         raise ValueError("no rule sets to draw")
     names = list(risks)
     with mpl.rc_context(style.rc()):
-        fig, axes = plt.subplots(len(names), 1, figsize=(7.5, 1.6 * len(names) + 0.8), sharex=True)
+        fig, axes = plt.subplots(len(names), 1, figsize=(7.5, panel_height * len(names) + 0.75), sharex=True)
         axes = np.atleast_1d(axes)
         for i, (ax, name) in enumerate(zip(axes, names)):
             r = risks[name]
             spend = np.asarray(r.total_spend, float) / scale
-            colour = style.PALETTE[i % len(style.PALETTE)]
+            colour = (colors or {}).get(name, style.PALETTE[i % len(style.PALETTE)])
             if spend.std() == 0:  # a fixed budget has no spread: a line, not a spike that flattens the rest
                 ax.axvline(spend[0], color=colour, linewidth=3)
             else:
                 ax.hist(spend, bins=60, color=colour)
+            for amount in reference or ():
+                ax.axvline(float(amount) / scale, color="0.25", linestyle="--", linewidth=1.2)
             ax.set_yticks([])
             title = (labels or {}).get(name) or getattr(r, "label", None) or str(name)
             ax.set_title(title, loc="left", fontsize=10, fontweight="normal")
