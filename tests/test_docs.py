@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("analysis.demand", "analysis.pilot", "analysis.financing")
+PACKAGES = ("analysis.demand", "analysis.pilot", "analysis.financing", "analysis.stats")
 
 
 def public_api() -> list[str]:
-    """Dotted names of every public function and class defined in the four documented packages."""
+    """Dotted names of every public function and class defined in the documented packages."""
     mods = [importlib.import_module("analysis.privacy")]
     for pkg in PACKAGES:
         p = importlib.import_module(pkg)
@@ -179,7 +179,8 @@ def _browse_from_file(site):
 # the modules whose examples need no built data to run (those that do are marked +SKIP in the docstring)
 DOCTEST_MODULES = [
     "analysis.plots", "analysis.data.names", "analysis.data.check", "analysis.data.io", "analysis.demand.decompose",
-    "analysis.privacy", "analysis.demand.benchmark", "analysis.stats.funnel",
+    "analysis.privacy", "analysis.demand.benchmark",
+    *(f"analysis.stats.{m}" for m in ("did", "its", "survival", "funnel")),
     *(f"analysis.demand.{m}" for m in ("analysis", "drivers", "facts", "forecast", "projection", "rates", "scale",
                                        "tariff")),
     *(f"analysis.financing.{m}" for m in ("analysis", "budget", "facts", "herstel", "koppels", "montecarlo", "rules")),
