@@ -374,7 +374,7 @@ def did(
 ) -> DiDResult:
     """Difference-in-differences with unit and time fixed effects.
 
-    Fits y_it = a_i + g_t + b * D_it (+ covariates) with the unit and time effects absorbed (pyfixest). With
+    Fits ``y_it = a_i + g_t + b * D_it (+ covariates)`` with the unit and time effects absorbed (pyfixest). With
     ``log_outcome`` the estimate is (about) a proportional change. When a binary treatment starts in different
     periods for different units (staggered adoption), two-way fixed effects are biased when effects change over
     time (Goodman-Bacon 2021, J. Econometrics 225(2):254-277); ``estimator='auto'`` then fits Gardner's (2021)
@@ -576,7 +576,7 @@ def event_study(
 ) -> DiDResult:
     """Event study with one common start: dose x 1[time = k] for every period k but ``reference``.
 
-    The model is y_it = a_i + g_t + sum_k b_k dose_i 1[t = k] with the unit and time effects absorbed, so b_k is
+    The model is ``y_it = a_i + g_t + sum_k b_k dose_i 1[t = k]`` with the unit and time effects absorbed, so b_k is
     the difference between treated and untreated units in period k relative to the ``reference`` period: before the
     start the b_k are a check of parallel trends, after it the effect per period. For staggered starts use ``did``,
     which gives the effect per event time (periods since each unit's own start). Inference as in ``did``.

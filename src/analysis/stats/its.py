@@ -97,7 +97,7 @@ def its(
 ) -> ITSResult:
     """Interrupted time series: segmented Poisson-type regression of counts on one row per period.
 
-    Fits log E[y_t] = log(offset_t) + b0 + b1 t + b2 post_t [+ b3 post_t (t - t0)] [+ harmonic terms] (Lopez
+    Fits ``log E[y_t] = log(offset_t) + b0 + b1 t + b2 post_t [+ b3 post_t (t - t0)] [+ harmonic terms]`` (Lopez
     Bernal, Cummins & Gasparrini 2017; Wagner et al. 2002), with t counted in periods from the first observation
     and time since the interruption 1 in the first period after it. exp(b2) is the rate ratio of the level change
     at the interruption, exp(b3) that of the slope change per period. Coefficient names in the table: ``const``,
