@@ -11,7 +11,7 @@ RATINGS = ("groen", "oranje", "rood")
 
 
 class AssumptionsError(ValueError):
-    pass
+    """The assumptions log is not valid: not TOML, an entry with a missing key, a bad rating or a repeated id."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,35 @@ class AssumptionLog:
 
 
 def load_assumptions(path: str | Path | None = None) -> AssumptionLog:
+    """Read the assumptions-and-caveats log, checking every entry.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        The TOML file; default ``data/assumptions.toml`` of the project (``analysis.paths.assumptions_file``).
+        Each ``[[assumption]]`` has id, title, description, source, quality, impact (each one of ``RATINGS``:
+        groen, oranje, rood), used_by, and optionally value and unit.
+
+    Returns
+    -------
+    AssumptionLog
+        ``entries`` in file order; ``log[id]`` an entry, ``log.value(id)`` its value, ``for_analysis(name)`` the
+        entries an analysis uses and ``to_frame()`` the table with Dutch column names.
+
+    Raises
+    ------
+    AssumptionsError
+        A subclass of ValueError, with the file and entry: the file is not valid TOML, an entry misses a key, has a
+        quality or impact outside ``RATINGS``, or repeats an id.
+    FileNotFoundError
+        If ``path`` does not exist.
+
+    Examples
+    --------
+    >>> log = load_assumptions()
+    >>> len(log.entries) > 0, all(a.quality in RATINGS for a in log.entries)
+    (True, True)
+    """
     from analysis.paths import assumptions_file
 
     path = Path(path) if path else assumptions_file()

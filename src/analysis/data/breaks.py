@@ -49,12 +49,63 @@ def screen_registration_breaks(
     shift_factor: float = 2.0,
     spike_factor: float = 1.5,
 ) -> pd.DataFrame:
-    """Every flagged unit-year, one row per (unit, year, kind), columns ``FLAG_COLUMNS`` (``kind`` one of
-    ``KINDS``, ``reason`` a plain English sentence with the numbers). An empty frame means nothing was flagged.
+    """Screen a unit x year panel for registration breaks: every flagged unit-year, one row per (unit, year, kind).
 
-    ``panel``: one row per unit and year with ``value`` (HH clients) and ``counterpart`` (OT clients); NaN = not
-    published; ``counterpart=None`` screens HH alone (no 'opposite' flags). Raises KeyError for absent columns and
-    ValueError for duplicated unit-years or bad thresholds."""
+    The kinds ('opposite', 'level_shift', 'spike', 'missing') and their rules are in the module docstring; changes
+    are taken between consecutive published years. An empty frame means nothing was flagged.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        One row per unit and year with ``value`` and ``counterpart``; NaN = not published.
+    value : str, default 'hh_clienten'
+        The screened series (HH clients).
+    counterpart : str or None, default 'ondersteuning_thuis'
+        The series clients may be recoded to (OT clients); None screens ``value`` alone (no 'opposite' flags).
+    unit : str, default 'gemeente_code'
+        Column with the unit.
+    time : str, default 'jaar'
+        Column with the year.
+    name : str or None, default 'gemeente_naam'
+        Column with the unit's name (its last value is used); None or absent gives empty names.
+    opposite_threshold : float, default 0.25
+        'opposite': both series change by more than this on the log scale, in opposite directions.
+    offset_share : float, default 0.5
+        'opposite': the smaller change (in numbers) is at least this share of the larger.
+    shift_factor : float, default 2.0
+        'level_shift': the series changes by more than this factor and does not come back the next year.
+    spike_factor : float, default 1.5
+        'spike': the series changes by more than this factor and back the next year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``FLAG_COLUMNS``: gemeente_code, gemeente_naam, jaar, kind (one of ``KINDS``), year_before,
+        hh_before, hh, ot_before, ot and reason (a plain English sentence with the numbers); sorted by gemeente_code,
+        jaar and kind.
+
+    Raises
+    ------
+    KeyError
+        If ``unit``, ``time``, ``value`` or ``counterpart`` is not a column of ``panel``.
+    ValueError
+        If a (unit, year) occurs more than once, or a threshold is out of range (``opposite_threshold`` > 0,
+        0 < ``offset_share`` <= 1, ``shift_factor`` and ``spike_factor`` > 1).
+
+    Examples
+    --------
+    Almere's 2019 recoding from HH to OT (the published CBS numbers, OT illustrative) next to a steady series:
+
+    >>> panel = pd.DataFrame({
+    ...     "gemeente_code": ["GM0034"] * 3 + ["GM0014"] * 3, "gemeente_naam": ["Almere"] * 3 + ["Groningen"] * 3,
+    ...     "jaar": [2018, 2019, 2020] * 2, "hh_clienten": [3295, 425, 440, 5000, 5100, 5200],
+    ...     "ondersteuning_thuis": [1000, 3900, 4000, 2000, 2050, 2100]})
+    >>> flags = screen_registration_breaks(panel)
+    >>> flags[["gemeente_code", "jaar", "kind"]].values.tolist()
+    [['GM0034', 2019, 'level_shift'], ['GM0034', 2019, 'opposite']]
+    >>> flags.reason.iloc[1]
+    'HH 3295 -> 425 while OT 1000 -> 3900 (from 2018)'
+    """
     need = [unit, time, value] + ([counterpart] if counterpart else [])
     absent = [c for c in need if c not in panel.columns]
     if absent:
@@ -116,9 +167,42 @@ def screen_registration_breaks(
 
 
 def flagged_units(flags: pd.DataFrame, *, rule: str = "all", up_to: int | None = None) -> pd.DataFrame:
-    """One row per flagged unit under ``rule`` (its first flag: gemeente_code, gemeente_naam, jaar, kind, reason),
-    counting flags in years up to ``up_to`` (a break before the year compared means that year's figure is on
-    another definition; a year with no figure is only a problem in the year itself)."""
+    """One row per flagged unit under a break rule: its first flag.
+
+    Flags in years up to ``up_to`` count: a break before the year compared means that year's figure is on another
+    definition; a year with no figure is only a problem in the year itself.
+
+    Parameters
+    ----------
+    flags : pandas.DataFrame
+        The output of ``screen_registration_breaks``.
+    rule : {'all', 'opposite', 'jumps', 'none'}, default 'all'
+        Which kinds exclude a unit (``RULES``): all kinds, only 'opposite', only 'level_shift' and 'spike', or none.
+    up_to : int, optional
+        The year compared; default every year counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flagged unit: gemeente_code, gemeente_naam, jaar, kind and reason of its first flag under
+        ``rule``. Empty when no unit is flagged.
+
+    Raises
+    ------
+    ValueError
+        If ``rule`` is not one of ``RULES``.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"gemeente_code": ["GM0034"] * 3, "gemeente_naam": ["Almere"] * 3,
+    ...                       "jaar": [2018, 2019, 2020], "hh_clienten": [3295, 425, 440],
+    ...                       "ondersteuning_thuis": [1000, 3900, 4000]})  # OT illustrative
+    >>> flags = screen_registration_breaks(panel)
+    >>> flagged_units(flags)[["gemeente_code", "jaar", "kind"]].values.tolist()
+    [['GM0034', 2019, 'level_shift']]
+    >>> len(flagged_units(flags, up_to=2018)), len(flagged_units(flags, rule="none"))
+    (0, 0)
+    """
     if rule not in RULES:
         raise ValueError(f"unknown break rule {rule!r}; choose from {sorted(RULES)}")
     f = flags[flags.kind.isin(RULES[rule])]

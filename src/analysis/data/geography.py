@@ -45,10 +45,55 @@ def harmonise(
 ) -> pd.DataFrame:
     """Re-map a gemeente x year table onto the boundaries of ``boundary_year``.
 
-    ``counts`` are summed; a summed cell is missing (NaN) when any contributing municipality is missing, because a
-    partial sum silently under-counts (the third-party file does exactly that for Groningen 2018).
-    ``weighted_means`` maps a mean column to its weight column (e.g. ``gem_inkomen`` -> ``inwoners``).
-    Adds ``n_bronnen`` (contributing municipalities) and ``volledig`` (no contributing cell missing).
+    Counts of municipalities abolished before 1 January of ``boundary_year`` are added to their successor
+    (following chains of mergers). A summed cell is missing (NaN) when any contributing municipality is missing,
+    because a partial sum silently under-counts (the third-party file does exactly that for Groningen 2018). Rates
+    are not averaged: recompute them from the summed numerator and denominator.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per gemeente and year.
+    herindelingen : pandas.DataFrame
+        The mergers: old_code, new_code, effective_date.
+    boundary_year : int
+        Boundaries on 1 January of this year.
+    code : str, default 'gemeente_code'
+        Column with the gemeente code.
+    year : str, default 'jaar'
+        Column with the year.
+    counts : list of str
+        Count columns, summed (at least one).
+    weighted_means : dict of str to str, optional
+        A mean column -> its weight column (e.g. ``gem_inkomen`` -> ``inwoners``), combined as a weighted mean.
+    names : dict of str to str, optional
+        Code -> gemeente name; adds ``gemeente_naam`` after the code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per gemeente (on the new boundaries) and year: ``code``, ``year``, the ``counts``, ``n_bronnen``
+        (contributing municipalities), ``volledig`` (no contributing count missing) and the ``weighted_means``.
+
+    Raises
+    ------
+    KeyError
+        If a named column is not in ``df`` or ``herindelingen``.
+
+    Examples
+    --------
+    Haren (GM0017) and Ten Boer (GM0009) merged into Groningen (GM0014) on 1 January 2019 (illustrative counts):
+
+    >>> her = pd.DataFrame({"old_code": ["GM0009", "GM0017"], "new_code": ["GM0014", "GM0014"],
+    ...                     "effective_date": ["2019-01-01", "2019-01-01"]})
+    >>> t = pd.DataFrame({"gemeente_code": ["GM0014", "GM0009", "GM0017", "GM0014"], "jaar": [2018, 2018, 2018, 2019],
+    ...                   "hh_clienten": [5000, 300, 200, 5600], "inwoners": [200000, 10000, 8000, 232000],
+    ...                   "inkomen": [30.0, 32.0, 31.0, 30.5]})
+    >>> h = harmonise(t, her, 2019, counts=["hh_clienten", "inwoners"], weighted_means={"inkomen": "inwoners"})
+    >>> h[["gemeente_code", "jaar", "hh_clienten", "n_bronnen"]].values.tolist()
+    [['GM0014', 2018, 5500, 3], ['GM0014', 2019, 5600, 1]]
+    >>> float(round(h.inkomen.iloc[0], 2))
+    30.13
     """
     weighted_means = weighted_means or {}
     mapping = successor_map(herindelingen, boundary_year)

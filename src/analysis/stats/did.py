@@ -374,18 +374,113 @@ def did(
 ) -> DiDResult:
     """Difference-in-differences with unit and time fixed effects.
 
-    ``treatment``: the column D_it (0/1, a yes/no column such as ja/nee, or a dose that is 0 before treatment).
-    ``vcov``: 'CR1' (default; clustered by ``cluster``, default ``unit``; at least ``MIN_CLUSTERS`` clusters),
-    'wild' (wild cluster bootstrap, for few clusters), 'HC1' or 'iid' (with a warning). With ``log_outcome`` the
-    estimate is (about) a proportional change.
+    Fits ``y_it = a_i + g_t + b * D_it (+ covariates)`` with the unit and time effects absorbed (pyfixest). With
+    ``log_outcome`` the estimate is (about) a proportional change. When a binary treatment starts in different
+    periods for different units (staggered adoption), two-way fixed effects are biased when effects change over
+    time (Goodman-Bacon 2021, J. Econometrics 225(2):254-277); ``estimator='auto'`` then fits Gardner's (2021)
+    two-stage estimator (``did2s``: unit and time effects from the not-yet-treated observations, the effect from
+    the residualised outcome; GMM-corrected clustered standard errors, Butts & Gardner 2022) and reports the effect
+    per event time.
 
-    ``estimator``: 'auto' fits two-way fixed effects, or Gardner's two-stage estimator when a binary treatment
-    starts in different periods (staggered adoption); 'did2s' forces the latter, 'twfe' the former (with a
-    warning if the timing is staggered).
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A panel, one row per unit and period (or, with ``repeated_cross_sections``, one row per individual).
+    unit : str
+        Column with the unit (e.g. gemeente code) whose fixed effect is absorbed.
+    time : str
+        Column with the period (e.g. year) whose fixed effect is absorbed.
+    outcome : str
+        Column with the outcome y_it.
+    treatment : str
+        The column D_it: 0/1, a yes/no column (``ja``/``nee``, ``yes``/``no``, ``true``/``false``, bool), or a
+        dose that is 0 before treatment.
+    covariates : tuple of str, default ()
+        Further numeric columns on the right-hand side (a covariate absorbed by the unit effects is dropped and
+        listed in ``dropped``).
+    cluster : str, optional
+        Column defining the clusters of the cluster-robust variance; default ``unit``. Required (or ``vcov``) with
+        ``repeated_cross_sections``.
+    vcov : {'CR1', 'wild', 'HC1', 'iid'}, optional
+        'CR1' (default; cluster-robust, at least ``MIN_CLUSTERS`` = 20 clusters, Cameron & Miller 2015), 'wild'
+        (wild cluster bootstrap for few clusters, at least ``MIN_CLUSTERS_WILD`` = 6; needs the ``wildboottest``
+        package), 'HC1' or 'iid' (with an ``InferenceWarning``: they ignore the clustering).
+    weights : str, optional
+        Column with regression weights (not with ``vcov='wild'``).
+    log_outcome : bool, default False
+        Fit log(outcome); rows with an outcome <= 0 are left out (listed in ``dropped``).
+    balanced : bool, default True
+        Require every unit in every period; a unit with a missing value in any period leaves as a whole. With
+        False, only the rows with a missing value leave.
+    level : float, default 0.95
+        Confidence level of the intervals.
+    repeated_cross_sections : bool, default False
+        The rows are different individuals each period (the classic 2x2 on survey or sales data); ``unit`` is then
+        the group (treated or not) whose effect is absorbed, units need not appear in every period, and ``cluster``
+        or ``vcov`` must be given.
+    estimator : {'auto', 'twfe', 'did2s'}, default 'auto'
+        'auto' fits two-way fixed effects, or Gardner's two-stage estimator under staggered adoption; 'did2s'
+        forces the latter, 'twfe' the former (with an ``InferenceWarning`` if the timing is staggered).
+    bootstrap_reps : int, default 9999
+        Replications of the wild cluster bootstrap (``vcov='wild'`` only).
+    seed : int, optional
+        Seed of the wild cluster bootstrap.
 
-    ``repeated_cross_sections``: the rows are different individuals each period (the classic 2x2 on survey or
-    sales data); ``unit`` is then the group (treated or not) whose effect is absorbed, units need not appear in
-    every period, and ``cluster`` or ``vcov`` must be given."""
+    Returns
+    -------
+    DiDResult
+        ``coefficients`` (term, estimate, std_error, ci_lower, ci_upper, p_value; ``to_frame()`` gives these
+        columns and ``term(name)`` one row), ``n_obs``, ``n_units``, ``n_clusters``, ``vcov`` (the variance in
+        words), ``estimator`` ('twfe' or 'did2s'), ``event_time`` (did2s only: term, event_time, the estimates and
+        n_obs per period since each unit's start), ``dropped`` (kind, name, reason of every unit, observation or
+        term left out) and ``warnings`` (the estimator's messages, also re-raised as warnings).
+
+    Raises
+    ------
+    KeyError
+        If a named column is not in ``data`` (with the closest column names).
+    ValueError
+        If ``estimator`` is not 'auto', 'twfe' or 'did2s', ``vcov`` is not one of ``VCOV_TYPES``, or ``cluster``
+        is given with ``vcov`` 'HC1' or 'iid'.
+    DesignError
+        A subclass of ValueError, for a design that cannot be estimated: a treatment column that is neither numeric
+        nor yes/no; an unbalanced panel with ``balanced=True``; a treatment that does not vary, does not change
+        within units, or is collinear with the fixed effects or covariates; repeated cross-sections without
+        ``cluster`` or ``vcov``; fewer than 20 clusters with CR1 or fewer than 6 with 'wild'; the wild bootstrap
+        with ``weights``; under staggered adoption a dose (not binary), a treatment that switches off again, a
+        ``vcov`` other than CR1, or a period without untreated units; ``estimator='did2s'`` without staggered
+        adoption.
+    ImportError
+        With ``vcov='wild'`` if the ``wildboottest`` package is not installed.
+
+    Examples
+    --------
+    Forty gemeenten over four years, half of them treated from 2020 with a true effect of 2 (simulated):
+
+    >>> rng = np.random.default_rng(1)
+    >>> units = np.repeat(np.arange(40), 4)
+    >>> years = np.tile([2018, 2019, 2020, 2021], 40)
+    >>> treated = (units < 20) & (years >= 2020)
+    >>> y = 10 + units % 5 + 0.5 * (years - 2018) + 2.0 * treated + rng.normal(0, 0.5, 160)
+    >>> panel = pd.DataFrame({"gemeente": units, "jaar": years, "y": y, "pilot": treated.astype(int)})
+    >>> r = did(panel, unit="gemeente", time="jaar", outcome="y", treatment="pilot")
+    >>> r.estimator, float(round(r.term("pilot").estimate, 1)), r.vcov
+    ('twfe', 2.2, 'cluster-robust by gemeente (CR1, 40 clusters)')
+    >>> list(r.to_frame().columns)
+    ['term', 'estimate', 'std_error', 'ci_lower', 'ci_upper', 'p_value']
+
+    Staggered adoption (starts in 2019 and 2020, the rest never treated; a yes/no column): the two-stage estimator
+    and the effect per period since each unit's start:
+
+    >>> units5 = np.repeat(np.arange(40), 5)
+    >>> years5 = np.tile(np.arange(2017, 2022), 40)
+    >>> on = years5 >= np.where(units5 < 10, 2019, np.where(units5 < 20, 2020, 9999))
+    >>> stag = pd.DataFrame({"gemeente": units5, "jaar": years5, "pilot": np.where(on, "ja", "nee"),
+    ...                      "y": units5 % 5 + 0.5 * (years5 - 2017) + 2.0 * on + rng.normal(0, 0.5, 200)})
+    >>> s = did(stag, unit="gemeente", time="jaar", outcome="y", treatment="pilot")
+    >>> s.estimator, float(round(s.term("pilot").estimate, 1)), s.event_time.event_time.tolist()
+    ('did2s', 1.8, [0, 1, 2])
+    """
     if estimator not in ("auto", "twfe", "did2s"):
         raise ValueError("estimator must be 'auto', 'twfe' or 'did2s'")
     if repeated_cross_sections:
@@ -479,8 +574,77 @@ def event_study(
     bootstrap_reps: int = 9999,
     seed: int | None = None,
 ) -> DiDResult:
-    """dose x 1[time = k] for every period k but ``reference`` (one common start): the terms are named
-    ``<dose>_x_<k>``. For staggered starts use ``did``, which gives the effect per event time."""
+    """Event study with one common start: dose x 1[time = k] for every period k but ``reference``.
+
+    The model is ``y_it = a_i + g_t + sum_k b_k dose_i 1[t = k]`` with the unit and time effects absorbed, so b_k is
+    the difference between treated and untreated units in period k relative to the ``reference`` period: before the
+    start the b_k are a check of parallel trends, after it the effect per period. For staggered starts use ``did``,
+    which gives the effect per event time (periods since each unit's own start). Inference as in ``did``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A panel, one row per unit and period.
+    unit : str
+        Column with the unit whose fixed effect is absorbed.
+    time : str
+        Column with the period whose fixed effect is absorbed.
+    outcome : str
+        Column with the outcome.
+    dose : str
+        Column with the (time-constant) treatment intensity of each unit: 0/1, a yes/no column or a dose.
+    reference : object
+        The period the others are compared with (usually the last one before the start); must be in ``time``.
+    cluster : str, optional
+        Column defining the clusters; default ``unit``.
+    vcov : {'CR1', 'wild', 'HC1', 'iid'}, optional
+        The variance, as in ``did`` (default 'CR1', at least 20 clusters).
+    log_outcome : bool, default False
+        Fit log(outcome); rows with an outcome <= 0 are left out.
+    balanced : bool, default True
+        Require every unit in every period (see ``did``).
+    level : float, default 0.95
+        Confidence level of the intervals.
+    bootstrap_reps : int, default 9999
+        Replications of the wild cluster bootstrap (``vcov='wild'`` only).
+    seed : int, optional
+        Seed of the wild cluster bootstrap.
+
+    Returns
+    -------
+    DiDResult
+        ``coefficients`` with one row per period but the reference: term (``<dose>_x_<k>``), estimate, std_error,
+        ci_lower, ci_upper, p_value and ``period`` (k); the other fields as in ``did`` (estimator 'twfe').
+
+    Raises
+    ------
+    KeyError
+        If ``dose`` or another named column is not in ``data``.
+    ValueError
+        If ``vcov`` is not one of ``VCOV_TYPES`` or ``cluster`` is given with 'HC1' or 'iid'.
+    DesignError
+        A subclass of ValueError: ``reference`` is not a period in the data; fewer than two periods; ``dose`` is
+        neither numeric nor yes/no; an unbalanced panel with ``balanced=True``; too few clusters (20 for CR1, 6 for
+        'wild').
+    ImportError
+        With ``vcov='wild'`` if the ``wildboottest`` package is not installed.
+
+    Examples
+    --------
+    Forty gemeenten, half of them treated from 2020 with a true effect of 2 (simulated), 2019 as reference:
+
+    >>> rng = np.random.default_rng(1)
+    >>> units = np.repeat(np.arange(40), 4)
+    >>> years = np.tile([2018, 2019, 2020, 2021], 40)
+    >>> groep = (units < 20).astype(int)
+    >>> y = 10 + units % 5 + 0.5 * (years - 2018) + 2.0 * groep * (years >= 2020) + rng.normal(0, 0.5, 160)
+    >>> panel = pd.DataFrame({"gemeente": units, "jaar": years, "y": y, "groep": groep})
+    >>> e = event_study(panel, unit="gemeente", time="jaar", outcome="y", dose="groep", reference=2019)
+    >>> e.coefficients.term.tolist()
+    ['groep_x_2018', 'groep_x_2020', 'groep_x_2021']
+    >>> [bool(abs(b - 2) < 0.5) for b in e.coefficients.estimate[1:]]
+    [True, True]
+    """
     if dose not in data.columns:
         raise KeyError(f"column {dose!r} not in the data; available: {sorted(map(str, data.columns))}")
     periods = sorted(data[time].dropna().unique())
@@ -521,8 +685,63 @@ def placebo(
     log_outcome: bool = False,
     level: float = 0.95,
 ) -> DiDResult:
-    """The same DiD on the pre-treatment periods only, with a fake start at the last pre-period. ``first_treated``
-    must be a period inside the data (after its first period)."""
+    """Placebo test: the same DiD on the pre-treatment periods only, with a fake start at the last pre-period.
+
+    An estimate far from 0 means the treated and untreated units were already drifting apart before the real
+    start (parallel trends in doubt). Fitted by ``did`` with two-way fixed effects.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A panel, one row per unit and period.
+    unit : str
+        Column with the unit.
+    time : str
+        Column with the period (comparable with ``first_treated``).
+    outcome : str
+        Column with the outcome.
+    dose : str
+        Column with the (time-constant) treatment intensity: 0/1, a yes/no column or a dose.
+    first_treated : object
+        The first treated period; must be a period inside the data with at least two periods before it.
+    cluster : str, optional
+        Column defining the clusters; default ``unit``.
+    vcov : {'CR1', 'wild', 'HC1', 'iid'}, optional
+        The variance, as in ``did`` (default 'CR1', at least 20 clusters).
+    log_outcome : bool, default False
+        Fit log(outcome).
+    level : float, default 0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    DiDResult
+        As ``did``, with the single term ``_placebo`` (dose x [time >= last pre-period]).
+
+    Raises
+    ------
+    KeyError
+        If ``time``, ``dose`` or another named column is not in ``data``.
+    ValueError
+        If ``vcov`` is not one of ``VCOV_TYPES`` or ``cluster`` is given with 'HC1' or 'iid'.
+    DesignError
+        A subclass of ValueError: ``first_treated`` is outside the data or not comparable with ``time``; fewer than
+        two periods before it; and the design errors of ``did`` (too few clusters, no variation, ...).
+
+    Examples
+    --------
+    Forty gemeenten, half of them treated from 2020 (simulated, parallel trends before):
+
+    >>> rng = np.random.default_rng(1)
+    >>> units = np.repeat(np.arange(40), 4)
+    >>> years = np.tile([2018, 2019, 2020, 2021], 40)
+    >>> groep = (units < 20).astype(int)
+    >>> y = 10 + units % 5 + 0.5 * (years - 2018) + 2.0 * groep * (years >= 2020) + rng.normal(0, 0.5, 160)
+    >>> panel = pd.DataFrame({"gemeente": units, "jaar": years, "y": y, "groep": groep})
+    >>> p = placebo(panel, unit="gemeente", time="jaar", outcome="y", dose="groep", first_treated=2020)
+    >>> p.to_frame().term.tolist(), bool(p.term("_placebo").p_value > 0.05)
+    (['_placebo'], True)
+    """
     if time not in data.columns or dose not in data.columns:
         raise KeyError(f"columns {[c for c in (time, dose) if c not in data.columns]} not in the data")
     _check_period(data, time, first_treated, "first_treated")
