@@ -232,6 +232,17 @@ def staggered(rng, n=300, years=range(2010, 2020), cohorts=(2012, 2015, 2018, No
     return pd.DataFrame(rows)
 
 
+@pytest.mark.parametrize("cohorts", [(2019, 2020, None, None), (2018, 2020, None, None)])
+def test_staggered_units_without_two_untreated_periods_are_refused_in_one_line(cohorts):
+    """A cohort treated from the first or second period has fewer than two untreated periods per unit; pyfixest's
+    first stage drops such units and then fails with a broadcasting error: refused before, saying what to do."""
+    d = staggered(np.random.default_rng(1), n=40, years=range(2018, 2022), cohorts=cohorts)
+    with pytest.raises(sdid.DesignError, match=f"10 unit.*fewer than two untreated periods.*treated from {cohorts[0]}"):
+        sdid.did(d, unit="u", time="t", outcome="y", treatment="d")
+    ok = staggered(np.random.default_rng(1), n=40, years=range(2017, 2022), cohorts=(2019, 2020, None, None))
+    assert sdid.did(ok, unit="u", time="t", outcome="y", treatment="d").estimator == "did2s"
+
+
 def test_staggered_adoption_recovers_the_average_effect_where_twfe_does_not():
     """Goodman-Bacon (2021): TWFE weights already-treated units as controls and misses a growing effect; the
     two-stage estimator recovers the average effect on the treated (within 3%) and the effect per event time."""

@@ -448,8 +448,8 @@ def did(
         within units, or is collinear with the fixed effects or covariates; repeated cross-sections without
         ``cluster`` or ``vcov``; fewer than 20 clusters with CR1 or fewer than 6 with 'wild'; the wild bootstrap
         with ``weights``; under staggered adoption a dose (not binary), a treatment that switches off again, a
-        ``vcov`` other than CR1, or a period without untreated units; ``estimator='did2s'`` without staggered
-        adoption.
+        ``vcov`` other than CR1, a period without untreated units, or a unit with fewer than two untreated
+        periods; ``estimator='did2s'`` without staggered adoption.
     ImportError
         With ``vcov='wild'`` if the ``wildboottest`` package is not installed.
 
@@ -520,6 +520,19 @@ def did(
             raise DesignError(
                 f"no untreated units in period(s) {bare}: the two-stage estimator takes the time effects from the "
                 "untreated observations; drop those periods or add never- or not-yet-treated units"
+            )
+        # the first stage estimates each unit's effect from its untreated periods: a unit treated from the first
+        # period has none (its effect is not identified), one treated from the second has one, and pyfixest drops
+        # such a singleton, after which its two stages no longer line up (a broadcasting error deep inside)
+        n_untreated = (d[treatment] == 0).groupby(d[unit]).sum()
+        thin = n_untreated[n_untreated < 2]
+        if len(thin):
+            starts = sorted({str(v) for v in timing["first"].reindex(thin.index).dropna()})
+            raise DesignError(
+                f"{len(thin)} unit(s) have fewer than two untreated periods (e.g. {', '.join(map(str, thin.index[:3]))}"
+                f"; treated from {', '.join(starts)}): the two-stage estimator takes each unit's effect from its "
+                "untreated periods and needs at least two; add earlier periods, drop these units, or pass "
+                "estimator='twfe' (biased under staggered timing, with a warning)"
             )
         coef, event, told = _did2s(d, unit, time, outcome, treatment, list(covariates), cluster, weights, level,
                                    timing["first"])  # fmt: skip
