@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 
+from analysis.data.registration import REGISTRATION_GEMEENTE, REGISTRATION_GEMEENTE_NAAM
 from analysis.labels import ENGLISH_TERMS
 from analysis.report.accessibility import PDF_STANDARDS, PDF_STANDARDS_LABEL, explain_typst_error
 from analysis.report.notebook import (
@@ -138,7 +139,7 @@ def html_security_problems(html: str) -> list[str]:
 
 
 # The gemeente whose raadsbrief the reports are an appendix to (its registration is the one loaded).
-RAADSBRIEF_GEMEENTE = ("GM0014", "Groningen")
+RAADSBRIEF_GEMEENTE = (REGISTRATION_GEMEENTE, REGISTRATION_GEMEENTE_NAAM)
 
 
 def subtitle_for(gemeente: str | None) -> str | None:

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from analysis import __version__, paths
+from analysis.data import registration
 from analysis.report import accessibility, convert
 
 AUDIENCES = ("openbaar", "intern")
@@ -769,8 +770,9 @@ def strip_local_paths(nb_path: Path, roots: list[Path]) -> None:
 
 # The CBS panel (harmonised to the boundaries of 2020) that lists the gemeenten a per-gemeente report can be for.
 GEMEENTE_PANEL = "wmo_panel_grenzen_2020"
-# The gemeente whose own registration is loaded and whose raadsbrief the reports are an appendix to.
-REGISTRATION_GEMEENTE = "GM0014"
+# The gemeente whose own registration is loaded and whose raadsbrief the reports are an appendix to (defined once,
+# in analysis.data.registration: importing analysis.demand here would load statsmodels at every CLI start).
+REGISTRATION_GEMEENTE = registration.REGISTRATION_GEMEENTE
 _CODE = re.compile(r"GM\d{4}")
 
 
