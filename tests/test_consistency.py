@@ -71,7 +71,15 @@ def test_suppressed_cells_are_not_added_up(tmp_path):
 
 @pytest.mark.parametrize(
     "text, value",
-    [("€ 1.234.567", 1234567), ("12,5%", 12.5), ("-€ 5", -5), ("€ -5", -5), ("€ 28,7 mln", 28.7e6), ("–", None), ("3 - 5", None)],
+    [
+        ("€ 1.234.567", 1234567),
+        ("12,5%", 12.5),
+        ("-€ 5", -5),
+        ("€ -5", -5),
+        ("€ 28,7 mln", 28.7e6),
+        ("–", None),
+        ("3 - 5", None),
+    ],
 )
 def test_parse_dutch_number(text, value):
     assert consistency.parse_dutch_number(text) == value
@@ -156,7 +164,9 @@ def test_all_reports_print_one_set_of_numbers(render_case, synth, tmp_path):
     key = sorted(keys["hh-raad"] & keys["hh-bekostiging"])[0]
     planted = re.sub(rf'(data-fact="{key}"[^>]*>)([^<]*)', lambda m: m.group(1) + "1.234.567", html["hh-bekostiging"])
     assert [p.kind for p in consistency.check_reports({**html, "hh-bekostiging": planted})] == ["cross-report"]
-# ------------------------------------------------------------------ status of each number: real, synthetic, illustrative
+
+
+# ----------------------------------------------------------------- status of each number: real, synthetic, illustrative
 
 TODAY = __import__("datetime").date(2026, 11, 30)
 
@@ -315,7 +325,8 @@ def test_assumptions_section_lists_what_the_sources_cite():
 def test_summary_must_end_with_the_decision(tmp_path):
     from analysis.report.notebook import Option, decision_section
 
-    sec = decision_section([Option("Doorgaan", "€ 126.000", "echt", "Onzeker effect.")], year=2023).data["text/markdown"]
+    options = [Option("Doorgaan", "€ 126.000", "echt", "Onzeker effect.")]
+    sec = decision_section(options, year=2023).data["text/markdown"]
     ok = render_html(tmp_path, f"# Samenvatting\n\n## Wat tegenvalt\n\nTekst.\n\n{sec}\n\n# Resultaten\n\n## Meer\n")
     assert consistency.check_decision(consistency.parse_report(ok)) == []
     missing = render_html(tmp_path, "# Samenvatting\n\n## Wat tegenvalt\n\nTekst.\n\n# Resultaten\n")

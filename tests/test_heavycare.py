@@ -39,7 +39,7 @@ def test_followup_counts_family_years_on_one_clock():
     1,0. A 'within 12 months' share (1 of 2 vs 0 of 2) would ignore that the second pilot family was seen 3 months."""
     f = _families(["2021-11-01", "2022-08-01", "2022-05-01", "2022-05-01"],
                   ["gezinsverzorger", "gezinsverzorger", "regulier", "regulier"])  # fmt: skip
-    ev = pd.DataFrame({"gezin_id": ["g0", "g0", "g2"], "soort": ["uithuisplaatsing", "uithuisplaatsing", "uithuisplaatsing"],
+    ev = pd.DataFrame({"gezin_id": ["g0", "g0", "g2"], "soort": ["uithuisplaatsing"] * 3,
                        "datum": pd.to_datetime(["2022-05-01", "2022-07-01", "2023-01-01"])})  # fmt: skip
     fu = heavycare.placement_followup(f, ev, as_of="2022-11-01")
     pg = fu.per_group.set_index("groep")

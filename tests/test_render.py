@@ -111,14 +111,15 @@ def test_leak_scan_refuses_openbaar_but_not_intern(spec, tmp_path):
 
 
 def _quarto_stand_in(tmp_path, monkeypatch, *, honour_pdf_standard: bool = True):
-    """A fake `quarto` on PATH that checks its arguments and writes what Quarto would: HTML with the skip link we
-    pass and Quarto's <main id="quarto-document-content">, and a typst PDF (with or without the standards asked)."""
+    """A fake `quarto` on PATH that checks its arguments and writes what Quarto would: HTML from pandoc's page with
+    our includes (policy in the header, skip link and <main> around the body), plus a script when
+    QUARTO_STAND_IN_SCRIPT is set (a Quarto that still adds one), and a typst PDF (with or without the standards)."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     log = tmp_path / "quarto-args.json"
     stub = bindir / "quarto"
     stub.write_text(f"""#!{sys.executable}
-import json, sys, pathlib, yaml, typst
+import json, os, sys, pathlib, yaml, typst
 a = sys.argv[1:]
 json.dump(a, open({str(log)!r}, "a")); open({str(log)!r}, "a").write("\\n")
 assert a[0] == "render" and a[1].endswith(".ipynb"), a
@@ -128,9 +129,13 @@ meta = yaml.safe_load(pathlib.Path(a[a.index("--metadata-file") + 1]).read_text(
 assert meta["lang"] == "nl" and meta["embed-resources"] is True, meta
 out = pathlib.Path(a[a.index("--output-dir") + 1]) / a[a.index("--output") + 1]
 if to == "html":
-    skip = pathlib.Path(meta["include-before-body"]).read_text()
-    out.write_text("<!DOCTYPE html><html lang='nl'><head><title>t</title></head><body>" + skip +
-                   "<header><h1>t</h1></header><main id='quarto-document-content'><p>quarto</p></main></body></html>")
+    assert meta["minimal"] is True and meta["theme"] == "none" and meta["html-math-method"] == "plain", meta
+    inc = {{k: pathlib.Path(meta[k]).read_text() for k in ("include-in-header", "include-before-body",
+                                                          "include-after-body")}}
+    script = "<script>document.title = 1</script>" if os.environ.get("QUARTO_STAND_IN_SCRIPT") else ""
+    out.write_text("<!DOCTYPE html><html lang='nl'><head><title>t</title>" + inc["include-in-header"] + "</head><body>"
+                   + inc["include-before-body"] + "<header><h1>t</h1></header><p>quarto</p>" + script
+                   + inc["include-after-body"] + "</body></html>")
 else:
     assert "include-in-header" in meta, meta
     std = meta["pdf-standard"] if {honour_pdf_standard!r} else None
@@ -143,13 +148,40 @@ else:
     return log
 
 
+def _quarto_calls(log):
+    return [c[c.index("--to") + 1] for c in (json.loads(ln) for ln in log.read_text().splitlines() if ln.strip())]
+
+
 def test_quarto_path_with_stand_in(spec, tmp_path, monkeypatch):
+    """With Quarto installed the openbaar HTML is still pandoc's (our checked Markdown in our template); Quarto
+    writes the PDF, and for intern both, each checked by the same publication rules."""
     log = _quarto_stand_in(tmp_path, monkeypatch)
-    res = render.render_report(spec, reports_root=tmp_path / "reports")
+    root = tmp_path / "reports"
+    res = render.render_report(spec, reports_root=root)
     assert res.status == "ok", res.error
-    assert res.engine == "quarto"
-    calls = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    assert [c[c.index("--to") + 1] for c in calls] == ["html", "typst"]
+    assert res.engine == "html: pandoc, pdf: quarto" and _quarto_calls(log) == ["typst"]
+    assert '<meta name="generator" content="pandoc"' in (root / "voorbeeld" / "voorbeeld-openbaar.html").read_text()
+    res = render.render_report(spec, audience="intern", reports_root=root)
+    assert res.status == "ok", res.error
+    assert res.engine == "quarto" and _quarto_calls(log) == ["typst", "html", "typst"]
+    page = (render.intern_root(root) / "voorbeeld" / "voorbeeld-intern.html").read_text()
+    assert "<p>quarto</p>" in page and not render.convert.html_security_problems(page)
+
+
+def test_quarto_html_with_a_script_is_refused_and_nothing_published(spec, tmp_path, monkeypatch):
+    """The security rule holds for every engine: a Quarto page with a script fails the render in one line and the
+    page published before stays as it was."""
+    _quarto_stand_in(tmp_path, monkeypatch)
+    root = tmp_path / "reports"
+    page = render.intern_root(root) / "voorbeeld" / "voorbeeld-intern.html"
+    ok = render.render_report(spec, audience="intern", reports_root=root, formats=("html",))
+    assert ok.status == "ok", ok.error
+    before = {p: p.read_bytes() for p in page.parent.iterdir()}
+    monkeypatch.setenv("QUARTO_STAND_IN_SCRIPT", "1")
+    bad = render.render_report(spec, audience="intern", reports_root=root, formats=("html",))
+    assert bad.status == "failed"
+    assert bad.error == "html written by quarto is not safe to publish: <script> element"
+    assert {p: p.read_bytes() for p in page.parent.iterdir()} == before
 
 
 def test_quarto_pdf_without_the_standards_is_refused(spec, tmp_path, monkeypatch):

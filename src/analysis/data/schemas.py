@@ -39,7 +39,8 @@ def not_future_date() -> Check:
     )
 
 
-# The file's own names (raw stage). What each holds is declared in sources.toml: support_at_home is HH, household_help OT.
+# The file's own names (raw stage). What each holds is declared in sources.toml: support_at_home is HH,
+# household_help OT.
 WMO_COUNT_COLUMNS = ["support_at_home", "tools_and_services", "household_help", "accomm_and_shelter", "n_wmo_clients"]
 POPULATION_COLUMNS = [
     "n_inhabitants",

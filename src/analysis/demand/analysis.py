@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.assumptions import AssumptionLog
+from analysis.data.registration import REGISTRATION_GEMEENTE
 from analysis.demand import benchmark as bm
 from analysis.demand import decompose, drivers, forecast, projection, rates, tariff
 
-# The gemeente whose client registration this project holds (synthetic, calibrated to its public figures). Every
-# other gemeente gets a report on real data only: no synthetic section, no figure or source of this gemeente.
-REGISTRATION_GEMEENTE = "GM0014"
+# REGISTRATION_GEMEENTE (one definition, in analysis.data.registration; the notebooks read it from here): the
+# gemeente whose client registration this project holds. Every other gemeente gets a report on real data only: no
+# synthetic section, no figure or source of this gemeente.
+
 # The year the registration changed (clients formerly under 'ondersteuning thuis' counted as HH, assumption S11).
 REGISTRATION_BREAK_YEAR = 2019
 
@@ -60,7 +62,7 @@ def run(
     population: pd.DataFrame | None,
     prognosis: pd.DataFrame | None,
     log: AssumptionLog,
-    gemeente: str = "GM0014",
+    gemeente: str = REGISTRATION_GEMEENTE,
     first_year: int = projection.FIRST_YEAR,
     last_year: int = projection.BASE_YEAR,
     scenarios: tuple[str, ...] = ("tarief_blijft", "inkomensafhankelijk", "minder_mantelzorg"),

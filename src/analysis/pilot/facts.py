@@ -413,7 +413,8 @@ def findings(f: PilotFacts, *, hv) -> list[Finding]:
                     "vergelijking",
                     FOR,
                     "Pilotgezinnen verbeterden gemiddeld meer dan de vergelijkingsgroep ({zrm_pilot} tegen "
-                    "{zrm_vergelijking} punt; 95%-interval vergelijkingsgroep {zrm_vergelijking_ci})." + share
+                    "{zrm_vergelijking} punt; 95%-interval vergelijkingsgroep {zrm_vergelijking_ci})."
+                    + share
                     + " De groepen zijn niet gelijk samengesteld.",
                     **vals,
                 )
@@ -537,7 +538,11 @@ def _why_not_measured(m: dict, group: str, lead: str = " Van de {gezinnen_gestar
             else f"de andere {{{key}_nog_niet}} startten minder dan {{moment}} maanden voor de peildatum"
         )
     elif n2 and not n1:
-        why = "bij het andere gezin ontbreekt de meting" if n2 == 1 else f"bij de andere {{{key}_ontbreekt}} ontbreekt de meting"
+        why = (
+            "bij het andere gezin ontbreekt de meting"
+            if n2 == 1
+            else f"bij de andere {{{key}_ontbreekt}} ontbreekt de meting"
+        )
     else:
         why = (
             f"van de andere gezinnen startten er {{{key}_nog_niet}} minder dan {{moment}} maanden voor de peildatum "

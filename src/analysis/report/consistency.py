@@ -197,9 +197,7 @@ def _sentences(text: str, spans: list[tuple[int, int, str, str]], summary, fact_
     for end, nxt in bounds:
         chunk = text[start:end]
         if chunk.strip():
-            facts = tuple(
-                (k, fact_text.get((a, b), ""), st) for a, b, k, st in spans if start <= a < end
-            )
+            facts = tuple((k, fact_text.get((a, b), ""), st) for a, b, k, st in spans if start <= a < end)
             in_summary = summary is not None and summary[0] <= start < summary[1]
             out.append(Sentence(" ".join(chunk.split()), facts, in_summary))
         start = nxt
@@ -281,16 +279,16 @@ def check_statuses(rep: ParsedReport, *, today: dt.date | None = None) -> list[P
             names = ", ".join(f"'{t}' ({st}, {k})" for k, t, st in unreal)
             if s.in_summary and not STATUS_WORDS.search(s.text):
                 problems.append(
-                    Problem("status", f"summary sentence states {names} as real; say so ('in dit voorbeeld'): {s.text!r}")
+                    Problem(
+                        "status", f"summary sentence states {names} as real; say so ('in dit voorbeeld'): {s.text!r}"
+                    )
                 )
             m = ADVICE_WORDS.search(s.text)
             if m:
                 problems.append(Problem("advice", f"sentence presents {names} as advice ('{m.group(0)}'): {s.text!r}"))
         if s.in_summary and "€" in s.text:
             future = [int(y) for y in _YEAR.findall(s.text) if int(y) > year_now]
-            if future and not (
-                _NOT_INDEXED.search(s.text) or (_INDEXED.search(s.text) and _ASSUMPTION.search(s.text))
-            ):
+            if future and not (_NOT_INDEXED.search(s.text) or (_INDEXED.search(s.text) and _ASSUMPTION.search(s.text))):
                 problems.append(
                     Problem(
                         "index",
@@ -320,7 +318,9 @@ def check_assumptions(rep: ParsedReport) -> list[Problem]:
         missing = sorted(set(_ASSUMPTION_ID.findall(s.text)) - listed)
         if missing:
             problems.append(
-                Problem("assumption", f"cited assumption(s) {', '.join(missing)} not in '{ASSUMPTIONS_TABLE}': {s.text!r}")
+                Problem(
+                    "assumption", f"cited assumption(s) {', '.join(missing)} not in '{ASSUMPTIONS_TABLE}': {s.text!r}"
+                )
             )
     return problems
 
@@ -422,6 +422,8 @@ def check_reports(reports: dict[str, str]) -> list[Problem]:
             if value is None or fvalue is None or value != fvalue:
                 problems.append(Problem("cross-report", f"'{key}' is '{ftext}' in {first} and '{text}' in {name}"))
     return problems
+
+
 _CITED_ID = re.compile(r"\b[A-Z]\d{2}\b")
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 
+from analysis.data.registration import REGISTRATION_GEMEENTE, REGISTRATION_GEMEENTE_NAAM
 from analysis.labels import ENGLISH_TERMS
 from analysis.report.accessibility import PDF_STANDARDS, PDF_STANDARDS_LABEL, explain_typst_error
 from analysis.report.notebook import (
@@ -105,6 +106,7 @@ def _checked_html(html: str, cell) -> str:
 CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'"
 )
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}" />'  # as in templates/report.html5
 
 
 def html_security_problems(html: str) -> list[str]:
@@ -138,7 +140,7 @@ def html_security_problems(html: str) -> list[str]:
 
 
 # The gemeente whose raadsbrief the reports are an appendix to (its registration is the one loaded).
-RAADSBRIEF_GEMEENTE = ("GM0014", "Groningen")
+RAADSBRIEF_GEMEENTE = (REGISTRATION_GEMEENTE, REGISTRATION_GEMEENTE_NAAM)
 
 
 def subtitle_for(gemeente: str | None) -> str | None:
@@ -291,6 +293,28 @@ def to_pdf(md_path: Path, out: Path, typst_header: str = "") -> None:
         raise ConversionError(f"typst refused to write {PDF_STANDARDS_LABEL}: {explain_typst_error(exc)}") from None
 
 
+# Quarto HTML options (quarto.org/docs/reference/formats/html) that leave out every script Quarto adds: no Bootstrap
+# theme (quarto.js, popper), no anchors (anchor.js), no copy button (clipboard.js), no tabsets (tabby), no hover
+# previews (tippy), no code tools, no smooth scrolling (zenscroll), no external-link decoration, and math as plain
+# HTML (MathJax/KaTeX would load a script); pandoc's writer does the same by default.
+QUARTO_SCRIPT_FREE_HTML = {
+    "minimal": True,
+    "theme": "none",
+    "anchor-sections": False,
+    "code-copy": False,
+    "code-tools": False,
+    "code-annotations": False,
+    "tabsets": False,
+    "citations-hover": False,
+    "footnotes-hover": False,
+    "crossrefs-hover": False,
+    "smooth-scroll": False,
+    "link-external-icon": False,
+    "link-external-newwindow": False,
+    "html-math-method": "plain",
+}
+
+
 def quarto_available() -> str | None:
     return shutil.which("quarto")
 
@@ -311,10 +335,25 @@ def quarto_render(quarto: str, executed: Path, fm: dict, fmt: str, out: Path) ->
         meta["include-in-header"] = str(header)
         # Quarto >= 1.9 passes this to typst; the render checks the PDF either way (accessibility.pdf_problems)
         meta["pdf-standard"] = list(PDF_STANDARDS)
-    else:  # Quarto's HTML has <main id="quarto-document-content"> but no skip link
-        skip = executed.with_name("skip-link.html")
-        skip.write_text('<a class="skip-link" href="#quarto-document-content">Direct naar de inhoud</a>\n', "utf-8")
-        meta["include-before-body"] = str(skip)
+    else:
+        # A published page runs no script (html_security_problems; the render checks every engine's page). Quarto's
+        # default HTML is Bootstrap with quarto.js, popper, anchor.js and clipboard.js, which embed-resources inlines
+        # rather than drops. `minimal` (theme none: no Bootstrap) with every script feature off leaves pandoc's page,
+        # without script but also without <main>: the policy goes into the header, the skip link and <main> come
+        # from the includes. The render refuses the page if a Quarto version still adds a script.
+        meta.update(QUARTO_SCRIPT_FREE_HTML)
+        parts = {
+            "include-in-header": ("csp.html", CSP_META),
+            "include-before-body": (
+                "before-body.html",
+                '<a class="skip-link" href="#inhoud">Direct naar de inhoud</a>\n<main id="inhoud" tabindex="-1">',
+            ),
+            "include-after-body": ("after-body.html", "</main>"),
+        }
+        for key, (name, text) in parts.items():
+            f = executed.with_name(name)
+            f.write_text(text + "\n", encoding="utf-8")
+            meta[key] = str(f)
     meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
     target = {"html": "html", "pdf": "typst"}[fmt]
     subprocess.run(

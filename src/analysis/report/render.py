@@ -30,10 +30,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from analysis import __version__, paths
+from analysis.data import registration
 from analysis.report import accessibility, convert
 
 AUDIENCES = ("openbaar", "intern")
 FORMATS = ("html", "pdf")
+PANDOC_ENGINE = {"html": "pandoc", "pdf": "typst"}  # who writes each format when Quarto does not
 
 
 class RenderError(RuntimeError):
@@ -624,12 +626,24 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
     md = convert.write_markdown(conv, fm, audience, work / f"{stem}.md")
     res.steps["markdown"] = round(time.perf_counter() - t, 3)
     quarto = convert.quarto_available()
-    res.engine = "quarto" if quarto else "pandoc+typst"
+    # The openbaar HTML is always pandoc's, from the Markdown our converter checked (safe_markdown, cell HTML without
+    # script or external source) in our template (policy, skip link, landmarks): Quarto renders the notebook's raw
+    # outputs itself, and the public page is the security boundary. Quarto may write the PDF and the intern HTML.
+    engines = {
+        fmt: "quarto" if quarto and not (fmt == "html" and audience == "openbaar") else PANDOC_ENGINE[fmt]
+        for fmt in formats
+    }
+    used = set(engines.values())
+    res.engine = (
+        "quarto" if used == {"quarto"}
+        else "pandoc+typst" if "quarto" not in used
+        else ", ".join(f"{fmt}: {engine}" for fmt, engine in engines.items())
+    )  # fmt: skip
     for fmt in formats:
         out = work / f"{stem}.{fmt}"
         t = time.perf_counter()
         try:
-            if quarto:
+            if engines[fmt] == "quarto":
                 convert.quarto_render(quarto, executed, fm, fmt, out)
             elif fmt == "html":
                 convert.to_html(md, out)
@@ -639,10 +653,11 @@ def _render_into(spec, audience, params, formats, root: Path, work: Path, res: R
             raise RenderError(f"{fmt} conversion failed: {_first_error_line(exc.stderr) or exc}") from None
         except convert.ConversionError as exc:
             raise RenderError(f"{fmt}: {exc}") from None
-        if fmt == "html" and not quarto:  # our template: no script, and a policy that forbids any
+        if fmt == "html":  # a rule for every engine's page: no script, and a policy that forbids any
             unsafe = convert.html_security_problems(out.read_text(encoding="utf-8"))
             if unsafe:
-                raise RenderError(f"html is not safe to publish: {unsafe[0]}")
+                more = f" (and {len(unsafe) - 1} more)" if len(unsafe) > 1 else ""
+                raise RenderError(f"html written by {engines[fmt]} is not safe to publish: {unsafe[0]}{more}")
         res.steps[fmt] = round(time.perf_counter() - t, 3)
         t = time.perf_counter()
         # publication rules, whatever engine wrote the file (a rule, not an option: no parameter switches it off)
@@ -765,12 +780,15 @@ def strip_local_paths(nb_path: Path, roots: list[Path]) -> None:
     if "cwd" in pm:
         pm["cwd"] = "."
     nb_path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 # ------------------------------------------------------------------------------------------ per gemeente
 
 # The CBS panel (harmonised to the boundaries of 2020) that lists the gemeenten a per-gemeente report can be for.
 GEMEENTE_PANEL = "wmo_panel_grenzen_2020"
-# The gemeente whose own registration is loaded and whose raadsbrief the reports are an appendix to.
-REGISTRATION_GEMEENTE = "GM0014"
+# The gemeente whose own registration is loaded and whose raadsbrief the reports are an appendix to (defined once,
+# in analysis.data.registration: importing analysis.demand here would load statsmodels at every CLI start).
+REGISTRATION_GEMEENTE = registration.REGISTRATION_GEMEENTE
 _CODE = re.compile(r"GM\d{4}")
 
 
