@@ -793,7 +793,8 @@ def calibrate_projection(
 
     Examples
     --------
-    >>> calibrated = calibrate_projection(proj, rolling_origin(history, unit=None, time="jaar", value="clienten"))  # doctest: +SKIP
+    >>> bt = rolling_origin(history, unit=None, time="jaar", value="clienten")  # doctest: +SKIP
+    >>> calibrated = calibrate_projection(proj, bt)  # doctest: +SKIP
     """
     f = proj.frame.copy()
     m = backtest.forecasts[backtest.forecasts.methode == "model"]
