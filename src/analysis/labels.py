@@ -137,7 +137,7 @@ def break_sentence(
         # the screen cannot tell a new way of registering from a real change: it says which is the likelier
         # reading and who can settle it, and does not claim a level lasts when no later year is published
         stays = (
-            f" {year} is het laatste jaar met een cijfer, dus of het op dat niveau blijft, is nog niet te zien."
+            f" Omdat {year} het laatste jaar met een cijfer is, is nog niet te zien of het op dat niveau blijft."
             if last
             else " Het bleef op dat niveau."
         )
