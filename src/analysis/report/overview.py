@@ -119,7 +119,8 @@ def _page(t: pd.DataFrame, key: str, *, title: str, links: dict[str, str], csv_n
         f"1.000 inwoners van 65 jaar en ouder tegen het aantal 65-plussers, met de 95%- en 99,8%-grenzen rond het "
         f"midden van de trechter, {_number(centre)} per 1.000 (de gemiddelde gemeente zonder breuk; alle gemeenten "
         f"zonder breuk samen: {_number(national)}). "
-        f'Gemeenten met een breuk in de registratie zijn apart getekend en tellen niet mee voor het midden."><figcaption>Trechterdiagram HH-gebruik '
+        f"Gemeenten met een breuk in de registratie zijn apart getekend en tellen niet mee voor het midden."
+        f'"><figcaption>Trechterdiagram HH-gebruik '
         f"per gemeente, {year} (CBS)</figcaption></figure>"
         if chart
         else ""
