@@ -66,5 +66,9 @@ def test_break_screen_words_cover_its_kinds_and_rules():
     assert s.startswith("Tussen 2017 en 2019 steeg HH van 3.225 naar 5.530") and "8.550 naar 9.470" in s
     assert "kan wijzen op" in s  # a possibility, not a finding
     assert break_sentence(2020, "level_shift", 2155, 185, 3810, 4125, 2019).startswith("In 2020 halveerde")
+    # a shift in the last published year: that it lasts cannot be seen, and the screen does not settle the cause
+    last = break_sentence(2020, "level_shift", 45, 115, 35, 35, 2019, last=True)
+    assert "nog niet te zien" in last and "bleef op dat niveau" not in last.lower() and "eigen registratie" in last
+    assert "bleef op dat niveau" in break_sentence(2019, "level_shift", 45, 115, 35, 35, 2018).lower()
     with pytest.raises(KeyError, match="no Dutch sentence"):
         break_sentence(2020, "unknown", 1, 2, 3, 4)

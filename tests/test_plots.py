@@ -66,6 +66,11 @@ def test_funnel_from_a_generic_table_and_limits():
     limits = pd.DataFrame({"n": [100, 10000], "lower_95": [0.05, 0.09], "upper_95": [0.15, 0.11], "target": 0.1})
     fig = plots.funnel(table=table, limits=limits, highlight="b", log_x=False)
     assert set(_legend(fig)) == {"Eenheden", "95%-grenzen", "Midden van de trechter", "b"}
+    # the report names what the centre is (the typical gemeente, not the pooled rate) and its value
+    named = plots.funnel(
+        table=table, limits=limits, highlight="b", log_x=False, target_label="Midden: gemiddelde gemeente (100)"
+    )
+    assert "Midden: gemiddelde gemeente (100)" in _legend(named) and "Midden van de trechter" not in _legend(named)
     assert sum(isinstance(c, PolyCollection) for c in fig.axes[0].collections) == 1
     with pytest.raises(ValueError, match="'z' is not a unit"):
         plots.funnel(table=table, limits=limits, highlight="z")

@@ -34,6 +34,10 @@ def test_driver_inputs_have_sources(processed):
     d = drivers.driver_inputs(ref)
     assert {"Meer 75-plussers", "Meer alleenstaanden", "Minder mantelzorgers", "Langer thuis wonen"} <= set(d.drijver)
     assert d.bron.notna().all()
+    # a prognosis of all inhabitants is population growth, not a figure about singles
+    prog = d[d.maat.str.contains("inhabitants prognosis")]
+    assert len(prog) and set(prog.drijver) == {"Meer inwoners"}
+    assert not d[d.drijver == "Meer alleenstaanden"].maat.str.contains("inhabitants").any()
     assert_allclose(drivers.carers_decline_per_year(15, 6), 1 - 0.4 ** (1 / 22))
 
 

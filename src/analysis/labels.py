@@ -106,10 +106,19 @@ EXCLUSION_KINDS = {
 
 
 def break_sentence(
-    year: int, kind: str, hh_before: float, hh: float, ot_before: float, ot: float, year_before: int | None = None
+    year: int,
+    kind: str,
+    hh_before: float,
+    hh: float,
+    ot_before: float,
+    ot: float,
+    year_before: int | None = None,
+    *,
+    last: bool = False,
 ) -> str:
     """One plain Dutch sentence for a flag of the registration-break screen on a gemeente's own series
-    (``year_before``: the previous year with a figure, when it is not ``year - 1``)."""
+    (``year_before``: the previous year with a figure, when it is not ``year - 1``; ``last``: ``year`` is the last
+    published year, so whether a level shift lasts cannot be seen yet)."""
     from analysis.formatting import number, percent
 
     when = f"Tussen {year_before} en {year}" if year_before and year_before != year - 1 else f"In {year}"
@@ -125,10 +134,18 @@ def break_sentence(
             "van de gemeente uitwijzen (wie beide soorten hulp krijgt, telt in beide)."
         )
     if kind == "level_shift":
+        # the screen cannot tell a new way of registering from a real change: it says which is the likelier
+        # reading and who can settle it, and does not claim a level lasts when no later year is published
+        stays = (
+            f" Omdat {year} het laatste jaar met een cijfer is, is nog niet te zien of het op dat niveau blijft."
+            if last
+            else " Het bleef op dat niveau."
+        )
         return (
             f"{when} {'verdubbelde' if hh > hh_before else 'halveerde'} het aantal HH-cliënten ruim "
-            f"({number(hh_before)} naar {number(hh)}) en bleef op dat niveau: dat wijst op een andere manier van "
-            "registreren, niet op een echte verandering."
+            f"({number(hh_before)} naar {number(hh)}).{stays} Zo'n sprong past eerder bij een andere manier van "
+            "registreren dan bij een echte verandering in de vraag; de eigen registratie van de gemeente kan dat "
+            "uitwijzen."
         )
     if kind == "spike":
         return (
@@ -216,8 +233,16 @@ GLOSSARY = {
     "toch een 'effect', dan is de opzet niet te vertrouwen.",
     "onderbroken tijdreeks": "Een analyse die de trend vóór een maatregel doortrekt en vergelijkt met wat er daarna "
     "gebeurde.",
-    "trechterdiagram": "Een grafiek met per gemeente het gebruik tegen de omvang, met grenzen waarbinnen verschillen "
-    "met het landelijk gemiddelde door toeval kunnen komen. Kleine gemeenten hebben wijdere grenzen.",
+    "trechterdiagram": "Een grafiek met per gemeente het gebruik tegen de omvang, met grenzen rond het midden (de "
+    "gemiddelde gemeente) waarbinnen verschillen door toeval en gewone verschillen tussen gemeenten kunnen komen. "
+    "Kleine gemeenten hebben wijdere grenzen. Een gemeente boven of onder de grenzen verschilt meer dan dat verklaart.",
+    "gemiddelde gemeente": "Het midden van het trechterdiagram: het gemiddelde van de gemeenten, waarin elke gemeente "
+    "ongeveer even zwaar telt (een gewogen gemiddelde van de logaritme van hun cijfers). Het ligt lager dan alle "
+    "gemeenten samen, omdat grote steden meer HH hebben en in een totaal zwaar wegen.",
+    "standaardafwijking": "Een maat voor hoe ver waarden gemiddeld van hun gemiddelde liggen. Bij een normale "
+    "verdeling ligt ongeveer twee derde van de waarden binnen één standaardafwijking van het gemiddelde.",
+    "winsoriseren": "Bij het schatten van de spreiding de uiterste waarden (hier de 10% hoogste en 10% laagste) "
+    "terugzetten naar de grens van die 10%, zodat enkele uitschieters de spreiding niet opblazen.",
     "synthetische gegevens": "Kunstmatig gemaakte gegevens met dezelfde opbouw als de echte registratie, afgestemd "
     "op openbare cijfers. Ze laten zien hoe een analyse werkt; het zijn geen feiten over echte inwoners.",
     "Reliable Change Index": "Een maat die per gezin aangeeft of een verandering in de ZRM-score groter is dan de "

@@ -136,6 +136,7 @@ def funnel(
     flagged: str | Iterable | bool | None = None,
     flagged_label: str | None = None,
     target: float | None = None,
+    target_label: str | None = None,
     log_x: bool = True,
     xlabel: str | None = None,
     ylabel: str | None = None,
@@ -178,6 +179,8 @@ def funnel(
         "Gemarkeerd (niet meegeteld)".
     target : float, optional
         The centre line; default the result's ``centre_rate`` (the funnel's centre), else its ``target``.
+    target_label : str, optional
+        Its legend text (e.g. what the centre is and its value); default "Midden van de trechter".
     log_x : bool
         Logarithmic size axis (default True: sizes span orders of magnitude).
     xlabel, ylabel : str, optional
@@ -253,7 +256,7 @@ def funnel(
             ax.fill_between(limits[lx], limits[lo], limits[hi], color=style.PALETTE[4], alpha=a,
                             label=f"{_level_label(tag)}-grenzen")  # fmt: skip
         if target is not None:
-            ax.axhline(target, color="#333333", linewidth=1, label="Midden van de trechter")
+            ax.axhline(target, color="#333333", linewidth=1, label=target_label or "Midden van de trechter")
         t = table.set_index(unit)
         if peers:
             pe = t.loc[[p for p in peers if p in t.index]]

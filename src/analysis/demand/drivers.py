@@ -14,7 +14,8 @@ import pandas as pd
 DRIVERS = [
     ("Meer 75-plussers", "population_and_prognosis", "75+ prognosis"),
     ("Meer alleenstaanden", "mantelzorg_single_households", "single"),
-    ("Meer alleenstaanden", "population_and_prognosis", "inhabitants prognosis"),
+    # a prognosis of all inhabitants is population growth, not 'more singles' (the decomposition's first term)
+    ("Meer inwoners", "population_and_prognosis", "inhabitants prognosis"),
     ("Minder mantelzorgers", "mantelzorg_single_households", "potential carers"),
     ("Minder mantelzorgers", "mantelzorg_single_households", "receiving mantelzorg"),
     ("Langer thuis wonen", "mantelzorg_single_households", "independently living 75+"),
@@ -56,7 +57,8 @@ def driver_inputs(reference: pd.DataFrame) -> pd.DataFrame:
     >>> from analysis.data.io import load_processed
     >>> d = driver_inputs(load_processed("reference"))  # doctest: +SKIP
     >>> sorted(d.drijver.unique())  # doctest: +SKIP
-    ['Abonnementstarief', 'Langer thuis wonen', 'Meer 75-plussers', 'Meer alleenstaanden', 'Minder mantelzorgers']
+    ['Abonnementstarief', 'Langer thuis wonen', 'Meer 75-plussers', 'Meer alleenstaanden', 'Meer inwoners',
+     'Minder mantelzorgers']
     """
     from analysis.labels import GEO, dutch_figure_text, dutch_period, dutch_source, reference_measure
 

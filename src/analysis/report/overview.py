@@ -103,7 +103,12 @@ def _page(t: pd.DataFrame, key: str, *, title: str, links: dict[str, str], csv_n
         link = links.get(r.gemeente_code)
         name = escape(r.gemeente_naam)
         cell = f'<a href="{escape(link)}">{name}</a>' if link else f"{name} <small>(geen rapport)</small>"
-        flag = f"breuk in {r.registratiebreuk}" if not pd.isna(r.registratiebreuk) else "–"
+        if pd.isna(r.registratiebreuk):
+            flag = "–"
+        elif r.positie_95 == "geen cijfer":  # flagged only because CBS published no HH figure for the year
+            flag = f"geen HH-cijfer in {year}"
+        else:
+            flag = f"breuk in {r.registratiebreuk}"
         rows.append(
             f'<tr><th scope="row">{cell} <small>{escape(r.gemeente_code)}</small></th>'
             f'<td class="num">{_number(r.per_1000)}</td><td>{escape(_POSITION.get(r.positie_95, r.positie_95))}</td>'
@@ -112,17 +117,22 @@ def _page(t: pd.DataFrame, key: str, *, title: str, links: dict[str, str], csv_n
     figure = (
         f'<figure><img src="{chart}" width="720" alt="Trechterdiagram: voor elke gemeente het aantal HH-cliënten per '
         f"1.000 inwoners van 65 jaar en ouder tegen het aantal 65-plussers, met de 95%- en 99,8%-grenzen rond het "
-        f"midden van de trechter, {_number(centre)} per 1.000 (het gemiddelde van de gemeenten zonder breuk). "
-        f'Gemeenten met een breuk in de registratie zijn apart getekend."><figcaption>Trechterdiagram HH-gebruik '
+        f"midden van de trechter, {_number(centre)} per 1.000 (de gemiddelde gemeente zonder breuk; alle gemeenten "
+        f"zonder breuk samen: {_number(national)}). "
+        f"Gemeenten met een breuk in de registratie zijn apart getekend en tellen niet mee voor het midden."
+        f'"><figcaption>Trechterdiagram HH-gebruik '
         f"per gemeente, {year} (CBS)</figcaption></figure>"
         if chart
         else ""
     )
     n_rep = sum(1 for c in t.gemeente_code if c in links)
+    # the page compares gemeenten; the report's own subtitle (e.g. 'ontwikkeling, drijvers en prognose') is about
+    # one gemeente's report, so only the subject before the colon is kept
+    heading = f"{title.split(':')[0].strip()}: alle gemeenten vergeleken"
     return f"""<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
-<title>{escape(title)}: alle gemeenten</title>
+<title>{escape(heading)}</title>
 <style>body{{font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:60em;margin:0 auto;padding:1.5em}}
 table{{border-collapse:collapse;width:100%}}th,td{{border-bottom:1px solid #8a8a8a;padding:.3em .6em;text-align:left}}
 td.num{{text-align:right}}a{{color:#005a87}}img{{max-width:100%;height:auto}}
@@ -133,12 +143,15 @@ a:focus-visible{{outline:3px solid #f0b400;outline-offset:2px}}main:focus{{outli
 </head><body><a class="skip-link" href="#inhoud">Direct naar de inhoud</a>
 <header><p>Sociaal domein · vergelijking van gemeenten (CBS)</p></header>
 <main id="inhoud" tabindex="-1">
-<h1>{escape(title)}: alle gemeenten</h1>
+<h1>{escape(heading)}</h1>
 <p>Het gebruik van huishoudelijke hulp (HH) in {year} in elke gemeente van het CBS-panel (gemeentegrenzen van
 2020), met de positie in het trechterdiagram en een markering als de eigen CBS-reeks een breuk in de registratie
 heeft. Alle gemeenten zonder breuk samen: {_number(national)} HH-cliënten per 1.000 inwoners van 65 jaar en ouder;
 het midden van de trechter, de gemiddelde gemeente, ligt lager, op {_number(centre)}, omdat grote steden meer HH
-hebben dan de meeste gemeenten. {n_rep} van de
+hebben dan de meeste gemeenten en in het totaal zwaar wegen. ‘Boven’ of ‘onder’ betekent: buiten de
+95%-grenzen rond de gemiddelde gemeente, dus een groter verschil dan toeval en gewone verschillen tussen
+gemeenten verklaren. Gemeenten met een breuk in de registratie tellen niet mee voor het midden en de grenzen; hun
+positie is met voorzichtigheid te lezen. {n_rep} van de
 {len(t)} gemeenten hebben een eigen rapport; de naam linkt ernaar. Alle cijfers zijn echte, gepubliceerde
 CBS-cijfers. Bijgewerkt op {escape(date(dt.date.today()))}.</p>
 <p>De tabel achter de trechter (per gemeente: aantal, inwoners 65+, gebruik, grenzen, positie en breuk) staat in
@@ -169,10 +182,10 @@ def _chart(t: pd.DataFrame, panel: pd.DataFrame, year: int, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     ax.fill_between(fn.n, fn.onder_99_8, fn.boven_99_8, color=style.PALETTE[4], alpha=0.15, label="99,8%-grenzen")
     ax.fill_between(fn.n, fn.onder_95, fn.boven_95, color=style.PALETTE[4], alpha=0.3, label="95%-grenzen")
-    ax.axhline(centre, color="#333333", linewidth=1, label="Midden van de trechter")
+    ax.axhline(centre, color="#333333", linewidth=1, label=f"Midden: gemiddelde gemeente ({_number(centre)})")
     ax.scatter(d.inwoners_65plus[~flagged], d.per_1000[~flagged], s=12, color=style.PALETTE[0], label="Gemeenten")
     ax.scatter(d.inwoners_65plus[flagged], d.per_1000[flagged], s=22, facecolors="none", edgecolors=style.PALETTE[5],
-               label="Breuk in de registratie")  # fmt: skip
+               label="Breuk in de registratie (niet meegeteld)")  # fmt: skip
     ax.set_xscale("log")
     ax.set_xlabel("Inwoners van 65 jaar en ouder (logaritmische schaal)")
     ax.set_ylabel("HH-cliënten per 1.000 inwoners 65+")
