@@ -294,7 +294,8 @@ def to_html(md_path: Path, out: Path) -> None:
     page_md.write_text(_inline_media(md_path.read_text(encoding="utf-8"), md_path.parent), encoding="utf-8")
     _pandoc(
         # document-css off: our stylesheet replaces pandoc's default one (as --css did)
-        page_md, out, "--template", str(_resource("templates/report.html5")), "-H", str(style), "-M", "document-css=false",
+        page_md, out, "--template", str(_resource("templates/report.html5")), "-H", str(style),
+        "-M", "document-css=false",
         "--wrap=none",  # a tag is not broken over lines (as --embed-resources wrote it): searchable, as before
         "--lua-filter", str(_resource("templates/lang-en.lua")),
     )  # fmt: skip
