@@ -53,7 +53,15 @@ def funnel_table(panel: pd.DataFrame, *, year: int | None = None) -> pd.DataFram
         flagged = detect_registration_breaks(panel[panel.hh_clienten.notna()]).rename(columns={"reden": "reason"})
     flagged = flagged.sort_values("jaar")
     brk = flagged.groupby("gemeente_code").jaar.min()
-    why = flagged.groupby("gemeente_code")["reason"].first() if "reason" in flagged else pd.Series(dtype=str)
+    # in Dutch, as the rest of the CSV (the screen's own reason is an English sentence for the library's users)
+    from analysis.labels import BREAK_KINDS
+
+    first = flagged.groupby("gemeente_code").first()
+    why = (
+        first.kind.map(BREAK_KINDS).fillna(first.kind) + ", " + first.jaar.astype(int).astype(str)
+        if "kind" in first
+        else first.get("reason", pd.Series(dtype=str))
+    )
     out = pd.DataFrame(index=pd.Index(sorted(names.index), name="gemeente_code"))
     out["gemeente_naam"] = names.gemeente_naam.reindex(out.index).astype(str)
     out["jaar"] = year
