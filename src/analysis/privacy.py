@@ -475,7 +475,7 @@ def scan_for_identifiers(
         core = digits.lstrip("0").zfill(8) if len(digits) > 9 else digits
         if len(core) in (8, 9) and elfproef(core):
             add("bsn", raw, m.start(), m.end())
-    for m in _EMAIL.finditer(text):
+    for m in _EMAIL.finditer(text) if "@" in text else ():  # no '@', no address: skip the slow pattern
         add("e-mail", m.group(0), m.start(), m.end())
     for m in _PHONE.finditer(text):
         if not overlaps(m.start(), m.end()) and _phone_digits(m.group(0).strip()):

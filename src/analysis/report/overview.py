@@ -36,6 +36,11 @@ def funnel_table(panel: pd.DataFrame, *, year: int | None = None) -> pd.DataFram
     size, its position, and its registration-break flag (the year of the first break in its own series, or NA).
     Gemeenten without a published HH figure in ``year`` are listed with empty figures and position 'geen cijfer'.
     Built from the library's benchmark (the same limits and the same break screen as in every gemeente's report)."""
+    return _funnel_table(panel, year)[0]
+
+
+def _funnel_table(panel: pd.DataFrame, year: int | None):
+    """``funnel_table`` and the benchmark it was built from (its limits also draw the chart: one fit, not two)."""
     from analysis.demand import benchmark as bm
     from analysis.demand.tariff import detect_registration_breaks
 
@@ -76,7 +81,7 @@ def funnel_table(panel: pd.DataFrame, *, year: int | None = None) -> pd.DataFram
     out["registratiebreuk_reden"] = why.reindex(out.index).fillna("").astype(str)
     out["landelijk_per_1000"] = b.national_rate  # pooled: all clients over all 65+ of the unflagged gemeenten
     out["midden_per_1000"] = b.centre_rate  # the funnel's centre: the typical gemeente (random-effects mean)
-    return out.reset_index()
+    return out.reset_index(), b
 
 
 def _number(v, decimals: int = 0) -> str:
@@ -172,20 +177,17 @@ Sorteren: kies een kolomkop.</p>
 """
 
 
-def _chart(t: pd.DataFrame, panel: pd.DataFrame, year: int, path: Path) -> None:
+def _chart(t: pd.DataFrame, fn: pd.DataFrame, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from analysis.data.io import atomic_path
-    from analysis.demand import benchmark as bm
     from analysis.report import style
 
     d = t[t.per_1000.notna()]
     centre = float(d.midden_per_1000.iloc[0])
-    b = bm.benchmark(panel, str(d.gemeente_code.iloc[0]), year=year)
-    fn = b.funnel
     flagged = d.registratiebreuk.notna()
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     ax.fill_between(fn.n, fn.onder_99_8, fn.boven_99_8, color=style.PALETTE[4], alpha=0.15, label="99,8%-grenzen")
@@ -216,7 +218,7 @@ def write_overview(
 
     folder = root / report
     folder.mkdir(parents=True, exist_ok=True)
-    t = funnel_table(panel)
+    t, bench = _funnel_table(panel, None)
     year = int(t.jaar.iloc[0])
     national = float(t.landelijk_per_1000.iloc[0])
     centre = float(t.midden_per_1000.iloc[0])  # the funnel's centre, as drawn and named on the page
@@ -228,7 +230,7 @@ def write_overview(
     out[rates] = out[rates].round(3)  # per 1.000: three decimals is far below what CBS's rounding to 5 allows
     with atomic_path(folder / csv_name) as tmp:
         out.to_csv(tmp, sep=CSV_SEP, decimal=CSV_DECIMAL, index=False, encoding="utf-8")
-    _chart(t, panel, year, folder / "trechter.png")  # also a file of its own, to download or reuse
+    _chart(t, bench.funnel, folder / "trechter.png")  # also a file of its own, to download or reuse
     import base64
 
     chart = "data:image/png;base64," + base64.b64encode((folder / "trechter.png").read_bytes()).decode()
