@@ -533,3 +533,18 @@ def test_the_policy_stops_script_and_requests_in_a_browser(tmp_path):
             assert failed and all("csp" in f.lower() for f in failed), failed
         finally:
             browser.close()
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed (make tools)")
+def test_an_apostrophe_from_data_stays_an_apostrophe_in_a_pdf_table(tmp_path):
+    """typst turns ' into a smart quote: "'s-Hertogenbosch" in a table came out with an opening quote (cold read)."""
+    import pandas as pd
+
+    from analysis.report.notebook import table
+
+    t = table(pd.DataFrame({"Gemeente": ["'s-Hertogenbosch"], "Per 1.000": ["164"]}), "Peers").data["text/markdown"]
+    fm = convert.front_matter("Test", {}, version="x", when=dt.date(2026, 12, 1), audience="openbaar")
+    mdp = convert.write_markdown(convert.Converted("# Samenvatting\n\n" + t, {}), fm, "openbaar", tmp_path / "r.md")
+    convert.to_pdf(mdp, tmp_path / "r.pdf", fm["typst-header"])
+    shown = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "'s-Hertogenbosch" in shown and "\u2018s-Hertogenbosch" not in shown

@@ -127,8 +127,9 @@ def _is_numeric_column(values) -> bool:
 
 def _typst_text(s) -> str:
     """Escape text for a typst content block: markup, code ('#'), math, labels, references, comments ('//', '/*'),
-    headings, lists and strings; one line."""
-    return "".join("\\" + c if c in '\\#[]*_`$<>@~/=-+"' else c for c in _one_line(s))
+    headings, lists and strings; one line. Quotes too: typst makes a smart quote of ' and ", so 's-Hertogenbosch
+    would come out with an opening quote; escaped, it keeps the apostrophe the data have."""
+    return "".join("\\" + c if c in '\\#[]*_`$<>@~/=-+"\'' else c for c in _one_line(s))
 
 
 def _typst_english(escaped: str) -> str:
