@@ -42,7 +42,7 @@ def funnel_table(panel: pd.DataFrame, *, year: int | None = None) -> pd.DataFram
 def _funnel_table(panel: pd.DataFrame, year: int | None):
     """``funnel_table`` and the benchmark it was built from (its limits also draw the chart: one fit, not two)."""
     from analysis.demand import benchmark as bm
-    from analysis.demand.tariff import detect_registration_breaks
+    from analysis.labels import label
 
     year = int(year or panel.jaar.max())
     have = panel[(panel.jaar == year) & panel.hh_clienten.notna() & (panel.inwoners_65plus > 0)]
@@ -53,20 +53,12 @@ def _funnel_table(panel: pd.DataFrame, year: int | None):
     lim = bm.funnel_limits(b.centre_rate, t.inwoners_65plus.to_numpy(float), tau=b.tau)
     lim.index = t.index
     names = panel.sort_values("jaar").drop_duplicates("gemeente_code", keep="last").set_index("gemeente_code")
-    flagged = getattr(b, "flagged", None)  # the benchmark's own break screen, where the library has one
-    if flagged is None:
-        flagged = detect_registration_breaks(panel[panel.hh_clienten.notna()]).rename(columns={"reden": "reason"})
-    flagged = flagged.sort_values("jaar")
+    flagged = b.flagged.sort_values("jaar")  # the benchmark's own break screen: the flags its funnel leaves out
     brk = flagged.groupby("gemeente_code").jaar.min()
     # in Dutch, as the rest of the CSV (the screen's own reason is an English sentence for the library's users)
-    from analysis.labels import BREAK_KINDS
-
     first = flagged.groupby("gemeente_code").first()
-    why = (
-        first.kind.map(BREAK_KINDS).fillna(first.kind) + ", " + first.jaar.astype(int).astype(str)
-        if "kind" in first
-        else first.get("reason", pd.Series(dtype=str))
-    )
+    why = pd.Series([f"{label('breuk', k)}, {int(y)}" for k, y in zip(first.kind, first.jaar)], index=first.index,
+                    dtype=object)  # fmt: skip
     out = pd.DataFrame(index=pd.Index(sorted(names.index), name="gemeente_code"))
     out["gemeente_naam"] = names.gemeente_naam.reindex(out.index).astype(str)
     out["jaar"] = year

@@ -307,10 +307,15 @@ def funnel(
     # the log of a zero count is not finite: it is placed (and its z computed) as 0.5
     scale_y = np.log(np.maximum(o, 0.5) / n) if overdispersion == "additive-log" else y
 
+    def null_var(m, th):
+        """Variance of a unit's indicator under 'no difference' at denominator ``m`` around the centre ``th``, on the
+        model's scale: the rate's th / m (binomial th (1 - th) / m), divided by th^2 on the log scale."""
+        v = (th if family == "poisson" else th * (1 - th)) / m
+        return v / th**2 if overdispersion == "additive-log" else v
+
     def spread(th):
         """Null variances, z-scores, phi and tau^2 around the centre ``th``."""
-        v1 = th if family == "poisson" else th * (1 - th)  # variance of one unit of denominator
-        s2_ = v1 / (n * th**2) if overdispersion == "additive-log" else v1 / n
+        s2_ = null_var(n, th)
         z0_ = (scale_y - (np.log(th) if overdispersion == "additive-log" else th)) / np.sqrt(s2_)
         phi_ = _winsorised_phi(z0_[fit])
         t2 = 0.0
@@ -337,14 +342,6 @@ def funnel(
             s2, z0, phi, tau2 = spread(theta)
         else:  # pragma: no cover - a contraction in practice; guard against a silent non-answer
             raise ValueError("the random-effects centre did not settle in 200 iterations; give a target")
-    var1 = theta if family == "poisson" else theta * (1 - theta)
-
-    def s2_rate(m):
-        return var1 / m
-
-    def s2_log(m):
-        return var1 / (m * theta**2)
-
     phi_used = max(phi, 1.0) if overdispersion == "multiplicative" else 1.0
     z = z0 / np.sqrt(phi_used) if overdispersion == "multiplicative" else z0 * np.sqrt(s2 / (s2 + tau2))
 
@@ -356,10 +353,10 @@ def funnel(
                 lo = _exact_limits(theta, m, (1 - lvl) / 2, family)
                 hi = _exact_limits(theta, m, (1 + lvl) / 2, family)
             elif overdispersion == "additive-log":
-                sd = np.sqrt(s2_log(m) + tau2)
+                sd = np.sqrt(null_var(m, theta) + tau2)
                 lo, hi = theta * np.exp(-zc * sd), theta * np.exp(zc * sd)
             else:
-                sd = np.sqrt(phi_used * s2_rate(m) + tau2)
+                sd = np.sqrt(phi_used * null_var(m, theta) + tau2)
                 lo, hi = np.maximum(theta - zc * sd, 0.0), theta + zc * sd
             if family == "binomial":
                 hi = np.minimum(hi, 1.0)
